@@ -1,0 +1,1 @@
+"""Pure-Python domain: models, phone numbers, errors and the ports services depend on."""

@@ -1,0 +1,95 @@
+"""The one error hierarchy every layer raises and catches.
+
+Messages are plain language for the person at the desk and never contain secrets. The API layer
+maps HTTP answers onto these classes (`faxdesk.api.errors`); nothing above it sees status codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class FaxDeskError(Exception):
+    """Base class for every expected failure; `str(error)` is fit to show to the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldViolation:
+    field: str
+    description: str
+
+
+class ApiError(FaxDeskError):
+    """The fax service answered with an error."""
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class AuthError(ApiError):
+    """Wrong key id, key secret or project id, or an expired token that could not be renewed."""
+
+
+class PaymentRequired(ApiError):
+    """The account has no balance left."""
+
+
+class NotFound(ApiError):
+    """The fax (or its content) does not exist on the service."""
+
+
+class InvalidRequest(ApiError):
+    """The service rejected the request; `violations` names the fields it objected to."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        violations: tuple[FieldViolation, ...] = (),
+    ) -> None:
+        super().__init__(message, status_code=status_code)
+        self.violations = violations
+
+
+class RateLimited(ApiError):
+    """Too many requests; `retry_after` is the wait in seconds the service asked for, if any."""
+
+    def __init__(
+        self, message: str, *, status_code: int | None = 429, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, status_code=status_code)
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """The service failed on its side (5xx)."""
+
+
+class Offline(FaxDeskError):
+    """The service could not be reached at all (no network, refused, DNS, TLS)."""
+
+
+class RequestTimeout(Offline):
+    """The service did not answer in time; for a send, the fax may or may not have been created."""
+
+
+class ValidationError(FaxDeskError):
+    """Input the user gave is not acceptable; raised before any request is made."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class DocumentError(FaxDeskError):
+    """A document cannot be faxed (unreadable, empty, encrypted, unsupported)."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ConfigError(FaxDeskError):
+    """Settings are missing or unusable (for example no key secret for a real account)."""

@@ -1,0 +1,181 @@
+"""Domain values shared by every layer: faxes, their status, send requests and list queries.
+
+Pure Python and immutable. Nothing here knows about HTTP, Qt, SQLite or PDF libraries; the wire
+format lives in `faxdesk.api.wire` and the sandbox, the storage format in `faxdesk.store`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+#: The number Sinch reserves for test faxes: it behaves like a real fax machine without a charge.
+TEST_NUMBER = "+19898989898"
+
+
+class _TolerantStrEnum(enum.StrEnum):
+    """A wire enum that keeps values it does not know instead of failing.
+
+    The service adds enum values over time; an unknown one must not crash a list of faxes.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> _TolerantStrEnum | None:
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value.upper()
+        member._value_ = value
+        return member
+
+
+class FaxStatus(_TolerantStrEnum):
+    QUEUED = "QUEUED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    FAILURE = "FAILURE"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (FaxStatus.COMPLETED, FaxStatus.FAILURE)
+
+
+class Direction(_TolerantStrEnum):
+    OUTBOUND = "OUTBOUND"
+    INBOUND = "INBOUND"
+
+
+class ErrorType(_TolerantStrEnum):
+    DOCUMENT_CONVERSION_ERROR = "DOCUMENT_CONVERSION_ERROR"
+    CALL_ERROR = "CALL_ERROR"
+    FAX_ERROR = "FAX_ERROR"
+    FATAL_ERROR = "FATAL_ERROR"
+    GENERAL_ERROR = "GENERAL_ERROR"
+    LINE_ERROR = "LINE_ERROR"
+
+
+class ImageConversionMethod(_TolerantStrEnum):
+    HALFTONE = "HALFTONE"
+    MONOCHROME = "MONOCHROME"
+
+
+class Resolution(_TolerantStrEnum):
+    FINE = "FINE"
+    SUPERFINE = "SUPERFINE"
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """A price as the service states it; `amount` is kept as the decimal string it sent."""
+
+    amount: str
+    currency_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fax:
+    """One fax as the service describes it (one recipient; a multi-recipient send is many Faxes).
+
+    `extra` keeps fields this version does not model, so nothing the service says is lost.
+    """
+
+    id: str
+    direction: Direction
+    status: FaxStatus
+    to: str = ""
+    from_: str = ""
+    create_time: datetime | None = None
+    completed_time: datetime | None = None
+    number_of_pages: int = 0
+    pages_sent_successfully: int = 0
+    price: Money | None = None
+    has_file: bool = False
+    content_urls: tuple[str, ...] = ()
+    header_text: str = ""
+    header_page_numbers: bool | None = None
+    header_time_zone: str = ""
+    retry_delay_seconds: int | None = None
+    max_retries: int | None = None
+    retry_count: int = 0
+    resolution: Resolution | None = None
+    image_conversion_method: ImageConversionMethod | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    callback_url: str = ""
+    error_type: ErrorType | None = None
+    error_code: int | None = None
+    error_message: str = ""
+    project_id: str = ""
+    service_id: str = ""
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A file the user wants to fax: a local path and the media type it is sent as."""
+
+    path: Path
+    media_type: str = "application/pdf"
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True, slots=True)
+class SendRequest:
+    """Everything needed to send one fax to one or more recipients.
+
+    `to` holds E.164 numbers. Options left as None are not sent, so the service's (or the
+    service record's) defaults apply.
+    """
+
+    to: tuple[str, ...]
+    documents: tuple[Document, ...] = ()
+    content_urls: tuple[str, ...] = ()
+    from_: str | None = None
+    header_text: str | None = None
+    header_page_numbers: bool | None = None
+    header_time_zone: str | None = None
+    retry_delay_seconds: int | None = None
+    max_retries: int | None = None
+    resolution: Resolution | None = None
+    image_conversion_method: ImageConversionMethod | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    callback_url: str | None = None
+    service_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FaxQuery:
+    """Server-side filters for the list endpoint; None means "no filter".
+
+    The service returns only the prior week when neither `created_after` nor `created_before`
+    is set: callers that want older faxes must pass a range.
+    """
+
+    direction: Direction | None = None
+    status: FaxStatus | None = None
+    to_prefix: str | None = None
+    from_prefix: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    service_id: str | None = None
+    page_size: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class FaxPage:
+    """One page of list results; pages are numbered from 1."""
+
+    faxes: tuple[Fax, ...]
+    page: int
+    page_size: int
+    total_items: int
+    total_pages: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.page < self.total_pages

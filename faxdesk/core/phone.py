@@ -1,0 +1,35 @@
+"""Fax numbers as people type them, turned into E.164 with phonenumbers."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+from faxdesk.core.errors import ValidationError
+
+
+def to_e164(text: str, default_region: str = "US") -> str:
+    """Return `text` as an E.164 number, or raise ValidationError saying what is wrong.
+
+    Accepts the forms office staff type: `(415) 555-0123`, `415.555.0123`, `+44 20 7946 0123`.
+    """
+    raw = text.strip()
+    if not raw:
+        raise ValidationError("Enter a fax number.", field="to")
+    try:
+        number = phonenumbers.parse(raw, default_region)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(f"{raw!r} is not a phone number.", field="to") from None
+    if not phonenumbers.is_possible_number(number):
+        raise ValidationError(f"{raw!r} has too few or too many digits.", field="to")
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(f"{raw!r} is not a valid number.", field="to")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display(e164: str) -> str:
+    """Format an E.164 number for reading; anything unparseable is returned unchanged."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -1,0 +1,95 @@
+"""Inspect fax documents and render their pages to pixels.
+
+Everything here is synchronous and CPU-bound: callers on an event loop run it in a process pool
+(see `faxdesk.services.previews`). PyMuPDF is not thread-safe, so a Document never leaves the
+function that opened it, and rendered pixels are copied out before the pixmap is freed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pymupdf
+
+from faxdesk.core.errors import DocumentError
+
+PDF_MEDIA_TYPE = "application/pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPage:
+    """One page as 8-bit RGB pixels, `stride` bytes a row; free of any PyMuPDF object."""
+
+    index: int
+    page_count: int
+    width: int
+    height: int
+    stride: int
+    samples: bytes
+
+
+def _open_pdf(data: bytes | None, path: Path | None, name: str) -> pymupdf.Document:
+    try:
+        if data is not None:
+            doc = pymupdf.open(stream=data, filetype="pdf")
+        else:
+            doc = pymupdf.open(path, filetype="pdf")
+    except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
+        raise DocumentError(f"{name} is not a readable PDF.", path=name) from exc
+    except FileNotFoundError:
+        raise DocumentError(f"{name} does not exist.", path=name) from None
+    if doc.needs_pass:
+        doc.close()
+        raise DocumentError(f"{name} is protected by a password.", path=name)
+    if doc.page_count == 0:
+        doc.close()
+        raise DocumentError(f"{name} has no pages.", path=name)
+    return doc
+
+
+def count_pages(data: bytes, name: str = "The document") -> int:
+    """Return the number of pages of a PDF held in memory, or raise DocumentError."""
+    with _open_pdf(data, None, name) as doc:
+        return doc.page_count
+
+
+def count_pages_in_file(path: Path) -> int:
+    """Return the number of pages of the PDF at `path`, or raise DocumentError."""
+    with _open_pdf(None, path, path.name) as doc:
+        return doc.page_count
+
+
+def render_page(path: Path, index: int, width: int) -> RenderedPage:
+    """Render page `index` (0-based) of the PDF at `path` scaled to `width` pixels wide."""
+    with _open_pdf(None, path, path.name) as doc:
+        if not 0 <= index < doc.page_count:
+            raise DocumentError(
+                f"{path.name} has {doc.page_count} pages; there is no page {index + 1}.",
+                path=path.name,
+            )
+        page = doc[index]
+        zoom = max(width, 1) / page.rect.width
+        pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
+        # Copy the pixels out: the pixmap's buffer belongs to PyMuPDF.
+        return RenderedPage(
+            index=index,
+            page_count=doc.page_count,
+            width=pix.width,
+            height=pix.height,
+            stride=pix.stride,
+            samples=bytes(pix.samples),
+        )
+
+
+def make_test_pdf(pages: int, title: str = "FaxDesk test page") -> bytes:
+    """Build a small PDF of `pages` Letter pages with readable text, for samples and tests."""
+    doc = pymupdf.open()
+    for number in range(1, pages + 1):
+        page = doc.new_page(width=612, height=792)
+        page.insert_text((72, 100), title, fontsize=24)
+        page.insert_text((72, 140), f"Page {number} of {pages}", fontsize=14)
+        page.draw_rect(pymupdf.Rect(72, 180, 540, 700), color=(0, 0, 0), width=1.5)
+    data = doc.tobytes()
+    doc.close()
+    return data
