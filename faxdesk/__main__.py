@@ -4,4 +4,6 @@ import sys
 
 from faxdesk.cli import main
 
-sys.exit(main())
+# The guard matters: preview workers are spawned processes that import this module again.
+if __name__ == "__main__":
+    sys.exit(main())

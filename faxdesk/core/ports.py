@@ -18,3 +18,6 @@ class FaxApi(Protocol):
     async def get_fax(self, fax_id: str) -> Fax: ...
 
     async def download(self, fax_id: str, destination: Path) -> Path: ...
+
+    async def ping(self) -> None:
+        """Raise the mapped error when the service is unreachable or refuses the account."""

@@ -1,1 +1,1 @@
-"""services"""
+"""Application services on asyncio, without Qt: sending, loading, tracking, previews, sandbox."""

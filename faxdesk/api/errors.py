@@ -1,0 +1,224 @@
+"""The one place where HTTP answers and httpx failures become `faxdesk.core.errors`.
+
+`error_from_response` turns a non-2xx response into the core error for its status, reading the
+service's message and field violations best-effort from either documented body shape;
+`transport_errors` turns httpx's connection and timeout exceptions into `Offline` and
+`RequestTimeout`. Messages are plain language for the person at the desk. They must never carry
+credentials: nothing here reads request headers, bodies or URL userinfo, and a message names a
+service only by host and port.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from faxdesk.core.errors import (
+    ApiError,
+    AuthError,
+    FieldViolation,
+    InvalidRequest,
+    NotFound,
+    Offline,
+    PaymentRequired,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+)
+
+#: Longest piece of a service message quoted back to the user; error pages can be huge.
+_MAX_SERVICE_MESSAGE = 300
+
+_TOKEN_PATH_SUFFIX = "/oauth2/token"
+
+
+def error_from_response(response: httpx.Response) -> ApiError:
+    """Map a non-2xx answer from the fax service to the matching core error.
+
+    The response body must already be read (`await response.aread()` for streamed responses).
+    A 401 carries no body, other bodies may be empty, HTML or either JSON error shape.
+    """
+    status = response.status_code
+    body = _json_body(response)
+    service_message = _service_message(body)
+
+    if status == 401:
+        return AuthError(
+            "The fax service did not accept the key id, key secret or project id.",
+            status_code=status,
+        )
+    if status == 402:
+        return PaymentRequired(
+            _with_detail(
+                "The Sinch account has no balance left; add funds to send faxes", service_message
+            ),
+            status_code=status,
+        )
+    if status == 404:
+        return NotFound(
+            _with_detail("The fax service has no such fax or file", service_message),
+            status_code=status,
+        )
+    if status in (400, 422):
+        violations = _field_violations(body)
+        message = _with_detail("The fax service rejected the request", service_message)
+        if violations:
+            listed = "; ".join(f"{v.field}: {v.description}" for v in violations)
+            message = f"{message} ({listed})"
+        return InvalidRequest(message, status_code=status, violations=violations)
+    if status == 429:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        wait = (
+            f"try again in {math.ceil(retry_after)} seconds"
+            if retry_after is not None
+            else "try again shortly"
+        )
+        return RateLimited(
+            f"The fax service is receiving too many requests; {wait}.",
+            status_code=status,
+            retry_after=retry_after,
+        )
+    if 500 <= status <= 599:
+        return ServerError(
+            _with_detail(f"The fax service failed on its side (HTTP {status})", service_message),
+            status_code=status,
+        )
+    return ApiError(
+        _with_detail(f"The fax service gave an unexpected answer (HTTP {status})", service_message),
+        status_code=status,
+    )
+
+
+def token_error_from_response(response: httpx.Response) -> ApiError:
+    """Map a failed OAuth2 token request; a refused key is an `AuthError`, the rest as usual."""
+    if response.status_code in (400, 401, 403):
+        return AuthError(
+            "Sinch did not accept the key id or key secret when asked for an access token.",
+            status_code=response.status_code,
+        )
+    return error_from_response(response)
+
+
+def unreadable_answer(response: httpx.Response) -> ApiError:
+    """The error for a 2xx answer whose body is not the JSON the client expected."""
+    return ApiError(
+        "The fax service sent an answer FaxDesk could not read.",
+        status_code=response.status_code,
+    )
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait according to a Retry-After header: a number or an HTTP date.
+
+    A date in the past means "now" (0); anything unreadable means the service did not say.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        pass
+    else:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = now if now is not None else datetime.now(UTC)
+    return max((when - current).total_seconds(), 0.0)
+
+
+@contextmanager
+def transport_errors() -> Iterator[None]:
+    """Turn httpx's transport exceptions raised inside the block into `Offline` errors.
+
+    Timeouts (including connect timeouts) become `RequestTimeout`: for a send the fax may or may
+    not exist. Everything else that kept an answer from arriving becomes `Offline`.
+    """
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        raise RequestTimeout(f"{_service_name(exc)} did not answer in time.") from exc
+    except httpx.RemoteProtocolError as exc:
+        raise Offline(f"{_service_name(exc)} closed the connection unexpectedly.") from exc
+    except httpx.TransportError as exc:
+        raise Offline(f"{_service_name(exc)} could not be reached.") from exc
+    except (httpx.DecodingError, httpx.TooManyRedirects) as exc:
+        raise ApiError(f"{_service_name(exc)} sent an answer FaxDesk could not read.") from exc
+
+
+def _service_name(exc: httpx.RequestError) -> str:
+    # Host and port only: the URL may carry userinfo and the request carries credentials.
+    try:
+        url = exc.request.url
+    except RuntimeError:  # httpx raises this when the exception has no request attached
+        return "The fax service"
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    where = f"{host}:{url.port}" if url.port is not None else host
+    if url.path.endswith(_TOKEN_PATH_SUFFIX):
+        return f"The Sinch sign-in service at {where}"
+    return f"The fax service at {where}"
+
+
+def _json_body(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _service_message(body: Any) -> str:
+    """The most specific human text in an error body: `message`, then `error`, then `status`."""
+    if not isinstance(body, Mapping):
+        return ""
+    for key in ("message", "error", "status"):
+        value = body.get(key)
+        if isinstance(value, str) and value.strip():
+            text = value.strip()
+            if len(text) > _MAX_SERVICE_MESSAGE:
+                text = text[: _MAX_SERVICE_MESSAGE - 1] + "…"
+            return text
+    return ""
+
+
+def _field_violations(body: Any) -> tuple[FieldViolation, ...]:
+    """Field violations from `details.fieldViolations`, `details[].fieldViolations` or top level."""
+    if not isinstance(body, Mapping):
+        return ()
+    sources: list[Any] = [body.get("fieldViolations")]
+    details = body.get("details")
+    if isinstance(details, Mapping):
+        sources.append(details.get("fieldViolations"))
+    elif isinstance(details, Sequence) and not isinstance(details, str):
+        sources.extend(d.get("fieldViolations") for d in details if isinstance(d, Mapping))
+    violations: list[FieldViolation] = []
+    for source in sources:
+        if not isinstance(source, Sequence) or isinstance(source, str):
+            continue
+        for item in source:
+            if isinstance(item, Mapping):
+                violations.append(
+                    FieldViolation(
+                        field=str(item.get("field") or ""),
+                        description=str(item.get("description") or ""),
+                    )
+                )
+    return tuple(violations)
+
+
+def _with_detail(sentence: str, detail: str) -> str:
+    return f"{sentence}: {detail}" if detail else f"{sentence}."

@@ -1,0 +1,211 @@
+"""Composition root: builds the QApplication, the qasync loop and every service, and wires them.
+
+This is the only module that knows every layer. It starts the built-in sandbox when no account
+is configured, opens one shared HTTP client, and on close cancels every task and stops every
+child process before the loop ends, so the program exits cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import logging.handlers
+import signal
+import sys
+import traceback
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import qasync
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from faxdesk import __version__
+from faxdesk.api.auth import BasicAuth, OAuth2ClientCredentials
+from faxdesk.api.client import FaxApiClient, create_http_client
+from faxdesk.config import secrets
+from faxdesk.config import settings as settings_io
+from faxdesk.config.paths import Paths
+from faxdesk.config.settings import AuthMethod, Settings
+from faxdesk.core.errors import FaxDeskError
+from faxdesk.services.faxes import FaxService
+from faxdesk.services.previews import PageRenderer
+from faxdesk.services.sandbox_process import SandboxProcess
+from faxdesk.store.archive import Archive
+from faxdesk.ui import icons, theme
+from faxdesk.ui.controller import MainController
+from faxdesk.ui.main_window import MainWindow
+from faxdesk.ui.tasks import TaskKeeper
+
+if TYPE_CHECKING:
+    import httpx
+
+log = logging.getLogger("faxdesk")
+
+
+@dataclass
+class Session:
+    """Everything that lives while the window is open, and knows how to shut itself down."""
+
+    window: MainWindow
+    tasks: TaskKeeper
+    renderer: PageRenderer
+    sandbox: SandboxProcess | None = None
+    http: httpx.AsyncClient | None = None
+    archive: Archive | None = None
+    controller: MainController | None = None
+
+    async def close(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+        await self.tasks.cancel_all()
+        if self.http is not None:
+            await self.http.aclose()
+        await asyncio.to_thread(self.renderer.shutdown)
+        if self.sandbox is not None:
+            await self.sandbox.stop()
+        if self.archive is not None:
+            self.archive.close()
+
+
+async def open_session(
+    window: MainWindow,
+    paths: Paths,
+    settings: Settings,
+    *,
+    sandbox_time_scale: float = 1.0,
+) -> Session:
+    """Start the services behind `window`; failures are shown in the window, not raised."""
+    tasks = TaskKeeper(on_error=lambda exc: _report_unexpected(window, exc))
+    session = Session(window=window, tasks=tasks, renderer=PageRenderer())
+    account = settings.account
+    try:
+        if settings.uses_sandbox:
+            window.set_account("Sandbox")
+            window.set_connection("checking", "Starting the built-in sandbox…")
+            session.sandbox = SandboxProcess(
+                db_path=paths.sandbox_db,
+                time_scale=sandbox_time_scale,
+                log_path=paths.cache_dir / "sandbox.log",
+            )
+            endpoint = await session.sandbox.start()
+            base_url, project_id = endpoint.base_url, endpoint.project_id
+            auth: object = BasicAuth(endpoint.key_id, endpoint.key_secret)
+            archive_name = "sandbox"
+        else:
+            window.set_account(f"Project {account.project_id[:8]}…")
+            window.set_connection("checking")
+            secret = secrets.get_key_secret(account.key_id)
+            base_url, project_id = account.api_url, account.project_id
+            archive_name = account.project_id
+            auth = None
+        http = create_http_client()
+        session.http = http
+        if auth is None:
+            auth = (
+                OAuth2ClientCredentials(
+                    http, auth_base_url=account.auth_url, key_id=account.key_id, key_secret=secret
+                )
+                if account.auth_method is AuthMethod.OAUTH2
+                else BasicAuth(account.key_id, secret)
+            )
+        api = FaxApiClient(http, base_url=base_url, project_id=project_id, auth=auth)  # type: ignore[arg-type]
+        session.archive = Archive(paths.archive_db(archive_name))
+    except FaxDeskError as exc:
+        window.set_connection("offline", str(exc))
+        window.show_error(str(exc))
+        return session
+    faxes = FaxService(api, session.archive, paths.documents_dir / archive_name)
+    session.controller = MainController(
+        window,
+        faxes,
+        session.renderer,
+        tasks,
+        default_region=settings.default_region,
+        refresh_interval=settings.refresh_interval,
+        tracking_interval=settings.tracking_interval,
+    )
+    session.controller.start()
+    tasks.start(session.controller.check_connection(), key="ping")
+    return session
+
+
+def _report_unexpected(window: MainWindow, exc: BaseException) -> None:
+    log.error("Unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
+    window.show_error(f"Something went wrong: {exc}. The details are in the log file.")
+
+
+class _CloseWatcher(QObject):
+    """Sets an asyncio event when the watched window is closed."""
+
+    def __init__(self, window: MainWindow, closed: asyncio.Event) -> None:
+        super().__init__(window)
+        self._closed = closed
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Close:
+            self._closed.set()
+        return False
+
+
+def _setup_logging(paths: Paths) -> None:
+    handler = logging.handlers.RotatingFileHandler(
+        paths.cache_dir / "faxdesk.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    # httpx logs every request URL at INFO; keep the log about FaxDesk.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+async def _run(app: QApplication, paths: Paths, settings: Settings) -> int:
+    window = MainWindow(sandbox=settings.uses_sandbox)
+    closed = asyncio.Event()
+    _CloseWatcher(window, closed)
+    loop = asyncio.get_running_loop()
+    signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(closed.set))
+    signal.signal(signal.SIGTERM, lambda *_: loop.call_soon_threadsafe(closed.set))
+    # Python runs signal handlers only between bytecodes; wake it up now and then.
+    heartbeat = QTimer(interval=250)
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start()
+
+    def excepthook(
+        kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        log.error("Unexpected error:\n%s", "".join(traceback.format_exception(kind, exc, tb)))
+        window.show_error(f"Something went wrong: {exc}. The details are in the log file.")
+
+    sys.excepthook = excepthook
+    window.show()
+    session = await open_session(window, paths, settings)
+    await closed.wait()
+    heartbeat.stop()
+    window.hide()
+    await session.close()
+    sys.excepthook = sys.__excepthook__
+    app.closeAllWindows()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    paths = Paths.default()
+    paths.ensure()
+    _setup_logging(paths)
+    log.info("FaxDesk %s starting", __version__)
+    settings = settings_io.load(paths.settings_file)
+    app = QApplication(argv)
+    app.setApplicationName("FaxDesk")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("faxdesk")
+    theme.apply_theme(app, settings.theme)
+    app.setWindowIcon(icons.icon("faxdesk"))
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        return loop.run_until_complete(_run(app, paths, settings))

@@ -1,0 +1,49 @@
+"""The account's key secret, kept in the OS keyring and nowhere else.
+
+On machines without a keyring (a bare server, CI) the secret can come from the environment
+variable FAXDESK_KEY_SECRET instead. The secret is never logged and never put in a message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import keyring
+import keyring.errors
+
+from faxdesk.core.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+SERVICE = "FaxDesk"
+SECRET_ENV = "FAXDESK_KEY_SECRET"
+
+
+def get_key_secret(key_id: str) -> str:
+    """Return the secret for `key_id`, or raise ConfigError saying how to provide one."""
+    from_env = os.environ.get(SECRET_ENV)
+    if from_env:
+        return from_env
+    try:
+        secret = keyring.get_password(SERVICE, key_id)
+    except keyring.errors.KeyringError as exc:
+        log.warning("The system keyring is not available: %s", type(exc).__name__)
+        secret = None
+    if not secret:
+        raise ConfigError(
+            f"No key secret is stored for key id {key_id!r}. Store it with "
+            f"'faxdesk account --key-id {key_id}' or set {SECRET_ENV}."
+        )
+    return secret
+
+
+def set_key_secret(key_id: str, secret: str) -> None:
+    """Store the secret in the OS keyring; raise ConfigError when there is no keyring."""
+    try:
+        keyring.set_password(SERVICE, key_id, secret)
+    except keyring.errors.KeyringError as exc:
+        raise ConfigError(
+            f"The system keyring cannot store secrets here ({type(exc).__name__}). "
+            f"Set {SECRET_ENV} instead."
+        ) from None

@@ -1,0 +1,55 @@
+"""Sending, listing and fetching faxes for the GUI: the service API plus the local archive.
+
+Everything the service says is written to the archive, so the next start shows the last known
+state at once and offline. Fax documents are downloaded once into the documents folder and read
+from there afterwards. No Qt here: the controller in `faxdesk.ui` calls these coroutines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from faxdesk.core.models import Direction, Fax, FaxPage, FaxQuery, SendRequest
+from faxdesk.core.ports import FaxApi
+from faxdesk.store.archive import Archive
+
+
+class FaxService:
+    def __init__(self, api: FaxApi, archive: Archive, documents_dir: Path) -> None:
+        self._api = api
+        self._archive = archive
+        self._documents_dir = documents_dir
+
+    async def send(self, request: SendRequest) -> list[Fax]:
+        faxes = await self._api.send(request)
+        await asyncio.to_thread(self._archive.upsert, faxes)
+        return faxes
+
+    async def load_page(self, query: FaxQuery, page: int = 1) -> FaxPage:
+        result = await self._api.list_faxes(query, page)
+        await asyncio.to_thread(self._archive.upsert, result.faxes)
+        return result
+
+    async def cached(self, direction: Direction | None = None, limit: int = 500) -> list[Fax]:
+        return await asyncio.to_thread(self._archive.recent, limit, direction)
+
+    async def refresh(self, fax_id: str) -> Fax:
+        fax = await self._api.get_fax(fax_id)
+        await asyncio.to_thread(self._archive.upsert, [fax])
+        return fax
+
+    def document_path(self, fax: Fax) -> Path:
+        return self._documents_dir / f"{fax.id}.pdf"
+
+    async def document(self, fax: Fax) -> Path:
+        """The fax's PDF on disk, downloaded on first use."""
+        path = self.document_path(fax)
+        if not await asyncio.to_thread(path.exists):
+            await asyncio.to_thread(self._documents_dir.mkdir, parents=True, exist_ok=True)
+            await self._api.download(fax.id, path)
+        return path
+
+    async def check_connection(self) -> None:
+        """Raise the mapped error when the service cannot be reached or refuses the account."""
+        await self._api.ping()

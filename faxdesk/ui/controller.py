@@ -1,0 +1,418 @@
+"""The main window's controller: turns the widgets' intents into service calls.
+
+Widgets only announce what the user wants (signals carrying domain objects); this QObject owns
+the async work, feeds the list model, the preview and the details, and reports failures next
+to where the user acted. All network and disk work runs as tasks on the qasync loop, and
+rendering runs in worker processes (`PageRenderer`), so the window never freezes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRectF, QTimer
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QDialog, QFileDialog
+
+from faxdesk.core.errors import AuthError, FaxDeskError, NotFound, Offline
+from faxdesk.core.models import Direction, Fax, FaxQuery, FaxStatus, SendRequest
+from faxdesk.documents.pages import RenderedPage
+from faxdesk.services.faxes import FaxService
+from faxdesk.services.previews import PageRenderer
+from faxdesk.services.tracking import StatusTracker
+from faxdesk.ui.composer import ComposerDialog
+from faxdesk.ui.main_window import MainWindow, View
+from faxdesk.ui.tasks import TaskKeeper, dialog_result
+
+log = logging.getLogger(__name__)
+
+#: How far back the list looks. The service answers only the prior week without a range.
+HISTORY = timedelta(days=90)
+
+
+@dataclass
+class _Pager:
+    """One server-side query and the next page to ask for."""
+
+    query: FaxQuery
+    next_page: int = 1
+    has_more: bool = True
+
+
+def to_qimage(page: RenderedPage) -> QImage:
+    """Copy rendered RGB pixels into a QImage that owns its memory."""
+    image = QImage(page.samples, page.width, page.height, page.stride, QImage.Format.Format_RGB888)
+    return image.copy()
+
+
+class MainController(QObject):
+    """Drives a MainWindow from a FaxService.
+
+    Attributes:
+        tracker: follows unfinished faxes to their final status.
+    """
+
+    def __init__(
+        self,
+        window: MainWindow,
+        faxes: FaxService,
+        renderer: PageRenderer,
+        tasks: TaskKeeper,
+        *,
+        default_region: str = "US",
+        refresh_interval: float = 15.0,
+        tracking_interval: float = 1.0,
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._faxes = faxes
+        self._renderer = renderer
+        self._tasks = tasks
+        self.tracker = StatusTracker(faxes, self._on_tracker_update, interval=tracking_interval)
+        self._composer = ComposerDialog(window, default_region=default_region)
+        self._generation = 0
+        self._pagers: list[_Pager] = []
+        self._status_filter: FaxStatus | None = None
+        self._text_filter = ""
+        self._selected: Fax | None = None
+        self._documents: dict[str, Path] = {}
+        self._refresh_timer = QTimer(self, interval=int(refresh_interval * 1000))
+        self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
+        self._connect()
+
+    # -- wiring ---------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        w = self._window
+        w.new_fax_requested.connect(self._on_window_new_fax_requested)
+        w.files_dropped.connect(self._on_window_files_dropped)
+        w.refresh_requested.connect(self._on_window_refresh_requested)
+        w.view_changed.connect(self._on_window_view_changed)
+        w.filter_changed.connect(self._on_window_filter_changed)
+        w.status_filter_changed.connect(self._on_window_status_filter_changed)
+        w.more_requested.connect(self._on_window_more_requested)
+        w.fax_selected.connect(self._on_window_fax_selected)
+        w.download_requested.connect(self._on_window_download_requested)
+        w.print_requested.connect(self._on_window_print_requested)
+        w.preview.page_requested.connect(self._on_preview_page_requested)
+        self._composer.send_requested.connect(self._on_composer_send_requested)
+
+    def start(self) -> None:
+        """Show the archive at once, then load from the service and keep it fresh."""
+        self._tasks.start(self.tracker.run(), key="tracker")
+        self._tasks.start(self._renderer.warm_up(), key="warm-up")
+        self._window.preview.show_message("Select a fax to preview it.")
+        self.reload()
+        self._refresh_timer.start()
+
+    def stop(self) -> None:
+        """Stop timers and close the composer; the session cancels the tasks."""
+        self._refresh_timer.stop()
+        self._composer.close()
+
+    @property
+    def composer(self) -> ComposerDialog:
+        return self._composer
+
+    # -- list -----------------------------------------------------------------------------
+
+    def _queries(self) -> list[FaxQuery]:
+        view = self._window.current_view()
+        direction = {View.INBOX: Direction.INBOUND, View.SENT: Direction.OUTBOUND}.get(view)
+        base = FaxQuery(
+            direction=direction,
+            status=self._status_filter,
+            created_after=datetime.now(UTC) - HISTORY,
+        )
+        prefix = _number_prefix(self._text_filter)
+        if not prefix:
+            return [base]
+        # The list endpoint filters "to" and "from" separately; the other party of a fax is
+        # the sender for inbound and the recipient for outbound faxes.
+        queries = []
+        if direction in (None, Direction.OUTBOUND):
+            queries.append(replace(base, direction=Direction.OUTBOUND, to_prefix=prefix))
+        if direction in (None, Direction.INBOUND):
+            queries.append(replace(base, direction=Direction.INBOUND, from_prefix=prefix))
+        return queries
+
+    def _matches_view(self, fax: Fax) -> bool:
+        queries = [pager.query for pager in self._pagers] or self._queries()
+        return any(
+            (q.direction is None or q.direction == fax.direction)
+            and (q.status is None or q.status == fax.status)
+            and (not q.to_prefix or fax.to.startswith(q.to_prefix))
+            and (not q.from_prefix or fax.from_.startswith(q.from_prefix))
+            for q in queries
+        )
+
+    def reload(self) -> None:
+        """Start the current view over: archive rows at once, then the service's first page."""
+        self._generation += 1
+        self._pagers = [_Pager(query) for query in self._queries()]
+        self._tasks.start(self._reload(self._generation), key="list")
+
+    async def _reload(self, generation: int) -> None:
+        direction = self._pagers[0].query.direction if len(self._pagers) == 1 else None
+        cached = [fax for fax in await self._faxes.cached(direction) if self._matches_view(fax)]
+        if generation == self._generation:
+            self._window.fax_list.model.set_faxes(cached)
+        await self._load_more(generation, replace_rows=True)
+
+    async def _load_more(self, generation: int, *, replace_rows: bool = False) -> None:
+        faxes: list[Fax] = []
+        try:
+            for pager in self._pagers:
+                if not pager.has_more:
+                    continue
+                page = await self._faxes.load_page(pager.query, pager.next_page)
+                if generation != self._generation:
+                    return  # a late page for an old filter
+                pager.next_page = page.page + 1
+                pager.has_more = page.has_more
+                faxes.extend(page.faxes)
+        except FaxDeskError as exc:
+            self._report_connection_error(exc)
+            return
+        self._set_connection_online()
+        faxes.sort(key=lambda fax: fax.create_time or datetime.min.replace(tzinfo=UTC),
+                   reverse=True)
+        model = self._window.fax_list.model
+        has_more = any(pager.has_more for pager in self._pagers)
+        if replace_rows:
+            model.set_faxes(faxes)
+            model.append_page((), has_more)
+        else:
+            model.append_page(faxes, has_more)
+        for fax in faxes:
+            self.tracker.watch(fax)
+
+    async def _refresh_first_page(self, generation: int) -> None:
+        """Merge the newest faxes into the list without disturbing selection or scrolling."""
+        try:
+            for pager in self._pagers:
+                page = await self._faxes.load_page(pager.query, 1)
+                if generation != self._generation:
+                    return
+                for fax in page.faxes:
+                    self._window.fax_list.model.upsert(fax)
+                    self.tracker.watch(fax)
+        except FaxDeskError as exc:
+            self._report_connection_error(exc)
+            return
+        self._set_connection_online()
+
+    def _on_window_more_requested(self) -> None:
+        self._tasks.start(self._load_more(self._generation), key="list")
+
+    def _on_window_view_changed(self, _view: View) -> None:
+        self.reload()
+
+    def _on_window_filter_changed(self, text: str) -> None:
+        self._text_filter = text
+        self.reload()
+
+    def _on_window_status_filter_changed(self, status: FaxStatus | None) -> None:
+        self._status_filter = status
+        self.reload()
+
+    def _on_window_refresh_requested(self) -> None:
+        self.reload()
+        self._tasks.start(self.check_connection(), key="ping")
+
+    def _on_refresh_timer_timeout(self) -> None:
+        self._tasks.start(self._refresh_first_page(self._generation), key="refresh")
+
+    def _on_tracker_update(self, fax: Fax) -> None:
+        if self._matches_view(fax):
+            self._window.fax_list.model.upsert(fax)
+        if self._selected is not None and self._selected.id == fax.id:
+            self._selected = fax
+            self._window.details.set_fax(fax)
+        if fax.status.is_final:
+            word = "delivered" if fax.status is FaxStatus.COMPLETED else "failed"
+            self._window.show_status_message(f"Fax to {fax.to} {word}.")
+
+    # -- connection -----------------------------------------------------------------------
+
+    async def check_connection(self) -> None:
+        self._window.set_connection("checking")
+        try:
+            await self._faxes.check_connection()
+        except FaxDeskError as exc:
+            self._report_connection_error(exc)
+        else:
+            self._set_connection_online()
+
+    def _set_connection_online(self) -> None:
+        self._window.set_connection("online")
+
+    def _report_connection_error(self, exc: FaxDeskError) -> None:
+        if isinstance(exc, Offline | AuthError):
+            self._window.set_connection("offline", str(exc))
+        self._window.show_status_message(str(exc), 10_000)
+
+    # -- composer -------------------------------------------------------------------------
+
+    def _show_composer(self) -> None:
+        self._composer.show()
+        self._composer.raise_()
+        self._composer.activateWindow()
+
+    def _on_window_new_fax_requested(self) -> None:
+        self._show_composer()
+
+    def _on_window_files_dropped(self, paths: Sequence[Path]) -> None:
+        self._composer.add_paths(list(paths))
+        self._show_composer()
+
+    def _on_composer_send_requested(self, request: SendRequest) -> None:
+        self._tasks.start(self._send(request), key="send")
+
+    async def _send(self, request: SendRequest) -> None:
+        self._composer.set_busy(True, "Sending…")
+        try:
+            faxes = await self._faxes.send(request)
+        except FaxDeskError as exc:
+            self._composer.set_busy(False)
+            self._composer.show_error(str(exc))
+            return
+        self._composer.set_busy(False)
+        self._composer.reset()
+        self._composer.hide()
+        for fax in faxes:
+            if self._matches_view(fax):
+                self._window.fax_list.model.upsert(fax)
+            self.tracker.watch(fax)
+        numbers = ", ".join(fax.to for fax in faxes)
+        self._window.show_status_message(f"Fax to {numbers} accepted by the service.")
+        if faxes and self._window.fax_list.model.row_of(faxes[0].id) is not None:
+            self._window.fax_list.select_fax(faxes[0].id)
+
+    # -- selection and preview ------------------------------------------------------------
+
+    def _on_window_fax_selected(self, fax: Fax | None) -> None:
+        self._selected = fax
+        self._window.details.set_fax(fax)
+        if fax is None:
+            self._window.preview.show_message("Select a fax to preview it.")
+            return
+        self._tasks.start(self._show_preview(fax), key="preview")
+
+    async def _show_preview(self, fax: Fax) -> None:
+        preview = self._window.preview
+        preview.show_message("Loading…")
+        try:
+            path = await self._faxes.document(fax)
+            count = await self._renderer.page_count(path)
+        except NotFound:
+            preview.show_message("This fax has no stored document.")
+            return
+        except FaxDeskError as exc:
+            preview.show_message(f"The preview is not available: {exc}")
+            return
+        self._documents[fax.id] = path
+        preview.show_document(fax.id, count)
+
+    def _on_preview_page_requested(self, key: str, index: int, width: int) -> None:
+        path = self._documents.get(key)
+        if path is not None:
+            self._tasks.start(self._render(key, path, index, width), key=f"render:{key}:{index}")
+
+    async def _render(self, key: str, path: Path, index: int, width: int) -> None:
+        try:
+            page = await self._renderer.render(path, index, width)
+        except FaxDeskError as exc:
+            self._window.preview.show_message(f"The page cannot be shown: {exc}")
+            return
+        self._window.preview.set_page_image(key, index, to_qimage(page))
+
+    # -- download and print ---------------------------------------------------------------
+
+    def _on_window_download_requested(self, faxes: Sequence[Fax]) -> None:
+        if faxes:
+            self._tasks.start(self._download(list(faxes)), key="download")
+
+    async def _download(self, faxes: list[Fax]) -> None:
+        dialog = QFileDialog(self._window, "Save fax as PDF")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        if len(faxes) == 1:
+            dialog.setNameFilter("PDF documents (*.pdf)")
+            dialog.setDefaultSuffix("pdf")
+            dialog.selectFile(suggested_filename(faxes[0]))
+        else:
+            dialog.setWindowTitle(f"Save {len(faxes)} faxes to a folder")
+            dialog.setFileMode(QFileDialog.FileMode.Directory)
+            dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+        if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
+            return
+        target = Path(dialog.selectedFiles()[0])
+        saved = 0
+        for fax in faxes:
+            destination = target if len(faxes) == 1 else target / suggested_filename(fax)
+            try:
+                source = await self._faxes.document(fax)
+                await asyncio.to_thread(shutil.copyfile, source, destination)
+            except (FaxDeskError, OSError) as exc:
+                self._window.show_error(f"Could not save the fax to {destination}: {exc}")
+                continue
+            saved += 1
+        if saved:
+            where = target if len(faxes) == 1 else f"{saved} faxes to {target}"
+            self._window.show_status_message(f"Saved {where}.")
+
+    def _on_window_print_requested(self, faxes: Sequence[Fax]) -> None:
+        if faxes:
+            self._tasks.start(self._print(list(faxes)), key="print")
+
+    async def _print(self, faxes: list[Fax]) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self._window)
+        if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
+            return
+        self._window.show_status_message("Printing…")
+        painter = QPainter()
+        if not painter.begin(printer):
+            self._window.show_error("The printer could not be opened.")
+            return
+        try:
+            first = True
+            for fax in faxes:
+                path = await self._faxes.document(fax)
+                count = await self._renderer.page_count(path)
+                for index in range(count):
+                    area = printer.pageLayout().paintRectPixels(printer.resolution())
+                    # Fax pages are 200 dpi; rendering finer only makes the spool bigger.
+                    width = min(area.width(), 1700)
+                    page = await self._renderer.render(path, index, width)
+                    if not first:
+                        printer.newPage()
+                    first = False
+                    image = to_qimage(page)
+                    scale = min(area.width() / image.width(), area.height() / image.height())
+                    target = QRectF(0, 0, image.width() * scale, image.height() * scale)
+                    painter.drawImage(target, image)
+        except FaxDeskError as exc:
+            self._window.show_error(f"Printing stopped: {exc}")
+        finally:
+            painter.end()
+        self._window.show_status_message("Sent to the printer.")
+
+
+def suggested_filename(fax: Fax) -> str:
+    when = fax.create_time.strftime("%Y-%m-%d %H%M") if fax.create_time else "fax"
+    other = fax.from_ if fax.direction is Direction.INBOUND else fax.to
+    return f"{when} {other.lstrip('+')} {fax.id}.pdf"
+
+
+def _number_prefix(text: str) -> str:
+    """The E.164 prefix typed in the filter box: digits only, with the leading plus."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return f"+{digits}" if digits else ""
