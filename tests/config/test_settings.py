@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from faxdesk.config import secrets, settings
+from faxdesk.config.paths import Paths
+from faxdesk.config.settings import Account, AuthMethod, Settings
+from faxdesk.core.errors import ConfigError
+
+
+def test_missing_file_gives_defaults_and_sandbox(paths: Paths):
+    loaded = settings.load(paths.settings_file)
+    assert loaded == Settings()
+    assert loaded.uses_sandbox
+
+
+def test_save_and_load_round_trip(paths: Paths):
+    original = Settings(
+        account=Account(project_id="p-1", key_id="k-1", auth_method=AuthMethod.BASIC),
+        default_region="GB",
+        refresh_interval=30.0,
+    )
+    settings.save(original, paths.settings_file)
+    assert settings.load(paths.settings_file) == original
+    assert not settings.load(paths.settings_file).uses_sandbox
+    data = json.loads(paths.settings_file.read_text())
+    assert data["schemaVersion"] == settings.SCHEMA_VERSION
+
+
+def test_save_leaves_no_temporary_files(paths: Paths):
+    settings.save(Settings(), paths.settings_file)
+    settings.save(Settings(default_region="DE"), paths.settings_file)
+    assert [p.name for p in paths.settings_file.parent.iterdir()] == ["settings.json"]
+
+
+def test_bad_values_fall_back_to_defaults(paths: Paths):
+    paths.settings_file.write_text(
+        json.dumps(
+            {
+                "default_region": 7,
+                "refresh_interval": "soon",
+                "account": {"project_id": "p", "key_id": "k", "auth_method": "kerberos"},
+                "unknown": True,
+            }
+        )
+    )
+    loaded = settings.load(paths.settings_file)
+    assert loaded.default_region == "7"
+    assert loaded.refresh_interval == Settings().refresh_interval
+    assert loaded.account == Account(project_id="p", key_id="k")
+
+
+def test_corrupt_file_gives_defaults(paths: Paths):
+    paths.settings_file.write_text("{not json")
+    assert settings.load(paths.settings_file) == Settings()
+
+
+def test_settings_file_never_holds_the_secret(paths: Paths, monkeypatch):
+    monkeypatch.setenv(secrets.SECRET_ENV, "s3cr3t-value")
+    account = Account(project_id="p", key_id="k")
+    settings.save(Settings(account=account), paths.settings_file)
+    assert secrets.get_key_secret("k") == "s3cr3t-value"
+    assert "s3cr3t" not in paths.settings_file.read_text()
+
+
+def test_missing_secret_says_how_to_provide_one(monkeypatch):
+    monkeypatch.delenv(secrets.SECRET_ENV, raising=False)
+    monkeypatch.setattr(secrets.keyring, "get_password", lambda *_: None)
+    with pytest.raises(ConfigError, match="FAXDESK_KEY_SECRET"):
+        secrets.get_key_secret("key-7")
+
+
+def test_paths_are_rooted_in_faxdesk_home(paths: Paths, tmp_path):
+    assert paths.config_dir == tmp_path / "home" / "config"
+    assert paths.archive_db("sandbox").parent == tmp_path / "home" / "data"
+    assert paths.archive_db("sandbox") != paths.archive_db("project-1")

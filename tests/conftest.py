@@ -1,0 +1,21 @@
+"""Test-wide setup: Qt renders offscreen and FaxDesk never touches the user's real folders."""
+
+from __future__ import annotations
+
+import os
+
+# Must happen before anything imports Qt.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("FAXDESK_KEY_SECRET", None)
+
+import pytest  # noqa: E402
+
+from faxdesk.config.paths import HOME_ENV, Paths  # noqa: E402
+
+
+@pytest.fixture
+def paths(tmp_path, monkeypatch) -> Paths:
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
+    result = Paths.default()
+    result.ensure()
+    return result

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import pytest
+
+from faxdesk.core.errors import ValidationError
+from faxdesk.core.phone import display, to_e164
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("(415) 555-0123", "+14155550123"),
+        ("415.555.0123", "+14155550123"),
+        ("+44 20 7946 0123", "+442079460123"),
+        ("+1 989 898 9898", "+19898989898"),
+    ],
+)
+def test_typed_numbers_become_e164(typed, expected):
+    assert to_e164(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Enter a fax number"),
+        ("hello", "is not a phone number"),
+        ("12", "too few or too many digits"),
+        ("+1 555 555 5555", "is not a valid number"),
+    ],
+)
+def test_bad_numbers_say_why(typed, message):
+    with pytest.raises(ValidationError, match=message) as caught:
+        to_e164(typed)
+    assert caught.value.field == "to"
+
+
+def test_region_changes_how_local_numbers_read():
+    assert to_e164("020 7946 0123", "GB") == "+442079460123"
+
+
+def test_display_formats_and_passes_garbage_through():
+    assert display("+14155550123") == "+1 415-555-0123"
+    assert display("anonymous") == "anonymous"

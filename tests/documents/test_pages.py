@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pymupdf
+import pytest
+
+from faxdesk.core.errors import DocumentError
+from faxdesk.documents.pages import count_pages, count_pages_in_file, make_test_pdf, render_page
+
+
+def test_counts_pages_in_memory_and_on_disk(tmp_path):
+    data = make_test_pdf(3)
+    path = tmp_path / "three.pdf"
+    path.write_bytes(data)
+    assert count_pages(data) == 3
+    assert count_pages_in_file(path) == 3
+
+
+def test_render_fits_the_requested_width_with_letter_proportions(tmp_path):
+    path = tmp_path / "one.pdf"
+    path.write_bytes(make_test_pdf(2))
+    page = render_page(path, 1, 850)
+    assert (page.index, page.page_count, page.width) == (1, 2, 850)
+    assert page.height == 1100
+    assert len(page.samples) == page.stride * page.height
+    # The page is white paper with black text: both must be present.
+    assert max(page.samples) == 255
+    assert min(page.samples) < 64
+
+
+def test_page_out_of_range_names_the_page(tmp_path):
+    path = tmp_path / "one.pdf"
+    path.write_bytes(make_test_pdf(1))
+    with pytest.raises(DocumentError, match="there is no page 2"):
+        render_page(path, 1, 100)
+
+
+def test_garbage_is_not_a_readable_pdf():
+    with pytest.raises(DocumentError, match="report.pdf is not a readable PDF"):
+        count_pages(b"this is not a pdf", "report.pdf")
+
+
+def test_missing_file_says_so(tmp_path):
+    with pytest.raises(DocumentError, match="gone.pdf does not exist"):
+        count_pages_in_file(tmp_path / "gone.pdf")
+
+
+def test_password_protected_pdf_is_refused(tmp_path):
+    doc = pymupdf.open(stream=make_test_pdf(1), filetype="pdf")
+    data = doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="u", owner_pw="o")
+    doc.close()
+    with pytest.raises(DocumentError, match="password"):
+        count_pages(data, "locked.pdf")
