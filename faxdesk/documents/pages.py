@@ -35,10 +35,10 @@ def _open_pdf(data: bytes | None, path: Path | None, name: str) -> pymupdf.Docum
             doc = pymupdf.open(stream=data, filetype="pdf")
         else:
             doc = pymupdf.open(path, filetype="pdf")
+    except (FileNotFoundError, pymupdf.FileNotFoundError):
+        raise DocumentError(f"{name} does not exist.", path=name) from None
     except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
         raise DocumentError(f"{name} is not a readable PDF.", path=name) from exc
-    except FileNotFoundError:
-        raise DocumentError(f"{name} does not exist.", path=name) from None
     if doc.needs_pass:
         doc.close()
         raise DocumentError(f"{name} is protected by a password.", path=name)
