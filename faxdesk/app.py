@@ -104,9 +104,7 @@ async def open_session(
         session.http = http
         if auth is None:
             auth = (
-                OAuth2ClientCredentials(
-                    http, auth_base_url=account.auth_url, key_id=account.key_id, key_secret=secret
-                )
+                OAuth2ClientCredentials(account.key_id, secret, auth_base_url=account.auth_url)
                 if account.auth_method is AuthMethod.OAUTH2
                 else BasicAuth(account.key_id, secret)
             )

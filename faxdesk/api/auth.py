@@ -94,18 +94,24 @@ class OAuth2ClientCredentials(httpx.Auth):
         self._renew_at = 0.0
 
     def __repr__(self) -> str:
-        return f"OAuth2ClientCredentials(key_id={self.key_id!r}, auth_base_url={self.auth_base_url!r})"
+        return (
+            f"OAuth2ClientCredentials(key_id={self.key_id!r}, auth_base_url={self.auth_base_url!r})"
+        )
 
     @property
     def token_url(self) -> str:
         return f"{self.auth_base_url}/oauth2/token"
 
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def sync_auth_flow(
+        self,
+        request: httpx.Request,  # noqa: ARG002 - the signature httpx calls
+    ) -> Generator[httpx.Request, httpx.Response, None]:
         raise RuntimeError("OAuth2ClientCredentials works only with httpx.AsyncClient.")
 
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        # httpx honours `requires_request_body` only in the default flow we replace here.
         await request.aread()
         token = self._cached_token()
         if token is None:

@@ -190,9 +190,7 @@ def validate_send_request(request: SendRequest) -> None:
     if not any(number.strip() for number in request.to):
         raise ValidationError("Add at least one recipient fax number.", field="to")
     if not request.documents and not any(url.strip() for url in request.content_urls):
-        raise ValidationError(
-            "Add a document or a content URL to send.", field="documents"
-        )
+        raise ValidationError("Add a document or a content URL to send.", field="documents")
     if request.header_text is not None and len(request.header_text) > HEADER_TEXT_MAX:
         raise ValidationError(
             f"The header text can be at most {HEADER_TEXT_MAX} characters long.",

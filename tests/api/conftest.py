@@ -1,0 +1,42 @@
+"""Fixtures for the API client tests: clients on `httpx.MockTransport` and small input files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from faxdesk.api.auth import BasicAuth
+from faxdesk.api.client import FaxApiClient
+from tests.api.apitest_support import BASE_URL, KEY_ID, KEY_SECRET, PROJECT_ID, Handler, MakeClient
+
+
+@pytest.fixture
+async def make_client() -> AsyncIterator[MakeClient]:
+    """A factory for `FaxApiClient`s on a MockTransport; their httpx clients are closed after."""
+    opened: list[httpx.AsyncClient] = []
+
+    def make(handler: Handler, *, auth: httpx.Auth | None = None) -> FaxApiClient:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        opened.append(http)
+        return FaxApiClient(
+            http,
+            base_url=BASE_URL,
+            project_id=PROJECT_ID,
+            auth=auth if auth is not None else BasicAuth(KEY_ID, KEY_SECRET),
+        )
+
+    yield make
+    for http in opened:
+        await http.aclose()
+
+
+@pytest.fixture
+def pdf_files(tmp_path: Path) -> tuple[Path, Path]:
+    first = tmp_path / "page one.pdf"
+    first.write_bytes(b"%PDF-1.4\nfirst\x00\xff binary\n%%EOF\n")
+    second = tmp_path / "scan.tif"
+    second.write_bytes(b"II*\x00second")
+    return first, second

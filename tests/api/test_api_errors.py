@@ -1,0 +1,260 @@
+"""HTTP answers and httpx failures become the core error classes, with plain messages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from faxdesk.api.errors import (
+    error_from_response,
+    parse_retry_after,
+    token_error_from_response,
+    transport_errors,
+)
+from faxdesk.core.errors import (
+    ApiError,
+    AuthError,
+    FieldViolation,
+    InvalidRequest,
+    NotFound,
+    Offline,
+    PaymentRequired,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+)
+from tests.api.apitest_support import json_response
+
+REQUEST = httpx.Request("GET", "http://127.0.0.1:54321/v3/projects/p/faxes")
+
+
+def _answer(response: httpx.Response) -> httpx.Response:
+    response.request = REQUEST
+    return response
+
+
+def test_401_with_empty_body_is_auth_error() -> None:
+    error = error_from_response(_answer(httpx.Response(401)))
+    assert type(error) is AuthError
+    assert error.status_code == 401
+    assert str(error) == "The fax service did not accept the key id, key secret or project id."
+
+
+def test_402_with_string_code_is_payment_required() -> None:
+    body = {
+        "code": "402",
+        "error": "Payment required",
+        "message": "You have reached 0 balance on your account please make a payment.",
+    }
+    error = error_from_response(_answer(json_response(402, body)))
+    assert type(error) is PaymentRequired
+    assert error.status_code == 402
+    assert str(error) == (
+        "The Sinch account has no balance left; add funds to send faxes: "
+        "You have reached 0 balance on your account please make a payment."
+    )
+
+
+def test_404_is_not_found_and_falls_back_to_error_text() -> None:
+    error = error_from_response(_answer(json_response(404, {"code": 404, "error": "Not Found"})))
+    assert type(error) is NotFound
+    assert str(error) == "The fax service has no such fax or file: Not Found"
+
+
+def test_422_with_details_object_lists_field_violations() -> None:
+    body = {
+        "code": "422",
+        "error": "Unprocessable Entity",
+        "message": "Invalid parameters",
+        "details": {
+            "fieldViolations": [
+                {"field": "to", "description": "The (+15551) is not a valid phone number"}
+            ]
+        },
+    }
+    error = error_from_response(_answer(json_response(422, body)))
+    assert isinstance(error, InvalidRequest)
+    assert error.status_code == 422
+    assert error.violations == (FieldViolation("to", "The (+15551) is not a valid phone number"),)
+    assert str(error) == (
+        "The fax service rejected the request: Invalid parameters "
+        "(to: The (+15551) is not a valid phone number)"
+    )
+
+
+def test_400_with_google_rpc_details_list() -> None:
+    body = {
+        "code": 400,
+        "status": "INVALID_ARGUMENT",
+        "message": "Bad request.",
+        "details": [
+            {"type": "ErrorInfo", "reason": "x"},
+            {
+                "type": "BadRequest",
+                "fieldViolations": [
+                    {"field": "to", "description": "Phone number was not in the expected format."},
+                    {"field": "headerText", "description": "Too long."},
+                ],
+            },
+        ],
+    }
+    error = error_from_response(_answer(json_response(400, body)))
+    assert isinstance(error, InvalidRequest)
+    assert error.status_code == 400
+    assert error.violations == (
+        FieldViolation("to", "Phone number was not in the expected format."),
+        FieldViolation("headerText", "Too long."),
+    )
+    assert str(error).startswith("The fax service rejected the request: Bad request. (to: ")
+
+
+def test_top_level_field_violations_and_status_text() -> None:
+    body = {"status": "INVALID_ARGUMENT", "fieldViolations": [{"field": "maxRetries"}]}
+    error = error_from_response(_answer(json_response(400, body)))
+    assert isinstance(error, InvalidRequest)
+    assert error.violations == (FieldViolation("maxRetries", ""),)
+    assert str(error) == "The fax service rejected the request: INVALID_ARGUMENT (maxRetries: )"
+
+
+def test_400_with_html_body_has_no_violations() -> None:
+    response = httpx.Response(400, content=b"<html><body>Bad Request</body></html>")
+    error = error_from_response(_answer(response))
+    assert isinstance(error, InvalidRequest)
+    assert error.violations == ()
+    assert str(error) == "The fax service rejected the request."
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_5xx_is_server_error(status: int) -> None:
+    error = error_from_response(_answer(httpx.Response(status, content=b"")))
+    assert type(error) is ServerError
+    assert error.status_code == status
+    assert str(error) == f"The fax service failed on its side (HTTP {status})."
+
+
+def test_500_with_message_keeps_it() -> None:
+    error = error_from_response(_answer(json_response(500, {"code": 500, "message": "Boom"})))
+    assert type(error) is ServerError
+    assert str(error) == "The fax service failed on its side (HTTP 500): Boom"
+
+
+@pytest.mark.parametrize("status", [403, 409, 418, 302])
+def test_other_statuses_are_plain_api_errors(status: int) -> None:
+    error = error_from_response(_answer(httpx.Response(status, content=b"nope")))
+    assert type(error) is ApiError
+    assert error.status_code == status
+    assert str(error) == f"The fax service gave an unexpected answer (HTTP {status})."
+
+
+def test_long_service_message_is_shortened() -> None:
+    error = error_from_response(_answer(json_response(404, {"message": "x" * 1000})))
+    assert len(str(error)) < 400
+    assert str(error).endswith("x…")
+
+
+def test_429_with_seconds() -> None:
+    error = error_from_response(_answer(httpx.Response(429, headers={"Retry-After": "120"})))
+    assert isinstance(error, RateLimited)
+    assert error.retry_after == 120.0
+    assert error.status_code == 429
+    assert str(error) == "The fax service is receiving too many requests; try again in 120 seconds."
+
+
+def test_429_without_retry_after() -> None:
+    error = error_from_response(_answer(json_response(429, {"message": "Rate limit exceeded"})))
+    assert isinstance(error, RateLimited)
+    assert error.retry_after is None
+    assert str(error) == "The fax service is receiving too many requests; try again shortly."
+
+
+def test_429_with_http_date() -> None:
+    error = error_from_response(
+        _answer(httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"}))
+    )
+    assert isinstance(error, RateLimited)
+    assert error.retry_after is not None
+    assert error.retry_after > 3600 * 24 * 365
+
+
+def test_retry_after_http_date_relative_to_now() -> None:
+    now = datetime(2015, 10, 21, 7, 26, 0, tzinfo=UTC)
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=now) == 120.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:20:00 GMT", now=now) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0", 0.0),
+        ("1.5", 1.5),
+        (" 30 ", 30.0),
+        ("-5", 0.0),
+        ("soon", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_retry_after_numbers(value: str | None, expected: float | None) -> None:
+    assert parse_retry_after(value) == expected
+
+
+def test_token_endpoint_refusal_is_auth_error() -> None:
+    response = json_response(401, {"error": "invalid_client"})
+    response.request = httpx.Request("POST", "https://auth.sinch.com/oauth2/token")
+    error = token_error_from_response(response)
+    assert type(error) is AuthError
+    assert str(error) == (
+        "Sinch did not accept the key id or key secret when asked for an access token."
+    )
+
+
+def test_token_endpoint_server_error_is_server_error() -> None:
+    response = httpx.Response(503)
+    response.request = httpx.Request("POST", "https://auth.sinch.com/oauth2/token")
+    assert type(token_error_from_response(response)) is ServerError
+
+
+def test_connect_error_becomes_offline_naming_host_and_port() -> None:
+    with pytest.raises(Offline) as caught, transport_errors():
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=REQUEST)
+    assert type(caught.value) is Offline
+    assert str(caught.value) == "The fax service at 127.0.0.1:54321 could not be reached."
+    assert isinstance(caught.value.__cause__, httpx.ConnectError)
+
+
+@pytest.mark.parametrize(
+    "exc_type", [httpx.ReadTimeout, httpx.ConnectTimeout, httpx.WriteTimeout, httpx.PoolTimeout]
+)
+def test_timeouts_become_request_timeout(exc_type: type[httpx.TimeoutException]) -> None:
+    with pytest.raises(RequestTimeout) as caught, transport_errors():
+        raise exc_type("timed out", request=REQUEST)
+    assert str(caught.value) == "The fax service at 127.0.0.1:54321 did not answer in time."
+
+
+def test_dropped_connection_is_offline() -> None:
+    with pytest.raises(Offline) as caught, transport_errors():
+        raise httpx.RemoteProtocolError("Server disconnected", request=REQUEST)
+    assert str(caught.value) == (
+        "The fax service at 127.0.0.1:54321 closed the connection unexpectedly."
+    )
+
+
+def test_default_port_and_token_host_are_named_plainly() -> None:
+    token_request = httpx.Request("POST", "https://user:pw@auth.sinch.com/oauth2/token")
+    with pytest.raises(Offline) as caught, transport_errors():
+        raise httpx.ConnectError("Name or service not known", request=token_request)
+    assert str(caught.value) == "The Sinch sign-in service at auth.sinch.com could not be reached."
+    assert "pw" not in str(caught.value)
+
+
+def test_exception_without_request_still_reads_well() -> None:
+    with pytest.raises(Offline) as caught, transport_errors():
+        raise httpx.ConnectError("refused")
+    assert str(caught.value) == "The fax service could not be reached."
+
+
+def test_non_transport_exceptions_pass_through() -> None:
+    with pytest.raises(KeyError), transport_errors():
+        raise KeyError("x")

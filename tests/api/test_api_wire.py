@@ -1,0 +1,394 @@
+"""Reading the service's tolerated shapes and writing send bodies and list queries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from faxdesk.api.wire import (
+    fax_from_wire,
+    faxes_from_send_response,
+    format_query_time,
+    list_query_string,
+    page_from_wire,
+    parse_timestamp,
+    send_form_fields,
+    send_json_body,
+    validate_send_request,
+)
+from faxdesk.core.errors import ValidationError
+from faxdesk.core.models import (
+    Direction,
+    Document,
+    ErrorType,
+    FaxQuery,
+    FaxStatus,
+    ImageConversionMethod,
+    Money,
+    Resolution,
+    SendRequest,
+)
+from tests.api.apitest_support import wire_fax
+
+# --- fax_from_wire ---------------------------------------------------------------------------
+
+
+def test_complete_fax_maps_every_field() -> None:
+    fax = fax_from_wire(wire_fax())
+
+    assert fax.id == "01J9ZK3M7Q2W8E5R6T4Y1U0P9A"
+    assert fax.direction is Direction.OUTBOUND
+    assert fax.status is FaxStatus.COMPLETED
+    assert fax.from_ == "+14155550100"
+    assert fax.to == "+19898989898"
+    assert fax.content_urls == ("https://example.com/doc.pdf",)
+    assert fax.number_of_pages == 2
+    assert fax.pages_sent_successfully == 2
+    assert fax.price == Money(amount="0.1400", currency_code="USD")
+    assert fax.create_time == datetime(2026, 5, 4, 10, 15, tzinfo=UTC)
+    assert fax.completed_time == datetime(2026, 5, 4, 10, 16, 12, 250000, tzinfo=UTC)
+    assert fax.header_text == "ACME"
+    assert fax.header_page_numbers is True
+    assert fax.header_time_zone == "America/New_York"
+    assert fax.retry_delay_seconds == 60
+    assert fax.max_retries == 3
+    assert fax.retry_count == 1
+    assert fax.labels == {"ticket": "T-42"}
+    assert fax.callback_url == "https://cb.example.com/fax"
+    assert fax.image_conversion_method is ImageConversionMethod.HALFTONE
+    assert fax.resolution is Resolution.FINE
+    assert fax.has_file is True
+    assert fax.project_id == "proj-123"
+    assert fax.service_id == "01GVRB50KEQFFE1SGMPFRNBG6J"
+    assert fax.error_type is None
+    assert fax.error_code is None
+    assert fax.extra == {}
+
+
+def test_failed_fax_keeps_error_fields() -> None:
+    fax = fax_from_wire(
+        wire_fax(status="FAILURE", errorType="CALL_ERROR", errorCode=17, errorMessage="Busy")
+    )
+
+    assert fax.status is FaxStatus.FAILURE
+    assert fax.error_type is ErrorType.CALL_ERROR
+    assert fax.error_code == 17
+    assert fax.error_message == "Busy"
+
+
+@pytest.mark.parametrize(
+    ("content_url", "expected"),
+    [
+        ("https://www.google.com", ("https://www.google.com",)),
+        (
+            ["https://a.example/x.pdf", "https://b.example/"],
+            ("https://a.example/x.pdf", "https://b.example/"),
+        ),
+        ([], ()),
+        ("", ()),
+        (None, ()),
+    ],
+)
+def test_content_url_string_or_list(content_url: Any, expected: tuple[str, ...]) -> None:
+    assert fax_from_wire(wire_fax(contentUrl=content_url)).content_urls == expected
+
+
+@pytest.mark.parametrize(
+    ("has_file", "expected"),
+    [(True, True), (False, False), ("true", True), ("false", False), ("True", True), (None, False)],
+)
+def test_has_file_bool_or_string(has_file: Any, expected: bool) -> None:
+    assert fax_from_wire(wire_fax(hasFile=has_file)).has_file is expected
+
+
+def test_header_page_numbers_as_string_is_read() -> None:
+    assert fax_from_wire(wire_fax(headerPageNumbers="false")).header_page_numbers is False
+    assert fax_from_wire(wire_fax(headerPageNumbers="True")).header_page_numbers is True
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [("0.0040", "0.0040"), (0.07, "0.07"), (0.21, "0.21"), (1, "1"), (0.00001, "0.00001")],
+)
+def test_price_amount_string_or_number_is_kept_as_string(amount: Any, expected: str) -> None:
+    fax = fax_from_wire(wire_fax(price={"amount": amount, "currencyCode": "EUR"}))
+    assert fax.price == Money(amount=expected, currency_code="EUR")
+
+
+def test_missing_price_is_none() -> None:
+    data = wire_fax()
+    del data["price"]
+    assert fax_from_wire(data).price is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-06-06T14:42:42Z", datetime(2024, 6, 6, 14, 42, 42, tzinfo=UTC)),
+        ("2023-10-23T21:06:52.231Z", datetime(2023, 10, 23, 21, 6, 52, 231000, tzinfo=UTC)),
+        ("2023-10-23T21:06:52.231+00:00", datetime(2023, 10, 23, 21, 6, 52, 231000, tzinfo=UTC)),
+        ("2024-06-06T14:42:42+00:00", datetime(2024, 6, 6, 14, 42, 42, tzinfo=UTC)),
+        ("2024-06-06T16:42:42+02:00", datetime(2024, 6, 6, 14, 42, 42, tzinfo=UTC)),
+        ("2024-06-06T14:42:42.123456789Z", datetime(2024, 6, 6, 14, 42, 42, 123456, tzinfo=UTC)),
+        ("2024-06-06T14:42:42", datetime(2024, 6, 6, 14, 42, 42, tzinfo=UTC)),
+    ],
+)
+def test_timestamps_become_aware_utc(text: str, expected: datetime) -> None:
+    parsed = parse_timestamp(text)
+    assert parsed == expected
+    assert parsed is not None
+    assert parsed.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("value", ["yesterday", "", None, 1717685000])
+def test_unreadable_timestamp_is_none(value: Any) -> None:
+    assert parse_timestamp(value) is None
+
+
+def test_unknown_fields_are_kept_in_extra() -> None:
+    fax = fax_from_wire(
+        wire_fax(
+            fromCountry="US",
+            barCodes=[{"type": "CODE_128", "value": "X"}],
+            callbackUrlContentType="application/json",
+        )
+    )
+    assert fax.extra == {
+        "fromCountry": "US",
+        "barCodes": [{"type": "CODE_128", "value": "X"}],
+        "callbackUrlContentType": "application/json",
+    }
+
+
+def test_unknown_enum_values_are_kept() -> None:
+    fax = fax_from_wire(
+        wire_fax(
+            status="CANCELLED",
+            direction="SIDEWAYS",
+            errorType="LINE_ERROR",
+            resolution="ULTRAFINE",
+            errorCode=89,
+        )
+    )
+    assert fax.status.value == "CANCELLED"
+    assert not fax.status.is_final
+    assert fax.direction.value == "SIDEWAYS"
+    assert fax.error_type is ErrorType.LINE_ERROR
+    assert fax.resolution is not None
+    assert fax.resolution.value == "ULTRAFINE"
+    assert fax.error_code == 89
+
+
+def test_missing_fields_get_defaults() -> None:
+    fax = fax_from_wire({"id": "01HX"})
+
+    assert fax.id == "01HX"
+    assert fax.direction is Direction.OUTBOUND
+    assert fax.status is FaxStatus.QUEUED
+    assert fax.to == ""
+    assert fax.from_ == ""
+    assert fax.create_time is None
+    assert fax.number_of_pages == 0
+    assert fax.price is None
+    assert fax.has_file is False
+    assert fax.content_urls == ()
+    assert fax.header_page_numbers is None
+    assert fax.max_retries is None
+    assert fax.labels == {}
+    assert fax.extra == {}
+
+
+def test_numbers_sent_as_strings_are_read() -> None:
+    fax = fax_from_wire(wire_fax(numberOfPages="3", errorCode="54", retryCount="bad"))
+    assert fax.number_of_pages == 3
+    assert fax.error_code == 54
+    assert fax.retry_count == 0
+
+
+def test_send_response_single_fax_becomes_a_list() -> None:
+    faxes = faxes_from_send_response(wire_fax(status="IN_PROGRESS", contentUrl="https://x/"))
+    assert faxes is not None
+    assert [f.status for f in faxes] == [FaxStatus.IN_PROGRESS]
+    assert faxes[0].content_urls == ("https://x/",)
+
+
+def test_send_response_fax_list() -> None:
+    faxes = faxes_from_send_response(
+        {"faxes": [wire_fax(id="A", to="+1555"), wire_fax(id="B", to="+1666")]}
+    )
+    assert faxes is not None
+    assert [(f.id, f.to) for f in faxes] == [("A", "+1555"), ("B", "+1666")]
+
+
+def test_send_response_of_another_shape_is_none() -> None:
+    assert faxes_from_send_response("created") is None
+
+
+# --- page_from_wire --------------------------------------------------------------------------
+
+
+def test_page_with_current_pagination_keys() -> None:
+    page = page_from_wire(
+        {"faxes": [wire_fax(id="A")], "page": 2, "pageSize": 1, "totalItems": 3, "totalPages": 3}
+    )
+    assert [f.id for f in page.faxes] == ["A"]
+    assert (page.page, page.page_size, page.total_items, page.total_pages) == (2, 1, 3, 3)
+    assert page.has_more
+
+
+def test_page_with_older_page_number_key() -> None:
+    page = page_from_wire(
+        {"faxes": [], "pageNumber": "3", "pageSize": "50", "totalItems": 120, "totalPages": 3}
+    )
+    assert (page.page, page.page_size, page.total_items, page.total_pages) == (3, 50, 120, 3)
+    assert not page.has_more
+
+
+def test_page_without_pagination_uses_what_was_asked() -> None:
+    page = page_from_wire({"faxes": [wire_fax(id="A"), wire_fax(id="B")]}, page=1, page_size=10)
+    assert (page.page, page.page_size, page.total_items, page.total_pages) == (1, 10, 2, 1)
+
+
+def test_page_without_faxes_key_is_empty() -> None:
+    page = page_from_wire({})
+    assert page.faxes == ()
+    assert (page.page, page.total_pages) == (1, 1)
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+def _request(**changes: Any) -> SendRequest:
+    values: dict[str, Any] = {"to": ("+19898989898",), "content_urls": ("https://x.example/",)}
+    values.update(changes)
+    return SendRequest(**values)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"to": ()}, "to"),
+        ({"to": ("  ",)}, "to"),
+        ({"content_urls": ()}, "documents"),
+        ({"header_text": "x" * 51}, "header_text"),
+        ({"retry_delay_seconds": 29}, "retry_delay_seconds"),
+        ({"retry_delay_seconds": 301}, "retry_delay_seconds"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"max_retries": 6}, "max_retries"),
+    ],
+)
+def test_invalid_send_requests_name_the_field(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        validate_send_request(_request(**changes))
+    assert caught.value.field == field
+    assert str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"header_text": "x" * 50},
+        {"retry_delay_seconds": 30},
+        {"retry_delay_seconds": 300},
+        {"max_retries": 0},
+        {"max_retries": 5},
+        {"content_urls": (), "documents": (Document(Path("a.pdf")),)},
+    ],
+)
+def test_boundary_send_requests_are_valid(changes: dict[str, Any]) -> None:
+    validate_send_request(_request(**changes))
+
+
+def test_form_fields_send_false_and_zero_and_drop_none() -> None:
+    fields = send_form_fields(
+        _request(
+            to=("+19898989898", "+14155550123"),
+            content_urls=("https://a.example/x.pdf", "https://b.example/"),
+            header_page_numbers=False,
+            max_retries=0,
+            retry_delay_seconds=30,
+            resolution=Resolution.SUPERFINE,
+            image_conversion_method=ImageConversionMethod.MONOCHROME,
+            labels={"ticket": "T-42", "dept": "billing"},
+            from_="+14155550100",
+        )
+    )
+    assert fields == {
+        "to": ["+19898989898", "+14155550123"],
+        "contentUrl": "https://a.example/x.pdf,https://b.example/",
+        "from": "+14155550100",
+        "headerPageNumbers": "false",
+        "retryDelaySeconds": "30",
+        "maxRetries": "0",
+        "resolution": "SUPERFINE",
+        "imageConversionMethod": "MONOCHROME",
+        "labels[ticket]": "T-42",
+        "labels[dept]": "billing",
+    }
+
+
+def test_json_body_for_one_recipient_uses_a_string() -> None:
+    body = send_json_body(
+        _request(header_text="", header_page_numbers=True, callback_url="https://cb/")
+    )
+    assert body == {
+        "to": "+19898989898",
+        "contentUrl": ["https://x.example/"],
+        "headerText": "",
+        "headerPageNumbers": True,
+        "callbackUrl": "https://cb/",
+    }
+
+
+def test_json_body_for_several_recipients_uses_a_list() -> None:
+    body = send_json_body(
+        _request(
+            to=("+19898989898", "+14155550123"),
+            max_retries=0,
+            header_time_zone="Europe/Paris",
+            service_id="01GVRB",
+            labels={"k": "v"},
+        )
+    )
+    assert body == {
+        "to": ["+19898989898", "+14155550123"],
+        "contentUrl": ["https://x.example/"],
+        "headerTimeZone": "Europe/Paris",
+        "maxRetries": 0,
+        "serviceId": "01GVRB",
+        "labels": {"k": "v"},
+    }
+
+
+# --- list queries ----------------------------------------------------------------------------
+
+
+def test_query_time_is_utc_without_fraction() -> None:
+    moment = datetime(2021, 10, 1, 2, 30, 15, 999999, tzinfo=timezone(timedelta(hours=2)))
+    assert format_query_time(moment) == "2021-10-01T00:30:15Z"
+    assert format_query_time(datetime(2021, 10, 30, 23, 59, 59)) == "2021-10-30T23:59:59Z"
+
+
+def test_list_query_string_with_every_filter() -> None:
+    query = FaxQuery(
+        direction=Direction.INBOUND,
+        status=FaxStatus.COMPLETED,
+        to_prefix="+1415",
+        from_prefix="+44 20",
+        created_after=datetime(2021, 10, 1, tzinfo=UTC),
+        created_before=datetime(2021, 10, 30, 23, 59, 59, tzinfo=UTC),
+        service_id="01GVRB",
+        page_size=25,
+    )
+    assert list_query_string(query, page=3) == (
+        "serviceId=01GVRB&direction=INBOUND&status=COMPLETED&to=%2B1415&from=%2B44%2020"
+        "&pageSize=25&page=3"
+        "&createTime>=2021-10-01T00:00:00Z&createTime<=2021-10-30T23:59:59Z"
+    )
+
+
+def test_list_query_string_without_filters() -> None:
+    assert list_query_string(FaxQuery()) == "pageSize=100&page=1"
