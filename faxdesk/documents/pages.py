@@ -60,6 +60,28 @@ def count_pages_in_file(path: Path) -> int:
         return doc.page_count
 
 
+def merge_pdfs(documents: list[tuple[str, bytes]]) -> bytes:
+    """Join PDFs, given as (name, data), into one PDF in the order given.
+
+    A single document comes back unchanged. Raises DocumentError naming the first document
+    that cannot be read or joined.
+    """
+    if not documents:
+        raise DocumentError("There is nothing to join.")
+    if len(documents) == 1:
+        name, data = documents[0]
+        count_pages(data, name)
+        return data
+    with pymupdf.open() as merged:
+        for name, data in documents:
+            with _open_pdf(data, None, name) as doc:
+                try:
+                    merged.insert_pdf(doc)
+                except (RuntimeError, ValueError) as exc:
+                    raise DocumentError(f"{name} could not be joined: {exc}", path=name) from exc
+        return merged.tobytes(garbage=1, deflate=True)
+
+
 def render_page(path: Path, index: int, width: int) -> RenderedPage:
     """Render page `index` (0-based) of the PDF at `path` scaled to `width` pixels wide."""
     with _open_pdf(None, path, path.name) as doc:

@@ -1,1 +1,9 @@
-"""sandbox"""
+"""The Sinch Fax API sandbox: a local emulator the GUI, the CLI and the tests talk to over HTTP.
+
+`app.create_app(SandboxConfig)` builds the Starlette app; `server.run` serves it with uvicorn.
+Inside: `wire` and `query` read requests, `intake` turns documents into the fax's PDF,
+`state` keeps faxes in SQLite, `simulator` moves them through their lifecycle, and `testing`
+starts a sandbox for tests. The package imports only `faxdesk.core`, `faxdesk.documents`, the
+standard library, Starlette, uvicorn and httpx (to fetch `contentUrl`); never the client (`api`),
+`services`, `store`, `config` or Qt. This module imports nothing, so importing it is cheap.
+"""

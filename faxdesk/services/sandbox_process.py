@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 READY_LINE = re.compile(r"^FaxDesk sandbox listening on (?P<url>http://\S+)\s*$")
 SANDBOX_KEY_ID = "sandbox"
-SANDBOX_PROJECT_ID = "00000000-0000-4000-8000-00000000fa4d"
+SANDBOX_PROJECT_ID = "00000000-0000-4000-8000-0000000fa4de"
 SECRET_ENV = "FAXDESK_SANDBOX_KEY_SECRET"
 
 

@@ -4,7 +4,13 @@ import pymupdf
 import pytest
 
 from faxdesk.core.errors import DocumentError
-from faxdesk.documents.pages import count_pages, count_pages_in_file, make_test_pdf, render_page
+from faxdesk.documents.pages import (
+    count_pages,
+    count_pages_in_file,
+    make_test_pdf,
+    merge_pdfs,
+    render_page,
+)
 
 
 def test_counts_pages_in_memory_and_on_disk(tmp_path):
@@ -35,12 +41,12 @@ def test_page_out_of_range_names_the_page(tmp_path):
 
 
 def test_garbage_is_not_a_readable_pdf():
-    with pytest.raises(DocumentError, match="report.pdf is not a readable PDF"):
+    with pytest.raises(DocumentError, match=r"report\.pdf is not a readable PDF"):
         count_pages(b"this is not a pdf", "report.pdf")
 
 
 def test_missing_file_says_so(tmp_path):
-    with pytest.raises(DocumentError, match="gone.pdf does not exist"):
+    with pytest.raises(DocumentError, match=r"gone\.pdf does not exist"):
         count_pages_in_file(tmp_path / "gone.pdf")
 
 
@@ -50,3 +56,30 @@ def test_password_protected_pdf_is_refused(tmp_path):
     doc.close()
     with pytest.raises(DocumentError, match="password"):
         count_pages(data, "locked.pdf")
+
+
+def test_merge_keeps_every_page_in_order():
+    merged = merge_pdfs(
+        [("a.pdf", make_test_pdf(2, "First")), ("b.pdf", make_test_pdf(1, "Second"))]
+    )
+    with pymupdf.open(stream=merged, filetype="pdf") as doc:
+        texts = [page.get_text() for page in doc]
+    assert len(texts) == 3
+    assert "First" in texts[0]
+    assert "Page 2 of 2" in texts[1]
+    assert "Second" in texts[2]
+
+
+def test_merge_of_one_document_returns_it_unchanged():
+    data = make_test_pdf(1)
+    assert merge_pdfs([("only.pdf", data)]) == data
+
+
+def test_merge_names_the_unreadable_document():
+    with pytest.raises(DocumentError, match=r"broken\.pdf is not a readable PDF"):
+        merge_pdfs([("good.pdf", make_test_pdf(1)), ("broken.pdf", b"%PDF-1.4 garbage")])
+
+
+def test_merge_of_nothing_is_an_error():
+    with pytest.raises(DocumentError, match="nothing to join"):
+        merge_pdfs([])

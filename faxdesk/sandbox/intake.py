@@ -1,0 +1,142 @@
+"""Turn the documents of a send request into the one PDF a fax carries, or the service's error.
+
+Fetches `contentUrl` documents (with httpx, Basic auth taken from the URL), puts them before the
+uploaded files, checks each is a PDF the sandbox can read, counts pages through
+`faxdesk.documents.pages.count_pages` and joins them. A document problem is not an HTTP error: the
+fax is still created and later fails with the DOCUMENT_CONVERSION_ERROR code the service uses,
+so this module returns a `ConversionFailure` instead of raising. It never touches state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from faxdesk.core.errors import DocumentError
+from faxdesk.documents.pages import PDF_MEDIA_TYPE, count_pages, merge_pdfs
+from faxdesk.sandbox.wire import SendForm, Upload, mask_url
+
+# DOCUMENT_CONVERSION_ERROR codes from the service's failure catalogue.
+CODE_MERGE_FAILED = 4
+CODE_URL_UNREACHABLE = 54
+CODE_UNKNOWN_MEDIA_TYPE = 128
+CODE_UNSUPPORTED_MEDIA_TYPE = 129
+CODE_PDF_UNREADABLE = 133
+
+FETCH_TIMEOUT_SECONDS = 15.0
+_PDF_TYPES = frozenset((PDF_MEDIA_TYPE, "application/x-pdf"))
+_GENERIC_TYPES = frozenset(("", "application/octet-stream", "binary/octet-stream"))
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionFailure:
+    """Why the documents cannot be faxed, as `errorCode` / `errorMessage` will say."""
+
+    code: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The documents of one request: the joined PDF and its pages, or the failure."""
+
+    pdf: bytes | None
+    pages: int
+    failure: ConversionFailure | None = None
+
+
+class Fetcher:
+    """Fetches `contentUrl` documents; tests pass an httpx transport to serve them in-process."""
+
+    __slots__ = ("_timeout", "_transport")
+
+    def __init__(
+        self,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = FETCH_TIMEOUT_SECONDS,
+    ) -> None:
+        self._transport = transport
+        self._timeout = timeout
+
+    async def fetch(self, url: str) -> tuple[bytes, str]:
+        """Return (body, media type) of `url`; raise httpx.HTTPError when it cannot be had."""
+        target = httpx.URL(url)
+        auth = None
+        if target.username or target.password:
+            auth = httpx.BasicAuth(target.username, target.password)
+            target = target.copy_with(userinfo=b"")
+        # A client per fetch: sends are rare in a sandbox and nothing is left open between them.
+        # An injected transport must outlive the client, so it is wrapped, not handed over.
+        transport = _Borrowed(self._transport) if self._transport is not None else None
+        async with httpx.AsyncClient(
+            transport=transport, timeout=self._timeout, follow_redirects=True
+        ) as client:
+            response = await client.get(target, auth=auth)
+            response.raise_for_status()
+            media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            return response.content, media_type
+
+
+class _Borrowed(httpx.AsyncBaseTransport):
+    """Lends a transport to a short-lived client without letting the client close it."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._inner.handle_async_request(request)
+
+
+async def prepare(form: SendForm, fetcher: Fetcher) -> Prepared:
+    """Fetch, check, count and join the documents of `form`."""
+    documents: list[tuple[str, str, bytes]] = []
+    for url in form.content_urls:
+        try:
+            data, media_type = await fetcher.fetch(url)
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError):
+            message = f"Could not access the URL you provided: {mask_url(url)}"
+            return Prepared(None, 0, ConversionFailure(CODE_URL_UNREACHABLE, message))
+        documents.append((mask_url(url), media_type, data))
+    for index, upload in enumerate(form.uploads, start=1):
+        documents.append((_upload_name(upload, index), upload.media_type, upload.data))
+
+    # PyMuPDF work stays on the event loop thread: it is not thread-safe, and counting the pages
+    # of the few small documents a sandbox sees takes milliseconds.
+    pages = 0
+    for name, media_type, data in documents:
+        failure = _check_media_type(name, media_type, data)
+        if failure is not None:
+            return Prepared(None, 0, failure)
+        try:
+            pages += count_pages(data, name)
+        except DocumentError as exc:
+            return Prepared(
+                None, 0, ConversionFailure(CODE_PDF_UNREADABLE, f"Failed to normalize PDF: {exc}")
+            )
+    try:
+        pdf = merge_pdfs([(name, data) for name, _, data in documents])
+    except DocumentError as exc:
+        message = f"There was a problem merging the files: {exc}"
+        return Prepared(None, 0, ConversionFailure(CODE_MERGE_FAILED, message))
+    return Prepared(pdf, pages)
+
+
+def _upload_name(upload: Upload, index: int) -> str:
+    return upload.filename or f"File {index}"
+
+
+def _check_media_type(name: str, media_type: str, data: bytes) -> ConversionFailure | None:
+    # The service converts Word, images, text and HTML too; this minimal sandbox only takes PDF,
+    # and says so with the service's own "not supported" code.
+    if media_type in _PDF_TYPES:
+        return None
+    if media_type in _GENERIC_TYPES:
+        if b"%PDF-" in data[:1024] or name.lower().endswith(".pdf"):
+            return None
+        return ConversionFailure(
+            CODE_UNKNOWN_MEDIA_TYPE, f"Could not determine the mimetype of {name}."
+        )
+    return ConversionFailure(
+        CODE_UNSUPPORTED_MEDIA_TYPE, f"Mimetype not supported: {media_type} ({name})."
+    )

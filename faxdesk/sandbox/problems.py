@@ -1,0 +1,82 @@
+"""Error answers in the shape the Sinch Fax API uses, and the exception handlers raise to send one.
+
+Every error body is `{"code", "status", "error", "message", "details"}`: a superset of the two
+shapes the service is documented with, so a tolerant client can read either. A 401 is the
+exception: the service answers bad credentials with an empty body, and so does the sandbox.
+Nothing here decides *when* a request is wrong; the routes and parsers do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from faxdesk.core.errors import FieldViolation
+
+# HTTP status -> (Google RPC status, reason phrase) as the service's error bodies name them.
+_STATUS_NAMES = {
+    400: ("INVALID_ARGUMENT", "Bad Request"),
+    401: ("UNAUTHENTICATED", "Unauthorized"),
+    404: ("NOT_FOUND", "Not Found"),
+    405: ("UNIMPLEMENTED", "Method Not Allowed"),
+    422: ("INVALID_ARGUMENT", "Unprocessable Entity"),
+    500: ("INTERNAL", "Internal Server Error"),
+}
+
+
+class ApiProblemError(Exception):
+    """Raised anywhere in a request to answer with an error body; see `response()`."""
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        violations: Sequence[FieldViolation] = (),
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+        self.violations = tuple(violations)
+
+    def response(self) -> Response:
+        return error_response(self.status_code, self.message, self.violations)
+
+
+def error_body(
+    status_code: int, message: str, violations: Sequence[FieldViolation] = ()
+) -> dict[str, Any]:
+    status, reason = _STATUS_NAMES.get(status_code, ("UNKNOWN", "Error"))
+    body: dict[str, Any] = {
+        "code": status_code,
+        "status": status,
+        "error": reason,
+        "message": message,
+    }
+    if violations:
+        body["details"] = [
+            {
+                "type": "BadRequest",
+                "fieldViolations": [
+                    {"field": v.field, "description": v.description} for v in violations
+                ],
+            }
+        ]
+    return body
+
+
+def error_response(
+    status_code: int,
+    message: str,
+    violations: Sequence[FieldViolation] = (),
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return JSONResponse(
+        error_body(status_code, message, violations), status_code=status_code, headers=headers
+    )
+
+
+def unauthorized() -> Response:
+    """The service's answer to a wrong key, secret or project: 401 and nothing else."""
+    return Response(status_code=401, headers={"WWW-Authenticate": 'Basic realm="Sinch Fax"'})

@@ -1,0 +1,182 @@
+"""Read the query of `GET /faxes` into filters and a page, the way the service interprets it.
+
+`createTime` takes a year, a month, a day or a timestamp ("after"); the range keys arrive as
+`createTime>` / `createTime<` because clients send the literal `createTime>=...` and query
+parsers split at the first "=". Without any createTime key only the prior week is listed.
+Phone prefixes may lose their "+" to form decoding. Problems become 400 errors
+(`ApiProblemError`). This module does not run the query (`state` does).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from faxdesk.core.errors import FieldViolation
+from faxdesk.core.models import Direction, FaxStatus
+from faxdesk.sandbox.problems import ApiProblemError
+from faxdesk.sandbox.state import FaxFilter
+from faxdesk.sandbox.wire import format_time
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+DEFAULT_WINDOW = timedelta(days=7)
+
+_YEAR_RE = re.compile(r"\d{4}")
+_MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
+_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_KNOWN_DIRECTIONS = frozenset(m.value for m in Direction)
+_KNOWN_STATUSES = frozenset(m.value for m in FaxStatus)
+_ONE_MS = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    where: FaxFilter
+    page: int
+    page_size: int
+
+
+def parse_list_query(items: Iterable[tuple[str, str]], now: datetime) -> ListQuery:
+    """Interpret the query items (already percent-decoded) of a list request made at `now`."""
+    page = 1
+    page_size = DEFAULT_PAGE_SIZE
+    direction = status = to_prefix = from_prefix = service_id = None
+    low: datetime | None = None
+    high: datetime | None = None
+    saw_create_time = False
+    for key, value in items:
+        name = key.strip().lower()
+        if name == "page":
+            page = _positive_int(key, value, 1, None)
+        elif name == "pagesize":
+            page_size = _positive_int(key, value, 1, MAX_PAGE_SIZE)
+        elif name == "direction":
+            direction = _enum(key, value, _KNOWN_DIRECTIONS)
+        elif name == "status":
+            status = _enum(key, value, _KNOWN_STATUSES)
+        elif name == "to":
+            to_prefix = _phone_prefix(value)
+        elif name == "from":
+            from_prefix = _phone_prefix(value)
+        elif name == "serviceid":
+            service_id = value.strip() or None
+        elif name == "format":
+            raise ApiProblemError(
+                400,
+                "The sandbox does not export lists; leave out `format`.",
+                [FieldViolation("format", "Export formats are not supported by the sandbox.")],
+            )
+        elif name.startswith("createtime"):
+            saw_create_time = True
+            start, end = _create_time_bounds(name[len("createtime") :], value)
+            if start is not None and (low is None or start > low):
+                low = start
+            if end is not None and (high is None or end < high):
+                high = end
+    if not saw_create_time:
+        # The service's rule: without a createTime filter, only the prior week is listed.
+        low = now - DEFAULT_WINDOW
+    where = FaxFilter(
+        direction=direction,
+        status=status,
+        to_prefix=to_prefix,
+        from_prefix=from_prefix,
+        service_id=service_id,
+        created_from=None if low is None else format_time(low),
+        created_before=None if high is None else format_time(high),
+    )
+    return ListQuery(where=where, page=page, page_size=page_size)
+
+
+def _bad(field: str, description: str) -> ApiProblemError:
+    return ApiProblemError(400, description, [FieldViolation(field, description)])
+
+
+def _positive_int(name: str, value: str, low: int, high: int | None) -> int:
+    text = value.strip()
+    if not text.isdigit() or int(text) < low or (high is not None and int(text) > high):
+        limit = f"from {low} to {high}" if high is not None else f"{low} or more"
+        raise _bad(name, f"{name} must be a whole number {limit}.")
+    return int(text)
+
+
+def _enum(name: str, value: str, allowed: frozenset[str]) -> str:
+    text = value.strip().upper()
+    if text not in allowed:
+        raise _bad(name, f"{name} must be one of {', '.join(sorted(allowed))}.")
+    return text
+
+
+def _phone_prefix(value: str) -> str | None:
+    # An unencoded "+" is decoded to a space ("+1415" arrives as " 1415"), and a bare digit
+    # prefix can only mean the number without its "+": every stored number starts with one.
+    value = value.strip()
+    if value[:1].isdigit():
+        value = "+" + value
+    return value or None
+
+
+def _create_time_bounds(operator: str, value: str) -> tuple[datetime | None, datetime | None]:
+    """Return [start, end) for one createTime key; the suffix is "", ">", ">=", "<" or "<="."""
+    op = operator.replace("%3e", ">").replace("%3c", "<").replace("%3d", "=").rstrip("=")
+    if op not in ("", ">", "<"):
+        raise _bad("createTime", f"createTime{operator} is not a known filter.")
+    period = _period(value.strip())
+    if period is not None:
+        start, end = period
+        if op == ">":
+            return start, None
+        if op == "<":
+            return None, end
+        return start, end
+    moment = _timestamp(value)
+    if op == "<":
+        # Inclusive: times are stored to the millisecond.
+        return None, moment + _ONE_MS
+    # A bare timestamp means "after" it, like `>=`.
+    return moment, None
+
+
+def _period(text: str) -> tuple[datetime, datetime | None] | None:
+    """The [start, end) of a year, month or day written as YYYY, YYYY-MM or YYYY-MM-DD."""
+    try:
+        if _YEAR_RE.fullmatch(text):
+            year = int(text)
+            start = datetime(year, 1, 1, tzinfo=UTC)
+            return start, _shift(start, days=366 if calendar.isleap(year) else 365)
+        match = _MONTH_RE.fullmatch(text)
+        if match:
+            year, month = int(match.group(1)), int(match.group(2))
+            start = datetime(year, month, 1, tzinfo=UTC)
+            return start, _shift(start, days=calendar.monthrange(year, month)[1])
+        if _DAY_RE.fullmatch(text):
+            start = datetime.fromisoformat(text).replace(tzinfo=UTC)
+            return start, _shift(start, days=1)
+    except ValueError:
+        raise _bad("createTime", f"{text!r} is not a valid date.") from None
+    return None
+
+
+def _shift(start: datetime, *, days: int) -> datetime | None:
+    try:
+        return start + timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+def _timestamp(value: str) -> datetime:
+    text = value.strip()
+    if "T" in text.upper():
+        # An offset like "+01:00" sent unencoded arrives as " 01:00".
+        text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise _bad("createTime", f"{value!r} is not a date or an RFC 3339 timestamp.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

@@ -1,0 +1,202 @@
+"""Serve the sandbox app over HTTP with uvicorn, and the command-line options that configure it.
+
+`run` binds the socket itself (so port 0 yields a known free port), prints the connection banner
+once uvicorn accepts requests (its first line is parsed by the GUI: keep it exact), and returns 0
+after SIGINT or SIGTERM. It is a blocking entry point for a process of its own; it must not be
+called from a running event loop, and it never reads FaxDesk settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+import uvicorn
+
+from faxdesk.core.models import TEST_NUMBER
+from faxdesk.sandbox.app import create_app
+from faxdesk.sandbox.config import SandboxConfig
+
+#: The first line of the banner starts with this, followed by the base URL (`http://host:port`).
+BANNER_PREFIX = "FaxDesk sandbox listening on "
+#: Lets a parent process hand over the key secret without it showing in `ps`.
+KEY_SECRET_ENV = "FAXDESK_SANDBOX_KEY_SECRET"
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def banner(config: SandboxConfig, port: int) -> str:
+    """The text printed once the sandbox accepts requests."""
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    origin = f"http://{host}:{port}"
+    return (
+        f"{BANNER_PREFIX}{origin}\n"
+        f"  API base URL: {origin}/v3/projects/{config.project_id}\n"
+        f"  Project id:   {config.project_id}\n"
+        f"  Key id:       {config.key_id}\n"
+        f"  Key secret:   {config.key_secret}\n"
+        f"  Test number:  {TEST_NUMBER} (always delivered)\n"
+        "Press Ctrl+C to stop.\n"
+    )
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that prints the banner the moment it has started."""
+
+    def __init__(self, config: uvicorn.Config, announcement: str, out: TextIO) -> None:
+        super().__init__(config)
+        self._announcement = announcement
+        self._out = out
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self._out.write(self._announcement)
+            self._out.flush()
+
+
+def run(config: SandboxConfig, *, out: TextIO = sys.stdout) -> int:
+    """Serve the sandbox until SIGINT or SIGTERM; return the process exit code."""
+    try:
+        sock = _bind(config.host, config.port)
+    except OSError as exc:
+        print(  # noqa: T201 - the runner's one way to tell the user
+            f"FaxDesk sandbox cannot listen on {config.host}:{config.port}: {exc}",
+            file=sys.stderr,
+        )
+        return 1
+    port = sock.getsockname()[1]
+    server = _Server(
+        uvicorn.Config(
+            create_app(config),
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+        ),
+        banner(config, port),
+        out,
+    )
+
+    # uvicorn handles the stop signals while it serves and re-raises them afterwards, which
+    # would end the process with a KeyboardInterrupt traceback (SIGINT) or status -15
+    # (SIGTERM). These handlers receive the re-raised signal, and also cover a signal that
+    # arrives before uvicorn has installed its own: either way the server just stops.
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    previous: dict[int, Any] = {}
+    try:
+        for signum in _STOP_SIGNALS:
+            previous[signum] = signal.signal(signum, stop)
+        asyncio.run(server.serve(sockets=[sock]))
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        sock.close()
+    return 0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        if os.name != "nt":
+            # Lets a restarted sandbox reuse its port at once. On Windows the option would let
+            # another process steal a port in use, so it is left off there.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("the port must be from 0 to 65535")
+    return value
+
+
+def _time_scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError("the time scale must be 0 or more")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the sandbox's options (defaults from SandboxConfig) to `parser`."""
+    defaults = SandboxConfig()
+    parser.add_argument(
+        "--host", default=defaults.host, help=f"interface to listen on (default {defaults.host})"
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=defaults.port,
+        help=f"TCP port, 0 for any free port (default {defaults.port})",
+    )
+    parser.add_argument(
+        "--project-id", default=defaults.project_id, help="project id the API accepts"
+    )
+    parser.add_argument("--key-id", default=defaults.key_id, help="access key id for Basic auth")
+    parser.add_argument(
+        "--key-secret",
+        default=None,
+        help=f"access key secret for Basic auth (default: ${KEY_SECRET_ENV}, else "
+        f"{defaults.key_secret!r})",
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=_time_scale,
+        default=defaults.time_scale,
+        help="multiplies every simulated duration; 0.05 runs 20 times faster (default 1)",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="SQLite file that keeps faxes across restarts (default: in memory)",
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> SandboxConfig:
+    """Build the config from options added by `add_arguments`."""
+    secret = args.key_secret or os.environ.get(KEY_SECRET_ENV) or SandboxConfig().key_secret
+    return SandboxConfig(
+        host=args.host,
+        port=args.port,
+        project_id=args.project_id,
+        key_id=args.key_id,
+        key_secret=secret,
+        time_scale=args.time_scale,
+        db_path=args.db,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m faxdesk.sandbox [options]`: the sandbox without the rest of FaxDesk's CLI."""
+    parser = argparse.ArgumentParser(
+        prog="python -m faxdesk.sandbox", description="Run the FaxDesk Sinch Fax API sandbox."
+    )
+    add_arguments(parser)
+    return run(config_from_args(parser.parse_args(argv)))

@@ -1,0 +1,191 @@
+"""Moves outbound faxes through QUEUED -> IN_PROGRESS -> COMPLETED/FAILURE on a scaled timer.
+
+Every transition is written to the state as it happens, so a GET in between sees the real
+status, and a sandbox restarted on the same database resumes unfinished faxes. All timing and
+outcome rules live here: `outcome_for` is the one place that decides how a transmission ends
+(the test number and, for now, every other number are delivered; failure numbers plug in there).
+One asyncio task per fax, owned by the `Simulator`, which keeps strong references and cancels
+them on shutdown. It does not parse requests or know about HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from faxdesk.core.models import ErrorType, FaxStatus
+from faxdesk.sandbox.state import SandboxState
+from faxdesk.sandbox.wire import format_time
+
+_log = logging.getLogger(__name__)
+
+#: Seconds a fax waits in the queue (where the documents are "converted"), at time scale 1.
+QUEUED_SECONDS = 1.0
+#: Seconds each page takes to transmit, at time scale 1 ...
+SECONDS_PER_PAGE = 1.0
+#: ... but never more than this for the whole transmission, so a demo never drags.
+MAX_TRANSMISSION_SECONDS = 4.0
+#: What the sandbox charges per page sent. The real test number is free; a price that is not
+#: zero shows where the price appears in the UI.
+PRICE_PER_PAGE = Decimal("0.0700")
+CURRENCY = "USD"
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a transmission ends: delivered, or failed with the service's error triple."""
+
+    status: FaxStatus
+    pages_sent: int
+    error_type: ErrorType | None = None
+    error_code: int | None = None
+    error_message: str = ""
+
+
+def outcome_for(fax: Mapping[str, Any]) -> Outcome:
+    """Decide the end of the transmission of `fax` (a Fax object about to be sent).
+
+    The test number +19898989898 is always delivered; so, in this version, is any other number.
+    """
+    return Outcome(FaxStatus.COMPLETED, pages_sent=int(fax.get("numberOfPages", 0)))
+
+
+def price_for(pages: int) -> dict[str, str]:
+    amount = (PRICE_PER_PAGE * pages).quantize(Decimal("0.0001"))
+    return {"amount": str(amount), "currencyCode": CURRENCY}
+
+
+class Simulator:
+    """Runs the lifecycle of each fax as a task.
+
+    Attributes:
+        time_scale: multiplies every duration (0 makes transitions immediate).
+    """
+
+    def __init__(
+        self,
+        state: SandboxState,
+        *,
+        time_scale: float = 1.0,
+        clock: Clock = utc_now,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.time_scale = time_scale
+        self._state = state
+        self._clock = clock
+        # Replaceable so tests can hold a fax in a state and release it step by step.
+        self._sleep_for = sleep
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    def start(self, fax_id: str) -> None:
+        """Start (or resume) the lifecycle of `fax_id`; must be called on the running loop."""
+        if fax_id in self._tasks:
+            return
+        task = asyncio.get_running_loop().create_task(
+            self._run(fax_id), name=f"faxdesk-sandbox-fax-{fax_id}"
+        )
+        self._tasks[fax_id] = task
+        task.add_done_callback(lambda done: self._finished(fax_id, done))
+
+    def resume(self) -> int:
+        """Start a task for every fax a previous run left unfinished; return how many."""
+        unfinished = self._state.unfinished()
+        for fax_id in unfinished:
+            self.start(fax_id)
+        return len(unfinished)
+
+    async def wait(self, fax_id: str) -> None:
+        """Wait until the lifecycle of `fax_id` is over (returns at once if none is running)."""
+        task = self._tasks.get(fax_id)
+        if task is not None:
+            await asyncio.shield(task)
+
+    async def wait_all(self) -> None:
+        """Wait until every running lifecycle is over."""
+        while self._tasks:
+            await asyncio.gather(*(asyncio.shield(t) for t in list(self._tasks.values())))
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks)
+
+    async def aclose(self) -> None:
+        """Cancel every lifecycle; their faxes stay unfinished in the state, to be resumed."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    def _finished(self, fax_id: str, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(fax_id) is task:
+            del self._tasks[fax_id]
+        if not task.cancelled() and task.exception() is not None:
+            # A bug in the simulator must be loud, not a fax stuck in QUEUED forever.
+            _log.error("The sandbox lifecycle of fax %s failed", fax_id, exc_info=task.exception())
+
+    async def _sleep(self, seconds: float) -> None:
+        await self._sleep_for(seconds * self.time_scale)
+
+    async def _run(self, fax_id: str) -> None:
+        fax = self._state.get_fax(fax_id)
+        if fax is None:
+            return
+        if fax["status"] == FaxStatus.QUEUED:
+            await self._sleep(QUEUED_SECONDS)
+            failure = self._state.get_plan(fax_id).get("conversionFailure")
+            if failure is not None:
+                self._state.update_fax(
+                    fax_id,
+                    {
+                        "status": FaxStatus.FAILURE.value,
+                        "errorType": ErrorType.DOCUMENT_CONVERSION_ERROR.value,
+                        "errorCode": failure["code"],
+                        "errorMessage": failure["message"],
+                        "pagesSentSuccessfully": 0,
+                    },
+                )
+                return
+            # Conversion done: the content is now stored with the fax (unless deleted meanwhile).
+            fax = self._state.update_fax(
+                fax_id,
+                {"status": FaxStatus.IN_PROGRESS.value, "hasFile": self._state.has_file(fax_id)},
+            )
+        if fax["status"] != FaxStatus.IN_PROGRESS:
+            return
+        pages = int(fax.get("numberOfPages", 0))
+        await self._sleep(min(pages * SECONDS_PER_PAGE, MAX_TRANSMISSION_SECONDS))
+        outcome = outcome_for(fax)
+        if outcome.status == FaxStatus.COMPLETED:
+            self._state.update_fax(
+                fax_id,
+                {
+                    "status": FaxStatus.COMPLETED.value,
+                    "completedTime": format_time(self._clock()),
+                    "pagesSentSuccessfully": outcome.pages_sent,
+                    "price": price_for(outcome.pages_sent),
+                    "hasFile": self._state.has_file(fax_id),
+                },
+            )
+        else:
+            self._state.update_fax(
+                fax_id,
+                {
+                    "status": outcome.status.value,
+                    "pagesSentSuccessfully": outcome.pages_sent,
+                    "errorType": outcome.error_type.value if outcome.error_type else None,
+                    "errorCode": outcome.error_code,
+                    "errorMessage": outcome.error_message,
+                },
+            )

@@ -1,0 +1,424 @@
+"""Read a send request (multipart or JSON) the way the service does, and write Fax objects.
+
+Tolerance is the point: field names in any case, `to` as repeated fields, a list or a comma
+string, booleans as `true`/`True`, labels as `labels[key]` or an object, files as repeated
+`file` parts or base64 `files[]`. Problems a client can fix raise ApiProblemError (400 for a
+malformed or incomplete request, 422 with field violations for bad values). This module does
+not fetch URLs, look inside documents or touch state; see `intake` and `state`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from faxdesk.core.errors import FieldViolation
+from faxdesk.core.models import Direction, FaxStatus, ImageConversionMethod, Resolution
+from faxdesk.sandbox.problems import ApiProblemError
+
+#: E.164 as the sandbox checks it: "+", a country code that does not start with 0, 8-15 digits.
+E164_RE = re.compile(r"\+[1-9]\d{7,14}")
+
+HEADER_TEXT_MAX = 50
+RETRY_DELAY_RANGE = (30, 300)
+MAX_RETRIES_RANGE = (0, 5)
+CALLBACK_CONTENT_TYPES = ("multipart/form-data", "application/json")
+
+DEFAULT_HEADER_TIME_ZONE = "America/New_York"
+DEFAULT_RETRY_DELAY_SECONDS = 60
+DEFAULT_MAX_RETRIES = 3
+
+# Names the service uses for file types in JSON `files[].fileType`; only PDF is converted here.
+_JSON_FILE_TYPES = {
+    "PDF": "application/pdf",
+    "DOCX": "application/docx",
+    "DOC": "application/doc",
+    "ODT": "application/odt",
+    "TIF": "image/tiff",
+    "TIFF": "image/tiff",
+    "JPG": "image/jpeg",
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "TXT": "text/plain",
+    "HTML": "text/html",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """One document sent in the request body; `media_type` is as declared, "" if it was not."""
+
+    filename: str
+    media_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SendForm:
+    """A valid send request with the service's defaults filled in."""
+
+    to: tuple[str, ...]
+    uploads: tuple[Upload, ...] = ()
+    content_urls: tuple[str, ...] = ()
+    from_: str | None = None
+    header_text: str = ""
+    header_page_numbers: bool = True
+    header_time_zone: str = DEFAULT_HEADER_TIME_ZONE
+    retry_delay_seconds: int = DEFAULT_RETRY_DELAY_SECONDS
+    max_retries: int = DEFAULT_MAX_RETRIES
+    resolution: str = Resolution.FINE.value
+    image_conversion_method: str = ImageConversionMethod.HALFTONE.value
+    callback_url: str | None = None
+    callback_url_content_type: str = CALLBACK_CONTENT_TYPES[0]
+    service_id: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _RawRequest:
+    """What the body said, before validation: values by lower-cased field name."""
+
+    values: dict[str, list[Any]] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    uploads: list[Upload] = field(default_factory=list)
+    problems: list[FieldViolation] = field(default_factory=list)
+
+    def add(self, name: str, value: Any) -> None:
+        self.values.setdefault(name.lower(), []).append(value)
+
+
+async def read_send_form(request: Request) -> SendForm:
+    """Parse and validate the body of `POST /faxes`, or raise ApiProblemError."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "application/json" or media_type.endswith("+json"):
+        raw = await _read_json(request)
+    elif media_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        raw = await _read_form(request)
+    else:
+        raise ApiProblemError(400, "Send the fax as multipart/form-data or application/json.")
+    return _validate(raw)
+
+
+async def _read_form(request: Request) -> _RawRequest:
+    raw = _RawRequest()
+    try:
+        # The context manager closes the spooled temporary files of the uploads.
+        async with request.form() as form:
+            for name, value in form.multi_items():
+                lower = name.lower()
+                if lower in ("file", "files"):
+                    if isinstance(value, UploadFile):
+                        raw.uploads.append(
+                            Upload(
+                                filename=value.filename or "",
+                                media_type=_media_type(value.content_type),
+                                data=await value.read(),
+                            )
+                        )
+                    else:
+                        # A file part without a filename arrives as text; keep its bytes and
+                        # let the document checks decide.
+                        raw.uploads.append(Upload("", "", value.encode("utf-8")))
+                elif isinstance(value, UploadFile):
+                    raw.problems.append(FieldViolation(name, "Only `file` parts may hold files."))
+                elif lower.startswith("labels[") and lower.endswith("]"):
+                    raw.labels[name[len("labels[") : -1]] = value
+                else:
+                    raw.add(name, value)
+    except HTTPException as exc:
+        # Starlette reports a malformed multipart body this way.
+        raise ApiProblemError(400, f"The form data could not be read: {exc.detail}") from None
+    return raw
+
+
+async def _read_json(request: Request) -> _RawRequest:
+    try:
+        body = json.loads(await request.body())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiProblemError(400, "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiProblemError(400, "The request body must be a JSON object.")
+    raw = _RawRequest()
+    for name, value in body.items():
+        lower = name.lower()
+        if lower == "labels":
+            if isinstance(value, dict):
+                raw.labels.update({str(k): _label_value(v) for k, v in value.items()})
+            else:
+                raw.problems.append(FieldViolation(name, "labels must be an object."))
+        elif lower.startswith("labels[") and lower.endswith("]"):
+            raw.labels[name[len("labels[") : -1]] = _label_value(value)
+        elif lower == "files":
+            for index, item in enumerate(value if isinstance(value, list) else [value]):
+                _add_json_file(raw, item, f"files[{index}]")
+        elif lower == "file":
+            # Tolerated: one file given flat, as INCOMING_FAX webhooks carry it.
+            _add_json_file(raw, {"file": value, "fileType": _find(body, "fileType")}, "file")
+        elif lower == "filetype":
+            continue
+        elif isinstance(value, list):
+            for item in value:
+                raw.add(name, item)
+        else:
+            raw.add(name, value)
+    return raw
+
+
+def _label_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _find(body: Mapping[str, Any], name: str) -> Any:
+    for key, value in body.items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def _add_json_file(raw: _RawRequest, item: Any, where: str) -> None:
+    if not isinstance(item, dict):
+        raw.problems.append(FieldViolation(where, "Each file must be {file, fileType}."))
+        return
+    content = _find(item, "file")
+    file_type = _find(item, "fileType")
+    if not isinstance(content, str):
+        raw.problems.append(FieldViolation(f"{where}.file", "The file must be base64 text."))
+        return
+    try:
+        data = base64.b64decode(content, validate=True)
+    except (binascii.Error, ValueError):
+        raw.problems.append(FieldViolation(f"{where}.file", "The file is not valid base64."))
+        return
+    if isinstance(file_type, str) and file_type:
+        media_type = _JSON_FILE_TYPES.get(file_type.upper(), file_type.lower())
+    else:
+        media_type = ""
+    raw.uploads.append(Upload(filename="", media_type=media_type, data=data))
+
+
+def _media_type(declared: str | None) -> str:
+    return (declared or "").split(";")[0].strip().lower()
+
+
+# -- validation ------------------------------------------------------------------------------
+
+
+def _validate(raw: _RawRequest) -> SendForm:
+    problems = list(raw.problems)
+    numbers = _split_list(raw.values.get("to", []), "to", problems)
+    content_urls = _split_list(raw.values.get("contenturl", []), "contentUrl", problems)
+    if problems:
+        raise ApiProblemError(400, "The request is malformed.", problems)
+    if not numbers:
+        raise ApiProblemError(400, "`to` is required.", [FieldViolation("to", "`to` is required.")])
+    if not raw.uploads and not content_urls:
+        raise ApiProblemError(
+            400,
+            "Send at least one file or contentUrl.",
+            [FieldViolation("file", "Send at least one file or contentUrl.")],
+        )
+
+    invalid = []
+    for number in numbers:
+        if not E164_RE.fullmatch(number):
+            invalid.append(
+                FieldViolation("to", f"The ({number}) is not a valid E.164 phone number.")
+            )
+    from_ = _text(raw, "from", invalid)
+    if from_ is not None and not E164_RE.fullmatch(from_):
+        invalid.append(FieldViolation("from", f"The ({from_}) is not a valid E.164 phone number."))
+    for url in content_urls:
+        if not _is_http_url(url):
+            invalid.append(FieldViolation("contentUrl", f"{url!r} is not an http(s) URL."))
+    header_text = _text(raw, "headerText", invalid) or ""
+    if len(header_text) > HEADER_TEXT_MAX:
+        invalid.append(
+            FieldViolation("headerText", f"headerText is longer than {HEADER_TEXT_MAX} characters.")
+        )
+    callback_url = _text(raw, "callbackUrl", invalid) or None
+    if callback_url is not None and not _is_http_url(callback_url):
+        invalid.append(FieldViolation("callbackUrl", f"{callback_url!r} is not an http(s) URL."))
+    form = SendForm(
+        to=tuple(numbers),
+        uploads=tuple(raw.uploads),
+        content_urls=tuple(content_urls),
+        from_=from_ or None,
+        header_text=header_text,
+        header_page_numbers=_boolean(raw, "headerPageNumbers", True, invalid),
+        header_time_zone=_text(raw, "headerTimeZone", invalid) or DEFAULT_HEADER_TIME_ZONE,
+        retry_delay_seconds=_integer(
+            raw, "retryDelaySeconds", DEFAULT_RETRY_DELAY_SECONDS, RETRY_DELAY_RANGE, invalid
+        ),
+        max_retries=_integer(raw, "maxRetries", DEFAULT_MAX_RETRIES, MAX_RETRIES_RANGE, invalid),
+        resolution=_choice(raw, "resolution", [m.value for m in Resolution], invalid),
+        image_conversion_method=_choice(
+            raw, "imageConversionMethod", [m.value for m in ImageConversionMethod], invalid
+        ),
+        callback_url=callback_url,
+        callback_url_content_type=_choice(
+            raw, "callbackUrlContentType", list(CALLBACK_CONTENT_TYPES), invalid
+        ),
+        service_id=_text(raw, "serviceId", invalid) or None,
+        labels=dict(raw.labels),
+    )
+    if invalid:
+        raise ApiProblemError(422, "Some fields have invalid values.", invalid)
+    return form
+
+
+def _split_list(values: list[Any], name: str, problems: list[FieldViolation]) -> list[str]:
+    # Comma lists come from the .NET SDK and the OAS; `;` from an older doc build.
+    items: list[str] = []
+    for value in values:
+        if not isinstance(value, str):
+            problems.append(FieldViolation(name, f"{name} must be text or a list of text."))
+            continue
+        items.extend(part.strip() for part in re.split(r"[,;]", value) if part.strip())
+    return items
+
+
+def _scalar(raw: _RawRequest, name: str) -> Any:
+    values = raw.values.get(name.lower())
+    return values[0] if values else None
+
+
+def _text(raw: _RawRequest, name: str, invalid: list[FieldViolation]) -> str | None:
+    value = _scalar(raw, name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        invalid.append(FieldViolation(name, f"{name} must be text."))
+        return None
+    # Header text is printed as given; everything else is an identifier or a URL.
+    return value if name == "headerText" else value.strip()
+
+
+def _boolean(raw: _RawRequest, name: str, default: bool, invalid: list[FieldViolation]) -> bool:
+    value = _scalar(raw, name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    invalid.append(FieldViolation(name, f"{name} must be true or false."))
+    return default
+
+
+def _integer(
+    raw: _RawRequest,
+    name: str,
+    default: int,
+    bounds: tuple[int, int],
+    invalid: list[FieldViolation],
+) -> int:
+    value = _scalar(raw, name)
+    if value is None or value == "":
+        return default
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        number = int(value)
+    low, high = bounds
+    if number is None or not low <= number <= high:
+        invalid.append(FieldViolation(name, f"{name} must be a whole number from {low} to {high}."))
+        return default
+    return number
+
+
+def _choice(raw: _RawRequest, name: str, allowed: list[str], invalid: list[FieldViolation]) -> str:
+    value = _scalar(raw, name)
+    if value is None or value == "":
+        return allowed[0]
+    if isinstance(value, str):
+        for option in allowed:
+            if value.strip().lower() == option.lower():
+                return option
+    invalid.append(FieldViolation(name, f"{name} must be one of {', '.join(allowed)}."))
+    return allowed[0]
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC with millisecond precision and a `Z`, as the service writes times.
+
+    The fixed width also makes these strings sort like the times they name, which the state's
+    range queries rely on.
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def mask_url(url: str) -> str:
+    """Hide the credentials of a `https://user:pass@host/...` URL, as the service does on read."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"***:***@{host}"))
+
+
+def outbound_fax(
+    *,
+    fax_id: str,
+    to: str,
+    form: SendForm,
+    number_of_pages: int,
+    created: datetime,
+    project_id: str,
+    service_id: str,
+    default_from: str,
+) -> dict[str, Any]:
+    """The Fax object for one recipient of `form`, as POST returns it (status QUEUED)."""
+    fax: dict[str, Any] = {
+        "id": fax_id,
+        "direction": Direction.OUTBOUND.value,
+        "from": form.from_ or default_from,
+        "to": to,
+        "numberOfPages": number_of_pages,
+        "status": FaxStatus.QUEUED.value,
+        "createTime": format_time(created),
+        "headerText": form.header_text,
+        "headerPageNumbers": form.header_page_numbers,
+        "headerTimeZone": form.header_time_zone,
+        "retryDelaySeconds": form.retry_delay_seconds,
+        "maxRetries": form.max_retries,
+        "retryCount": 0,
+        "labels": dict(form.labels),
+        "callbackUrlContentType": form.callback_url_content_type,
+        "imageConversionMethod": form.image_conversion_method,
+        "resolution": form.resolution,
+        "hasFile": False,
+        "projectId": project_id,
+        "serviceId": form.service_id or service_id,
+    }
+    if form.content_urls:
+        # Always a list here; the service sometimes writes a single URL as a plain string.
+        fax["contentUrl"] = [mask_url(url) for url in form.content_urls]
+    if form.callback_url:
+        fax["callbackUrl"] = mask_url(form.callback_url)
+    return fax

@@ -1,0 +1,176 @@
+"""The runner: a real server process on loopback, its banner, its options and a clean stop."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import http.client
+import json
+import re
+import signal
+import socket
+import sys
+import time
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from faxdesk.documents.pages import count_pages, make_test_pdf
+from faxdesk.sandbox.config import DEFAULT_PROJECT_ID, SandboxConfig
+from faxdesk.sandbox.server import KEY_SECRET_ENV, add_arguments, config_from_args, run
+from faxdesk.sandbox.testing import SandboxProcess, sandbox_process
+from tests.sandbox.sandbox_support import TEST_NUMBER
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+async def wait_for_status(client: httpx.AsyncClient, fax_id: str, status: str) -> dict:
+    # Over real HTTP there is nothing to await but the answers themselves: poll briefly.
+    deadline = time.monotonic() + 15
+    while True:
+        fax = (await client.get(f"faxes/{fax_id}")).json()
+        if fax["status"] == status or time.monotonic() > deadline:
+            return fax
+        await asyncio.sleep(0.05)
+
+
+def raw_get(server: SandboxProcess, target: str) -> dict:
+    """GET with the query exactly as written (`>` and `+` unencoded), as the Node SDK sends it."""
+    parts = urlsplit(server.origin)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        credentials = f"{server.config.key_id}:{server.config.key_secret}".encode()
+        connection.request(
+            "GET",
+            f"/v3/projects/{server.config.project_id}/{target}",
+            headers={"Authorization": "Basic " + base64.b64encode(credentials).decode()},
+        )
+        response = connection.getresponse()
+        assert response.status == 200
+        return json.loads(response.read())
+    finally:
+        connection.close()
+
+
+async def test_a_fax_sent_over_loopback_is_delivered_and_the_server_stops_cleanly() -> None:
+    config = SandboxConfig(port=0, time_scale=0.05, key_secret="from:the:environment")
+    with sandbox_process(config, via_cli=True) as server:
+        port = re.fullmatch(r"http://127\.0\.0\.1:(\d+)", server.origin).group(1)
+        assert server.banner == [
+            f"FaxDesk sandbox listening on http://127.0.0.1:{port}",
+            f"  API base URL: http://127.0.0.1:{port}/v3/projects/{DEFAULT_PROJECT_ID}",
+            f"  Project id:   {DEFAULT_PROJECT_ID}",
+            "  Key id:       sandbox",
+            "  Key secret:   from:the:environment",
+            "  Test number:  +19898989898 (always delivered)",
+            "Press Ctrl+C to stop.",
+        ]
+        assert int(port) > 0
+
+        async with httpx.AsyncClient(
+            base_url=server.api_base_url + "/", auth=server.auth, timeout=10
+        ) as client:
+            sent = await client.post(
+                "faxes",
+                data={"to": TEST_NUMBER},
+                files=[("file", ("two.pdf", make_test_pdf(2), "application/pdf"))],
+            )
+            assert sent.status_code == 200, sent.text
+            fax_id = sent.json()["id"]
+            done = await wait_for_status(client, fax_id, "COMPLETED")
+            pdf = (await client.get(f"faxes/{fax_id}/file")).content
+            denied = await client.get("faxes", auth=("sandbox", "wrong"))
+
+        literal = await asyncio.to_thread(
+            raw_get, server, "faxes?createTime>=2020-01-01T00:00:00Z&to=+1989"
+        )
+        code, out, err = server.stop()
+
+    assert done["status"] == "COMPLETED"
+    assert done["pagesSentSuccessfully"] == 2
+    assert count_pages(pdf) == 2
+    assert (denied.status_code, denied.content) == (401, b"")
+    assert [fax["id"] for fax in literal["faxes"]] == [fax_id]
+    assert code == 0
+    assert out == ""
+    assert err == ""
+
+
+async def test_sigint_stops_the_server_with_exit_code_0() -> None:
+    with sandbox_process() as server:
+        async with httpx.AsyncClient(base_url=server.api_base_url + "/", auth=server.auth) as c:
+            assert (await c.get("faxes")).status_code == 200
+        server.process.send_signal(signal.SIGINT)
+        code, _, err = server.stop()
+
+    assert code == 0
+    assert "Traceback" not in err
+    assert err == ""
+
+
+def test_a_port_in_use_is_reported_not_raised(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        code = run(SandboxConfig(port=port))
+
+    assert code == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"cannot listen on 127.0.0.1:{port}" in captured.err
+
+
+def parse(argv: list[str]) -> SandboxConfig:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return config_from_args(parser.parse_args(argv))
+
+
+def test_options_default_to_the_config_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEY_SECRET_ENV, raising=False)
+
+    assert parse([]) == SandboxConfig()
+
+
+def test_the_key_secret_may_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_SECRET_ENV, "env-secret")
+
+    assert parse([]).key_secret == "env-secret"
+    assert parse(["--key-secret", "flag-secret"]).key_secret == "flag-secret"
+
+
+def test_every_option_reaches_the_config(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEY_SECRET_ENV, raising=False)
+    db = tmp_path / "s.db"
+
+    config = parse(
+        [
+            "--host", "::1", "--port", "0", "--project-id", "p-1", "--key-id", "k",
+            "--key-secret", "s", "--time-scale", "0.05", "--db", str(db),
+        ]
+    )  # fmt: skip
+
+    assert config == SandboxConfig(
+        host="::1",
+        port=0,
+        project_id="p-1",
+        key_id="k",
+        key_secret="s",
+        time_scale=0.05,
+        db_path=db,
+    )
+
+
+@pytest.mark.parametrize("argv", [["--port", "70000"], ["--port", "x"], ["--time-scale", "-1"]])
+def test_bad_option_values_are_usage_errors(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse(argv)
+
+    assert exit_info.value.code == 2
+    assert "error" in capsys.readouterr().err
