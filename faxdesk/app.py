@@ -142,7 +142,7 @@ class _CloseWatcher(QObject):
         self._closed = closed
         window.installEventFilter(self)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Close:
             self._closed.set()
         return False

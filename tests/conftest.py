@@ -8,9 +8,9 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("FAXDESK_KEY_SECRET", None)
 
-import pytest  # noqa: E402
+import pytest
 
-from faxdesk.config.paths import HOME_ENV, Paths  # noqa: E402
+from faxdesk.config.paths import HOME_ENV, Paths
 
 
 @pytest.fixture

@@ -53,15 +53,19 @@ _DOWNLOAD_WRITE_SIZE = 1024 * 1024
 _FileField = tuple[str, tuple[str, bytes, str]]
 
 
-def create_http_client(*, timeout: float = 30.0) -> httpx.AsyncClient:
+def create_http_client(
+    *, timeout: float = 30.0, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
     """The shared `httpx.AsyncClient` for FaxDesk: short connect timeout, FaxDesk User-Agent.
 
     The caller owns it and must `await client.aclose()` when the application shuts down.
+    `transport` is for tests that route requests into an in-process sandbox.
     """
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT_SECONDS, timeout)),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
+        transport=transport,
     )
 
 

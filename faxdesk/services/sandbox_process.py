@@ -84,7 +84,21 @@ class SandboxProcess:
         if self._log_path is not None:
             self._log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log_file = stderr = self._log_path.open("a", encoding="utf-8")
-        self._process = subprocess.Popen(
+        try:
+            url = await asyncio.wait_for(
+                asyncio.to_thread(self._spawn_and_read_ready_line, command, env, stderr),
+                self._startup_timeout,
+            )
+        except BaseException:
+            await self.stop()
+            raise
+        return SandboxEndpoint(url, SANDBOX_PROJECT_ID, SANDBOX_KEY_ID, secret)
+
+    def _spawn_and_read_ready_line(
+        self, command: list[str], env: dict[str, str], stderr: IO[str] | int
+    ) -> str:
+        # Forking a large GUI process takes a moment, so it happens here, off the event loop.
+        process = self._process = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -93,18 +107,7 @@ class SandboxProcess:
             text=True,
             encoding="utf-8",
         )
-        try:
-            url = await asyncio.wait_for(
-                asyncio.to_thread(self._read_ready_line), self._startup_timeout
-            )
-        except BaseException:
-            await self.stop()
-            raise
-        return SandboxEndpoint(url, SANDBOX_PROJECT_ID, SANDBOX_KEY_ID, secret)
-
-    def _read_ready_line(self) -> str:
-        process = self._process
-        assert process is not None and process.stdout is not None
+        assert process.stdout is not None
         for line in process.stdout:
             match = READY_LINE.match(line)
             if match:
@@ -125,22 +128,23 @@ class SandboxProcess:
             for line in stream:
                 log.debug("sandbox: %s", line.rstrip())
 
-    async def stop(self, timeout: float = 5.0) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Ask the sandbox to stop, and kill it if it has not stopped after `grace` seconds."""
         process, self._process = self._process, None
         if process is not None:
-            await asyncio.to_thread(self._terminate, process, timeout)
+            await asyncio.to_thread(self._terminate, process, grace)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
 
     @staticmethod
-    def _terminate(process: subprocess.Popen[str], timeout: float) -> None:
+    def _terminate(process: subprocess.Popen[str], grace: float) -> None:
         if process.poll() is None:
             process.terminate()
             try:
-                process.wait(timeout)
+                process.wait(grace)
             except subprocess.TimeoutExpired:
-                log.warning("The sandbox did not stop in %.0f s; killing it", timeout)
+                log.warning("The sandbox did not stop in %.0f s; killing it", grace)
                 process.kill()
                 process.wait()
         # stdout belongs to the reading thread, which closes it at end of file.

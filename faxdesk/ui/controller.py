@@ -182,8 +182,9 @@ class MainController(QObject):
             self._report_connection_error(exc)
             return
         self._set_connection_online()
-        faxes.sort(key=lambda fax: fax.create_time or datetime.min.replace(tzinfo=UTC),
-                   reverse=True)
+        faxes.sort(
+            key=lambda fax: fax.create_time or datetime.min.replace(tzinfo=UTC), reverse=True
+        )
         model = self._window.fax_list.model
         has_more = any(pager.has_more for pager in self._pagers)
         if replace_rows:

@@ -36,9 +36,7 @@ class TaskKeeper:
     def __len__(self) -> int:
         return len(self._tasks)
 
-    def start(
-        self, coro: Coroutine[Any, Any, T], *, key: str | None = None
-    ) -> asyncio.Task[T]:
+    def start(self, coro: Coroutine[Any, Any, T], *, key: str | None = None) -> asyncio.Task[T]:
         if key is not None:
             previous = self._keyed.pop(key, None)
             if previous is not None:

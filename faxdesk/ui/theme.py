@@ -18,13 +18,6 @@ SCHEMES = ("auto", "light", "dark")
 
 _FOLLOWER_NAME = "faxdesk-theme-follower"
 
-# Kept deliberately small: the palette does the work; these only add breathing room.
-_STYLE_SHEET = """
-QToolBar { spacing: 4px; padding: 3px 4px; }
-QToolBar QToolButton { padding: 3px 6px; }
-QStatusBar::item { border: none; }
-"""
-
 _Group = QPalette.ColorGroup
 _Role = QPalette.ColorRole
 
@@ -193,22 +186,38 @@ def _apply_palette(app: QApplication, resolved: str) -> None:
     app.setProperty("faxdeskColorScheme", resolved)
 
 
+def _request_native_scheme(app: QApplication, scheme: str) -> None:
+    # Qt 6.8+ can ask the platform to draw native parts (Windows title bars) in the chosen
+    # scheme; older Qt simply keeps the system's. A no-op on platforms without support.
+    hints = app.styleHints()
+    if not hasattr(hints, "setColorScheme"):
+        return
+    if scheme == "auto":
+        hints.unsetColorScheme()
+    else:
+        hints.setColorScheme(Qt.ColorScheme.Dark if scheme == "dark" else Qt.ColorScheme.Light)
+
+
 def apply_theme(app: QApplication, scheme: str = "auto") -> None:
     """Use the Fusion style with a light or dark palette on `app`.
+
+    No application style sheet: it would override the palette in places and slow every widget;
+    the few paddings the windows want are set on those widgets.
 
     `scheme` is "light", "dark" or "auto" (follow the system colour scheme, now and when it
     changes). Raises ValueError for anything else.
     """
-    resolved = resolve_scheme(app, scheme)
+    if scheme not in SCHEMES:
+        raise ValueError(f"Unknown colour scheme {scheme!r}; expected one of {SCHEMES}")
     if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")
     follower = app.findChild(_SchemeFollower, _FOLLOWER_NAME)
     if follower is None:
         follower = _SchemeFollower(app)
     follower.scheme = scheme
-    _apply_palette(app, resolved)
-    if app.styleSheet() != _STYLE_SHEET:
-        app.setStyleSheet(_STYLE_SHEET)
+    # Before resolving: leaving an explicit scheme for "auto" must read the system's again.
+    _request_native_scheme(app, scheme)
+    _apply_palette(app, resolve_scheme(app, scheme))
 
 
 def current_scheme(app: QApplication) -> str:

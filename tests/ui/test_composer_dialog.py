@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog
+from pytestqt.qtbot import QtBot
+
+from faxdesk.core.models import TEST_NUMBER, Document, SendRequest
+from faxdesk.ui.composer import ComposerDialog
+
+DropFiles = Callable[..., tuple[bool, bool]]
+FileMime = Callable[..., QMimeData]
+
+
+@pytest.fixture
+def composer(qtbot: QtBot) -> ComposerDialog:
+    dialog = ComposerDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def _type_number(qtbot: QtBot, composer: ComposerDialog, text: str) -> None:
+    composer.recipient_edit.setFocus()
+    qtbot.keyClicks(composer.recipient_edit, text)
+
+
+def test_is_a_non_modal_new_fax_dialog(composer: ComposerDialog) -> None:
+    assert composer.windowTitle() == "New fax"
+    assert not composer.isModal()
+    assert QApplication.activeModalWidget() is None
+    assert composer.send_button.isDefault()
+
+
+def test_send_is_enabled_only_with_a_document_and_a_valid_number(
+    composer: ComposerDialog, pdf_file: Path, qtbot: QtBot
+) -> None:
+    assert not composer.send_button.isEnabled()
+    _type_number(qtbot, composer, "(989) 898-9898")
+    assert not composer.send_button.isEnabled()  # no document yet
+    composer.add_paths([pdf_file])
+    assert composer.send_button.isEnabled()
+    composer.recipient_edit.clear()
+    assert not composer.send_button.isEnabled()
+
+
+def test_dropped_pdf_and_typed_number_are_sent(
+    composer: ComposerDialog,
+    pdf_file: Path,
+    qtbot: QtBot,
+    drop_files: DropFiles,
+    file_mime: FileMime,
+) -> None:
+    entered, dropped = drop_files(composer.documents_list.viewport(), file_mime(pdf_file))
+    assert (entered, dropped) == (True, True)
+    assert composer.document_paths() == [pdf_file]
+    assert composer.documents_list.item(0).text() == "letter.pdf"
+    assert composer.documents_list.item(0).toolTip() == str(pdf_file)
+
+    _type_number(qtbot, composer, "+1 989 898 9898")
+    assert composer.recipient_hint.text() == "Sends to +1 989-898-9898"
+
+    with qtbot.waitSignal(composer.send_requested) as sent:
+        qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+    request = sent.args[0]
+    assert isinstance(request, SendRequest)
+    assert request.to == (TEST_NUMBER,)
+    assert request.documents == (Document(pdf_file, "application/pdf"),)
+    assert composer.isVisible()  # the controller decides when the dialog is done
+
+
+def test_national_numbers_use_the_default_region(qtbot: QtBot, pdf_file: Path) -> None:
+    composer = ComposerDialog(default_region="GB")
+    qtbot.addWidget(composer)
+    composer.add_paths([pdf_file])
+    qtbot.keyClicks(composer.recipient_edit, "020 7946 0123")
+    assert composer.recipient() == "+442079460123"
+
+
+def test_a_bad_number_gets_an_inline_message(
+    composer: ComposerDialog, pdf_file: Path, qtbot: QtBot
+) -> None:
+    composer.add_paths([pdf_file])
+    _type_number(qtbot, composer, "415 555")
+    qtbot.waitUntil(composer.recipient_hint.isVisible, timeout=2000)
+    assert composer.recipient_hint.text() == "'415 555' has too few or too many digits."
+    assert not composer.send_button.isEnabled()
+    assert composer.recipient() is None
+    red = composer.recipient_hint.palette().color(composer.recipient_hint.foregroundRole())
+    assert red.red() > red.green() + 60
+
+
+def test_letters_are_not_a_number(composer: ComposerDialog, qtbot: QtBot) -> None:
+    _type_number(qtbot, composer, "call me")
+    composer.recipient_edit.editingFinished.emit()
+    assert composer.recipient_hint.text() == "'call me' is not a phone number."
+
+
+def test_other_file_types_are_refused_with_their_name(
+    composer: ComposerDialog,
+    pdf_file: Path,
+    tmp_path: Path,
+    drop_files: DropFiles,
+    file_mime: FileMime,
+) -> None:
+    notes = tmp_path / "notes.docx"
+    notes.write_text("not a pdf")
+    drop_files(composer.documents_list.viewport(), file_mime(notes, pdf_file))
+    assert composer.document_paths() == [pdf_file]
+    assert composer.documents_message.isVisible()
+    assert composer.documents_message.text() == (
+        "Only PDF documents can be sent for now: notes.docx"
+    )
+
+
+def test_remote_urls_are_refused(
+    composer: ComposerDialog, drop_files: DropFiles, file_mime: FileMime
+) -> None:
+    drop_files(composer.documents_list.viewport(), file_mime("https://example.org/a.pdf"))
+    assert composer.document_paths() == []
+    assert "Only files on this computer" in composer.documents_message.text()
+
+
+def test_the_same_file_is_listed_once(composer: ComposerDialog, pdf_file: Path) -> None:
+    assert composer.add_paths([pdf_file, pdf_file]) == [pdf_file]
+    assert composer.add_paths([pdf_file]) == []
+    assert composer.documents_list.count() == 1
+
+
+def test_delete_key_removes_the_selected_document(
+    composer: ComposerDialog, pdf_file: Path, tmp_path: Path, qtbot: QtBot
+) -> None:
+    second = tmp_path / "second.PDF"
+    second.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    composer.add_paths([pdf_file, second])
+    assert not composer.remove_button.isEnabled()
+    composer.documents_list.setCurrentRow(0)
+    assert composer.remove_button.isEnabled()
+    qtbot.keyClick(composer.documents_list, Qt.Key.Key_Delete)
+    assert composer.document_paths() == [second]
+
+
+def test_remove_button(composer: ComposerDialog, pdf_file: Path, qtbot: QtBot) -> None:
+    composer.add_paths([pdf_file])
+    composer.documents_list.setCurrentRow(0)
+    qtbot.mouseClick(composer.remove_button, Qt.MouseButton.LeftButton)
+    assert composer.document_paths() == []
+    assert not composer.remove_button.isEnabled()
+
+
+def test_add_document_opens_a_non_blocking_file_chooser(
+    composer: ComposerDialog, pdf_file: Path, qtbot: QtBot
+) -> None:
+    qtbot.mouseClick(composer.add_button, Qt.MouseButton.LeftButton)
+    chooser = composer.findChild(QFileDialog)
+    assert chooser is not None
+    assert chooser.isVisible()  # open() returned: the event loop kept running
+    assert chooser.fileMode() == QFileDialog.FileMode.ExistingFiles
+    chooser.filesSelected.emit([str(pdf_file)])
+    chooser.close()
+    assert composer.document_paths() == [pdf_file]
+
+
+def test_choose_files_can_be_replaced(
+    composer: ComposerDialog, pdf_file: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(composer, "_choose_files", lambda: composer.add_paths([pdf_file]))
+    qtbot.mouseClick(composer.add_button, Qt.MouseButton.LeftButton)
+    assert composer.document_paths() == [pdf_file]
+
+
+def test_ctrl_return_sends(composer: ComposerDialog, pdf_file: Path, qtbot: QtBot) -> None:
+    composer.activateWindow()
+    qtbot.waitActive(composer)
+    composer.add_paths([pdf_file])
+    _type_number(qtbot, composer, TEST_NUMBER)
+    with qtbot.waitSignal(composer.send_requested) as sent:
+        qtbot.keyClick(
+            composer.recipient_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+        )
+    assert sent.args[0].to == (TEST_NUMBER,)
+
+
+def test_escape_cancels(composer: ComposerDialog, qtbot: QtBot) -> None:
+    with qtbot.waitSignal(composer.rejected):
+        qtbot.keyClick(composer.recipient_edit, Qt.Key.Key_Escape)
+    assert not composer.isVisible()
+
+
+def test_busy_locks_the_form(composer: ComposerDialog, pdf_file: Path, qtbot: QtBot) -> None:
+    composer.add_paths([pdf_file])
+    _type_number(qtbot, composer, TEST_NUMBER)
+    composer.set_busy(True)
+    assert composer.progress.isVisible()
+    assert composer.progress_label.text() == "Sending…"
+    assert not composer.send_button.isEnabled()
+    assert not composer.recipient_edit.isEnabled()
+    assert not composer.add_button.isEnabled()
+    with qtbot.assertNotEmitted(composer.send_requested):
+        composer._request_send()
+    composer.set_busy(True, "Uploading 2 of 3 pages…")
+    assert composer.progress_label.text() == "Uploading 2 of 3 pages…"
+    composer.set_busy(False)
+    assert not composer.progress.isVisible()
+    assert composer.send_button.isEnabled()
+
+
+def test_errors_show_at_the_bottom_and_reset_clears_everything(
+    composer: ComposerDialog, pdf_file: Path, qtbot: QtBot
+) -> None:
+    composer.add_paths([pdf_file])
+    _type_number(qtbot, composer, TEST_NUMBER)
+    composer.show_error("The fax service is not reachable.")
+    assert composer.message_label.isVisible()
+    assert composer.message_label.text() == "The fax service is not reachable."
+    assert composer.message_label.textInteractionFlags() & (
+        Qt.TextInteractionFlag.TextSelectableByMouse
+    )
+    composer.reset()
+    assert composer.document_paths() == []
+    assert composer.recipient_edit.text() == ""
+    assert not composer.message_label.isVisible()
+    assert not composer.send_button.isEnabled()
+
+
+def test_document_info_is_shown_beside_the_name(composer: ComposerDialog, pdf_file: Path) -> None:
+    composer.add_paths([pdf_file])
+    composer.set_document_info(pdf_file, "3 pages")
+    assert composer.documents_list.item(0).text() == "letter.pdf  —  3 pages"
+    composer.set_document_info(pdf_file, "")
+    assert composer.documents_list.item(0).text() == "letter.pdf"
+
+
+def test_buttons_have_mnemonics(composer: ComposerDialog) -> None:
+    for button in (composer.add_button, composer.remove_button, composer.send_button):
+        assert "&" in button.text()
