@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -87,14 +88,19 @@ async def test_document_of_an_unknown_fax_is_not_found(faxes: FaxService):
 
 async def test_tracker_follows_a_fax_to_completed(faxes: FaxService, pdf):
     updates: list[Fax] = []
-    tracker = StatusTracker(faxes, updates.append, interval=0.01)
+    finished = asyncio.Event()
+
+    def on_update(fax: Fax) -> None:
+        updates.append(fax)
+        if fax.status.is_final:
+            finished.set()
+
+    tracker = StatusTracker(faxes, on_update, interval=0.01)
     [fax] = await faxes.send(_request(pdf))
     tracker.watch(fax)
     runner = asyncio.create_task(tracker.run())
     try:
-        async with asyncio.timeout(10):
-            while not updates or not updates[-1].status.is_final:
-                await asyncio.sleep(0.01)
+        await asyncio.wait_for(finished.wait(), 10)
     finally:
         runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)
@@ -102,7 +108,7 @@ async def test_tracker_follows_a_fax_to_completed(faxes: FaxService, pdf):
     assert updates[-1].pages_sent_successfully == 2
     assert tracker.watched == frozenset()
     # Each report is a change: the same state is never reported twice in a row.
-    assert all(a != b for a, b in zip(updates, updates[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(updates))
 
 
 async def test_tracker_ignores_faxes_that_are_already_final(faxes: FaxService):
