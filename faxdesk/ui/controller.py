@@ -82,6 +82,7 @@ class MainController(QObject):
         self._status_filter: FaxStatus | None = None
         self._text_filter = ""
         self._selected: Fax | None = None
+        self._select_after_reload: str | None = None
         self._documents: dict[str, Path] = {}
         self._refresh_timer = QTimer(self, interval=int(refresh_interval * 1000))
         self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
@@ -164,7 +165,15 @@ class MainController(QObject):
         cached = [fax for fax in await self._faxes.cached(direction) if self._matches_view(fax)]
         if generation == self._generation:
             self._window.fax_list.model.set_faxes(cached)
+            self._select_pending()
         await self._load_more(generation, replace_rows=True)
+        if generation == self._generation:
+            self._select_pending()
+
+    def _select_pending(self) -> None:
+        fax_id = self._select_after_reload
+        if fax_id is not None and self._window.fax_list.select_fax(fax_id):
+            self._select_after_reload = None
 
     async def _load_more(self, generation: int, *, replace_rows: bool = False) -> None:
         faxes: list[Fax] = []
@@ -188,8 +197,7 @@ class MainController(QObject):
         model = self._window.fax_list.model
         has_more = any(pager.has_more for pager in self._pagers)
         if replace_rows:
-            model.set_faxes(faxes)
-            model.append_page((), has_more)
+            model.set_faxes(faxes, has_more)
         else:
             model.append_page(faxes, has_more)
         for fax in faxes:
@@ -289,13 +297,19 @@ class MainController(QObject):
         self._composer.reset()
         self._composer.hide()
         for fax in faxes:
-            if self._matches_view(fax):
-                self._window.fax_list.model.upsert(fax)
             self.tracker.watch(fax)
         numbers = ", ".join(fax.to for fax in faxes)
         self._window.show_status_message(f"Fax to {numbers} accepted by the service.")
-        if faxes and self._window.fax_list.model.row_of(faxes[0].id) is not None:
+        if not faxes:
+            return
+        if all(self._matches_view(fax) for fax in faxes):
+            for fax in faxes:
+                self._window.fax_list.model.upsert(fax)
             self._window.fax_list.select_fax(faxes[0].id)
+        else:
+            # Show the user the fax they just sent: it is in Sent, not in the Inbox.
+            self._select_after_reload = faxes[0].id
+            self._window.set_current_view(View.SENT)
 
     # -- selection and preview ------------------------------------------------------------
 

@@ -279,6 +279,12 @@ class PreviewPane(QWidget):
         self._strip.update(self._strip.page_rect(index))
         return True
 
+    def page_image(self, index: int) -> QImage | None:
+        """The rendered image of page `index`, or None while it is a placeholder."""
+        if not 0 <= index < self.page_count:
+            return None
+        return self._strip.pages[index].image
+
     def show_message(self, text: str) -> None:
         """Drop the document (late images for it are ignored) and show `text` instead."""
         self._key = None

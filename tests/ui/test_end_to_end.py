@@ -1,0 +1,113 @@
+"""The whole path a new user takes, on the real sandbox child process over loopback HTTP.
+
+Drop a PDF on the composer, send it to the test number, watch the list row reach Delivered
+without a manual refresh, select it, and find its pages rendered in the preview.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+
+import pytest
+import qasync
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from faxdesk.app import open_session
+from faxdesk.config.paths import Paths
+from faxdesk.config.settings import Settings
+from faxdesk.core.models import TEST_NUMBER, Direction, FaxStatus
+from faxdesk.documents.pages import make_test_pdf
+from faxdesk.ui.fax_list import Column
+from faxdesk.ui.main_window import MainWindow, View
+
+
+@pytest.fixture
+def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+async def until(predicate: Callable[[], object], timeout: float = 20.0) -> None:
+    """Let the loop run until `predicate()` is true; fail after `timeout` seconds."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.02)
+
+
+def test_a_dropped_pdf_is_sent_delivered_and_previewed(
+    qtbot, qloop, paths: Paths, tmp_path, drop_files, file_mime
+):
+    pdf = tmp_path / "referral.pdf"
+    pdf.write_bytes(make_test_pdf(2, "Referral for J. Doe"))
+    window = MainWindow(sandbox=True)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    settings = Settings(refresh_interval=60.0, tracking_interval=0.1)
+    statuses: list[FaxStatus] = []
+    first_status: list[FaxStatus] = []
+
+    async def scenario() -> None:
+        session = await open_session(window, paths, settings, sandbox_time_scale=0.5)
+        try:
+            controller = session.controller
+            assert controller is not None
+            await until(lambda: window.connection_text() == "Connected")
+
+            qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+            composer = controller.composer
+            await until(composer.isVisible)
+            assert drop_files(composer, file_mime(pdf)) == (True, True)
+            assert composer.document_paths() == [pdf]
+            qtbot.keyClicks(composer.recipient_edit, "+1 989 898 9898")
+            assert composer.send_button.isEnabled()
+            qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+            await until(lambda: not composer.isVisible())
+
+            model = window.fax_list.model
+            model.dataChanged.connect(
+                lambda *_: statuses.append(model.fax_at(0).status) if model.rowCount() else None
+            )
+            await until(lambda: model.rowCount() == 1)
+            fax = model.fax_at(0)
+            first_status.append(fax.status)
+            assert (fax.to, fax.direction, fax.number_of_pages) == (
+                TEST_NUMBER,
+                Direction.OUTBOUND,
+                2,
+            )
+            await until(lambda: model.fax_at(0).status is FaxStatus.COMPLETED)
+            assert window.current_view() in (View.SENT, View.ALL)
+
+            # The send selected the new fax; select it again by clicking its row.
+            table = window.fax_list.table
+            table.clearSelection()
+            await until(lambda: window.preview.message() != "")
+            row = table.visualRect(window.fax_list.proxy.index(0, Column.TO))
+            qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=row.center())
+            assert window.details.fax.id == fax.id
+            await until(lambda: window.preview.page_image(0) is not None)
+            image = window.preview.page_image(0)
+            assert window.preview.page_count == 2
+            assert image.width() > 200
+            assert image.height() / image.width() == pytest.approx(11 / 8.5, rel=0.02)
+            # A real page: white paper with dark text on it.
+            assert image.pixelColor(2, 2).lightness() > 240
+            dark = sum(
+                image.pixelColor(x, y).lightness() < 100
+                for x in range(0, image.width(), 4)
+                for y in range(0, image.height() // 4, 4)
+            )
+            assert dark > 20
+        finally:
+            await session.close()
+
+    qloop.run_until_complete(scenario())
+    # The list showed the fax before it was delivered, then changed that same row in place.
+    assert not first_status[0].is_final
+    assert statuses[-1] is FaxStatus.COMPLETED
