@@ -32,10 +32,15 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     asyncio.set_event_loop(None)
 
 
-async def until(predicate: Callable[[], object], timeout: float = 20.0) -> None:
-    """Let the loop run until `predicate()` is true; fail after `timeout` seconds."""
-    async with asyncio.timeout(timeout):
-        while not predicate():
+#: Seconds any one step may take before the test fails.
+STEP_LIMIT = 20.0
+
+
+async def until(predicate: Callable[[], object]) -> None:
+    """Let the loop run until `predicate()` is true; fail after STEP_LIMIT seconds."""
+    async with asyncio.timeout(STEP_LIMIT):
+        # Widget state has nothing to await, so it is polled while the loop runs.
+        while not predicate():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
 
 
