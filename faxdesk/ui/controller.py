@@ -243,8 +243,12 @@ class MainController(QObject):
         if self._matches_view(fax):
             self._window.fax_list.model.upsert(fax)
         if self._selected is not None and self._selected.id == fax.id:
+            had_file = self._selected.has_file
             self._selected = fax
             self._window.details.set_fax(fax)
+            if fax.has_file and not had_file and self._window.preview.key != fax.id:
+                # The service stores a fax's document only once sending starts.
+                self._tasks.start(self._show_preview(fax), key="preview")
         if fax.status.is_final:
             word = "delivered" if fax.status is FaxStatus.COMPLETED else "failed"
             self._window.show_status_message(f"Fax to {fax.to} {word}.")
@@ -328,7 +332,10 @@ class MainController(QObject):
             path = await self._faxes.document(fax)
             count = await self._renderer.page_count(path)
         except NotFound:
-            preview.show_message("This fax has no stored document.")
+            if fax.status.is_final:
+                preview.show_message("This fax has no stored document.")
+            else:
+                preview.show_message("The pages appear here once the fax starts sending.")
             return
         except FaxDeskError as exc:
             preview.show_message(f"The preview is not available: {exc}")

@@ -89,7 +89,12 @@ def test_a_dropped_pdf_is_sent_delivered_and_previewed(
             await until(lambda: model.fax_at(0).status is FaxStatus.COMPLETED)
             assert window.current_view() in (View.SENT, View.ALL)
 
-            # The send selected the new fax; select it again by clicking its row.
+            # The send selected the new fax; its pages show once the service has them.
+            assert window.fax_list.current_fax().id == fax.id
+            await until(lambda: window.preview.page_image(0) is not None)
+            assert window.preview.key == fax.id
+
+            # Select it again by clicking its row.
             table = window.fax_list.table
             table.clearSelection()
             await until(lambda: window.preview.message() != "")
