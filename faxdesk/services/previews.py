@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -15,10 +18,28 @@ from faxdesk.documents import pages
 from faxdesk.documents.pages import RenderedPage
 
 
+def _exit_with_parent(parent_pid: int) -> None:
+    """Worker initializer: end the worker when FaxDesk is gone.
+
+    A pool worker holds both ends of its task queue, so it never sees end-of-file when the
+    GUI is killed and would wait forever; a watchdog thread notices the new parent instead.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 class PageRenderer:
     def __init__(self, workers: int = 1) -> None:
         self._pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
         )
 
     async def warm_up(self) -> None:

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from faxdesk.core.errors import DocumentError
+from faxdesk.documents.pages import make_test_pdf
+from faxdesk.services.previews import PageRenderer
+
+
+@pytest.fixture
+def renderer():
+    result = PageRenderer()
+    yield result
+    result.shutdown()
+
+
+async def test_renders_pages_in_a_worker(renderer: PageRenderer, tmp_path):
+    path = tmp_path / "two.pdf"
+    path.write_bytes(make_test_pdf(2))
+    assert await renderer.page_count(path) == 2
+    page = await renderer.render(path, 1, 425)
+    assert (page.index, page.width, page.height) == (1, 425, 550)
+
+
+async def test_worker_errors_arrive_as_document_errors(renderer: PageRenderer, tmp_path):
+    path = tmp_path / "bad.pdf"
+    path.write_bytes(b"not a pdf")
+    with pytest.raises(DocumentError, match=r"bad\.pdf is not a readable PDF"):
+        await renderer.page_count(path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # An exited process nobody has reaped yet is a zombie: gone for our purposes.
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "\tZ" in status.read_text().split("State:")[1][:4])
+
+
+def test_workers_do_not_outlive_a_killed_parent(tmp_path):
+    # A parent that starts a worker, prints its pid, then is killed without any cleanup.
+    script = textwrap.dedent(
+        """
+        import asyncio, sys
+        from faxdesk.services.previews import PageRenderer
+
+        async def main():
+            renderer = PageRenderer()
+            await renderer.warm_up()
+            pids = list(renderer._pool._processes)
+            print(pids[0], flush=True)
+            await asyncio.sleep(60)
+
+        if __name__ == "__main__":
+            asyncio.run(main())
+        """
+    )
+    (tmp_path / "parent.py").write_text(script)
+    parent = subprocess.Popen(
+        [sys.executable, str(tmp_path / "parent.py")], stdout=subprocess.PIPE, text=True
+    )
+    worker = int(parent.stdout.readline())
+    assert _alive(worker)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    parent.stdout.close()
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker)
