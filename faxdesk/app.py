@@ -161,20 +161,23 @@ def _setup_logging(paths: Paths) -> None:
 
 
 async def _run(app: QApplication, paths: Paths, settings: Settings) -> int:
+    # The loop must outlive the window: shutting down needs it after the window has closed.
+    quit_on_close = app.quitOnLastWindowClosed()
+    app.setQuitOnLastWindowClosed(False)
     window = MainWindow(sandbox=settings.uses_sandbox)
     closed = asyncio.Event()
     _CloseWatcher(window, closed)
     loop = asyncio.get_running_loop()
-    signal.signal(signal.SIGINT, lambda *_: loop.call_soon_threadsafe(closed.set))
-    signal.signal(signal.SIGTERM, lambda *_: loop.call_soon_threadsafe(closed.set))
+    previous_handlers = {
+        signum: signal.signal(signum, lambda *_: loop.call_soon_threadsafe(closed.set))
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
     # Python runs signal handlers only between bytecodes; wake it up now and then.
     heartbeat = QTimer(interval=250)
     heartbeat.timeout.connect(lambda: None)
     heartbeat.start()
 
-    def excepthook(
-        kind: type[BaseException], exc: BaseException, tb: TracebackType | None
-    ) -> None:
+    def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         log.error("Unexpected error:\n%s", "".join(traceback.format_exception(kind, exc, tb)))
         window.show_error(f"Something went wrong: {exc}. The details are in the log file.")
 
@@ -186,7 +189,11 @@ async def _run(app: QApplication, paths: Paths, settings: Settings) -> int:
     window.hide()
     await session.close()
     sys.excepthook = sys.__excepthook__
+    for signum, handler in previous_handlers.items():
+        signal.signal(signum, handler)
     app.closeAllWindows()
+    app.setQuitOnLastWindowClosed(quit_on_close)
+    log.info("FaxDesk closed cleanly")
     return 0
 
 
@@ -202,7 +209,6 @@ def main(argv: list[str]) -> int:
     app.setDesktopFileName("faxdesk")
     theme.apply_theme(app, settings.theme)
     app.setWindowIcon(icons.icon("faxdesk"))
-    app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:

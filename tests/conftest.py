@@ -8,6 +8,9 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("FAXDESK_KEY_SECRET", None)
 
+import asyncio
+from collections.abc import Iterator
+
 import pytest
 
 from faxdesk.config.paths import HOME_ENV, Paths
@@ -19,3 +22,15 @@ def paths(tmp_path, monkeypatch) -> Paths:
     result = Paths.default()
     result.ensure()
     return result
+
+
+@pytest.fixture
+def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
+    """The qasync loop FaxDesk runs on, for tests that drive the app from a coroutine."""
+    import qasync
+
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()
+    asyncio.set_event_loop(None)

@@ -92,6 +92,7 @@ class SandboxProcess:
         except BaseException:
             await self.stop()
             raise
+        log.info("The built-in sandbox is listening on %s", url)
         return SandboxEndpoint(url, SANDBOX_PROJECT_ID, SANDBOX_KEY_ID, secret)
 
     def _spawn_and_read_ready_line(
@@ -111,9 +112,7 @@ class SandboxProcess:
         for line in process.stdout:
             match = READY_LINE.match(line)
             if match:
-                threading.Thread(
-                    target=self._drain, args=(process.stdout,), daemon=True
-                ).start()
+                threading.Thread(target=self._drain, args=(process.stdout,), daemon=True).start()
                 return match.group("url")
         # This thread owns stdout until EOF; the drain thread owns it after a ready line.
         process.stdout.close()

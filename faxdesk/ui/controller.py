@@ -83,6 +83,7 @@ class MainController(QObject):
         self._text_filter = ""
         self._selected: Fax | None = None
         self._select_after_reload: str | None = None
+        self._online: bool | None = None
         self._documents: dict[str, Path] = {}
         self._refresh_timer = QTimer(self, interval=int(refresh_interval * 1000))
         self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
@@ -265,10 +266,16 @@ class MainController(QObject):
             self._set_connection_online()
 
     def _set_connection_online(self) -> None:
+        if not self._online:
+            log.info("Connected to the fax service")
+        self._online = True
         self._window.set_connection("online")
 
     def _report_connection_error(self, exc: FaxDeskError) -> None:
         if isinstance(exc, Offline | AuthError):
+            if self._online is not False:
+                log.warning("The fax service is not reachable: %s", exc)
+            self._online = False
             self._window.set_connection("offline", str(exc))
         self._window.show_status_message(str(exc), 10_000)
 

@@ -6,13 +6,8 @@ without a manual refresh, select it, and find its pages rendered in the preview.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
-
 import pytest
-import qasync
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from faxdesk.app import open_session
 from faxdesk.config.paths import Paths
@@ -21,27 +16,7 @@ from faxdesk.core.models import TEST_NUMBER, Direction, FaxStatus
 from faxdesk.documents.pages import make_test_pdf
 from faxdesk.ui.fax_list import Column
 from faxdesk.ui.main_window import MainWindow, View
-
-
-@pytest.fixture
-def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
-    yield loop
-    loop.close()
-    asyncio.set_event_loop(None)
-
-
-#: Seconds any one step may take before the test fails.
-STEP_LIMIT = 20.0
-
-
-async def until(predicate: Callable[[], object]) -> None:
-    """Let the loop run until `predicate()` is true; fail after STEP_LIMIT seconds."""
-    async with asyncio.timeout(STEP_LIMIT):
-        # Widget state has nothing to await, so it is polled while the loop runs.
-        while not predicate():  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
+from tests.waiting import until
 
 
 def test_a_dropped_pdf_is_sent_delivered_and_previewed(

@@ -1,0 +1,117 @@
+"""FaxDesk as a whole program: it starts its sandbox, and closing it leaves nothing behind."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from faxdesk import app
+from faxdesk.config.paths import Paths
+from faxdesk.config.settings import Settings
+from faxdesk.ui.main_window import MainWindow
+from tests.waiting import until
+
+
+def _children(pid: int) -> list[int]:
+    """Live descendants of `pid`, read from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] != "Z":
+            parents[int(entry.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        kids = [child for child, ppid in parents.items() if ppid == parent]
+        found += kids
+        frontier += kids
+    return found
+
+
+def _app_children(pid: int) -> list[str]:
+    """Command lines of the sandboxes and preview workers still running under `pid`."""
+    lines = []
+    for child in _children(pid):
+        try:
+            line = Path(f"/proc/{child}/cmdline").read_text().replace("\0", " ")
+        except OSError:
+            continue
+        if "faxdesk" in line or "spawn_main" in line:
+            lines.append(line)
+    return lines
+
+
+def _wait_for(predicate, limit: float = 60.0) -> None:
+    deadline = time.monotonic() + limit
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail("timed out")
+        time.sleep(0.1)
+
+
+pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+
+
+def test_faxdesk_starts_the_sandbox_and_exits_cleanly_on_sigterm(tmp_path):
+    env = {**os.environ, "FAXDESK_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "faxdesk"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    log = tmp_path / "cache" / "faxdesk.log"
+    try:
+        _wait_for(lambda: log.exists() and "Connected to the fax service" in log.read_text())
+        children = _children(process.pid)
+        assert children, "the sandbox and preview workers run as child processes"
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0
+    assert (out, err) == ("", "")
+    assert "FaxDesk closed cleanly" in log.read_text()
+    _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in children), 10)
+
+
+def test_closing_the_window_cancels_every_task_and_stops_the_sandbox(qapp, qloop, paths: Paths):
+    def connected_window() -> MainWindow | None:
+        return next(
+            (
+                widget
+                for widget in qapp.topLevelWidgets()
+                if isinstance(widget, MainWindow) and widget.connection_text() == "Connected"
+            ),
+            None,
+        )
+
+    async def close_when_connected() -> None:
+        await until(connected_window, limit=60)
+        connected_window().close()
+
+    closer = qloop.create_task(close_when_connected())
+    handlers = (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))
+    result = qloop.run_until_complete(app._run(qapp, paths, Settings()))
+    pending = [task for task in asyncio.all_tasks(qloop) if not task.done()]
+    assert closer.done()
+    assert result == 0
+    assert pending == []
+    assert _app_children(os.getpid()) == []
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers
