@@ -8,6 +8,9 @@ from there afterwards. No Qt here: the controller in `faxdesk.ui` calls these co
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from faxdesk.core.models import Direction, Fax, FaxPage, FaxQuery, SendRequest
@@ -50,6 +53,23 @@ class FaxService:
             await self._api.download(fax.id, path)
         return path
 
+    async def save_as(self, fax: Fax, destination: Path) -> Path:
+        """Copy the fax's PDF to `destination`; a half-written copy never appears there."""
+        source = await self.document(fax)
+        await asyncio.to_thread(_copy_atomically, source, destination)
+        return destination
+
     async def check_connection(self) -> None:
         """Raise the mapped error when the service cannot be reached or refuses the account."""
         await self._api.ping()
+
+
+def _copy_atomically(source: Path, destination: Path) -> None:
+    fd, temp = tempfile.mkstemp(prefix=".faxdesk-", suffix=".part", dir=destination.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, temp)
+        os.replace(temp, destination)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

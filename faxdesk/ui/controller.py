@@ -8,9 +8,7 @@ rendering runs in worker processes (`PageRenderer`), so the window never freezes
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -307,6 +305,8 @@ class MainController(QObject):
         self._composer.set_busy(False)
         self._composer.reset()
         self._composer.hide()
+        # Keyboard focus goes back to the list, where the new fax is.
+        self._window.activateWindow()
         for fax in faxes:
             self.tracker.watch(fax)
         numbers = ", ".join(fax.to for fax in faxes)
@@ -387,8 +387,7 @@ class MainController(QObject):
         for fax in faxes:
             destination = target if len(faxes) == 1 else target / suggested_filename(fax)
             try:
-                source = await self._faxes.document(fax)
-                await asyncio.to_thread(shutil.copyfile, source, destination)
+                await self._faxes.save_as(fax, destination)
             except (FaxDeskError, OSError) as exc:
                 self._window.show_error(f"Could not save the fax to {destination}: {exc}")
                 continue

@@ -116,3 +116,23 @@ async def test_tracker_ignores_faxes_that_are_already_final(faxes: FaxService):
     done = Fax(id="01A", direction=Direction.OUTBOUND, status=FaxStatus.COMPLETED)
     tracker.watch(done)
     assert tracker.watched == frozenset()
+
+
+async def test_save_as_copies_the_pdf_and_leaves_no_partial_file(
+    faxes: FaxService, local, pdf, tmp_path
+):
+    [fax] = await faxes.send(_request(pdf))
+    await local.sandbox.simulator.wait(fax.id)
+    target = tmp_path / "out" / "copy.pdf"
+    target.parent.mkdir()
+    assert await faxes.save_as(fax, target) == target
+    assert count_pages_in_file(target) == 2
+    assert [p.name for p in target.parent.iterdir()] == ["copy.pdf"]
+
+
+async def test_save_as_into_a_missing_folder_fails_cleanly(faxes: FaxService, local, pdf, tmp_path):
+    [fax] = await faxes.send(_request(pdf))
+    await local.sandbox.simulator.wait(fax.id)
+    with pytest.raises(FileNotFoundError):
+        await faxes.save_as(fax, tmp_path / "missing" / "copy.pdf")
+    assert not (tmp_path / "missing").exists()

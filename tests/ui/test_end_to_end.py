@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from faxdesk.app import open_session
 from faxdesk.config.paths import Paths
 from faxdesk.config.settings import Settings
 from faxdesk.core.models import TEST_NUMBER, Direction, FaxStatus
-from faxdesk.documents.pages import make_test_pdf
+from faxdesk.documents.pages import count_pages_in_file, make_test_pdf
 from faxdesk.ui.fax_list import Column
 from faxdesk.ui.main_window import MainWindow, View
 from tests.waiting import until
@@ -89,6 +90,18 @@ def test_a_dropped_pdf_is_sent_delivered_and_previewed(
                 for y in range(0, image.height() // 4, 4)
             )
             assert dark > 20
+
+            # Download (Ctrl+S) offers a telling file name and saves the PDF there.
+            folder = tmp_path / "saved"
+            folder.mkdir()
+            qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+            await until(lambda: _visible_file_dialog() is not None)
+            dialog = _visible_file_dialog()
+            dialog.setDirectory(str(folder))
+            dialog.accept()
+            [saved] = [path async for path in _files_appearing_in(folder)]
+            assert saved.name.endswith(f"19898989898 {fax.id}.pdf")
+            assert count_pages_in_file(saved) == 2
         finally:
             await session.close()
 
@@ -96,3 +109,46 @@ def test_a_dropped_pdf_is_sent_delivered_and_previewed(
     # The list showed the fax before it was delivered, then changed that same row in place.
     assert not first_status[0].is_final
     assert statuses[-1] is FaxStatus.COMPLETED
+
+
+async def _files_appearing_in(folder):
+    def saved():
+        return [path for path in folder.iterdir() if not path.name.startswith(".")]
+
+    await until(saved)
+    for path in saved():
+        yield path
+
+
+def _visible_file_dialog() -> QFileDialog | None:
+    return next(
+        (
+            widget
+            for widget in QApplication.topLevelWidgets()
+            if isinstance(widget, QFileDialog) and widget.isVisible()
+        ),
+        None,
+    )
+
+
+def test_dropping_a_file_anywhere_on_the_window_opens_the_composer_with_it(
+    qtbot, qloop, paths: Paths, tmp_path, drop_files, file_mime
+):
+    pdf = tmp_path / "invoice.pdf"
+    pdf.write_bytes(make_test_pdf(1, "Invoice"))
+    window = MainWindow(sandbox=True)
+    qtbot.addWidget(window)
+    window.show()
+
+    async def scenario() -> None:
+        session = await open_session(window, paths, Settings(), sandbox_time_scale=0.5)
+        try:
+            composer = session.controller.composer
+            assert not composer.isVisible()
+            assert drop_files(window.fax_list.table.viewport(), file_mime(pdf)) == (True, True)
+            await until(composer.isVisible)
+            assert composer.document_paths() == [pdf]
+        finally:
+            await session.close()
+
+    qloop.run_until_complete(scenario())
