@@ -49,6 +49,7 @@ RECIPIENT_PLACEHOLDER = "Fax number, e.g. (415) 555-0123 — test number +1 989 
 DROP_HINT = "Drop PDF files here, or choose Add document…"
 
 _PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+_PROBLEM_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def local_paths(urls: Sequence[QUrl]) -> tuple[list[Path], list[str]]:
@@ -90,6 +91,7 @@ class ComposerDialog(QDialog):
     Signals:
         send_requested(object): a SendRequest with the E.164 recipient in `to` and one
             application/pdf Document per file, in list order.
+        documents_added(list): the paths just added, for the controller to inspect.
 
     Attributes:
         default_region: the region numbers without a country code are read in ("US").
@@ -101,6 +103,7 @@ class ComposerDialog(QDialog):
     """
 
     send_requested = Signal(object)
+    documents_added = Signal(list)
 
     ERROR_DELAY_MS = 700
 
@@ -226,6 +229,8 @@ class ComposerDialog(QDialog):
                 self._add_item(path)
         self._show_message(self.documents_message, "\n".join(problems))
         self._update_buttons()
+        if added:
+            self.documents_added.emit(added)
         return added
 
     def document_paths(self) -> list[Path]:
@@ -248,6 +253,26 @@ class ComposerDialog(QDialog):
             item = self.documents_list.item(row)
             if item.data(_PATH_ROLE) == path:
                 item.setText(f"{path.name}  —  {text}" if text else path.name)
+
+    def set_document_problem(self, path: Path, text: str) -> None:
+        """Mark the document `path` as unsendable because of `text`; Send stays disabled
+        until it is removed."""
+        for row in range(self.documents_list.count()):
+            item = self.documents_list.item(row)
+            if item.data(_PATH_ROLE) == path:
+                item.setData(_PROBLEM_ROLE, text)
+                item.setIcon(icon("status-failed"))
+                item.setText(f"{path.name}  —  {text}")
+                item.setToolTip(f"{path}\n{text}")
+        self._update_buttons()
+
+    def document_problems(self) -> list[str]:
+        """What is wrong with the listed documents, one text per problem document."""
+        return [
+            problem
+            for row in range(self.documents_list.count())
+            if (problem := self.documents_list.item(row).data(_PROBLEM_ROLE))
+        ]
 
     def set_busy(self, busy: bool, text: str = "") -> None:
         """Lock the form while the fax is being handed over, with `text` (default "Sending…")."""
@@ -417,7 +442,10 @@ class ComposerDialog(QDialog):
         idle = not self._busy
         self.remove_button.setEnabled(idle and bool(self.documents_list.selectedItems()))
         self.send_button.setEnabled(
-            idle and self.documents_list.count() > 0 and self._e164 is not None
+            idle
+            and self.documents_list.count() > 0
+            and not self.document_problems()
+            and self._e164 is not None
         )
 
     def _message_label(self) -> QLabel:

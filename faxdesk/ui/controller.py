@@ -19,7 +19,7 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from faxdesk.core.errors import AuthError, FaxDeskError, NotFound, Offline
+from faxdesk.core.errors import AuthError, DocumentError, FaxDeskError, NotFound, Offline
 from faxdesk.core.models import Direction, Fax, FaxQuery, FaxStatus, SendRequest
 from faxdesk.documents.pages import RenderedPage
 from faxdesk.services.faxes import FaxService
@@ -103,6 +103,7 @@ class MainController(QObject):
         w.print_requested.connect(self._on_window_print_requested)
         w.preview.page_requested.connect(self._on_preview_page_requested)
         self._composer.send_requested.connect(self._on_composer_send_requested)
+        self._composer.documents_added.connect(self._on_composer_documents_added)
 
     def start(self) -> None:
         """Show the archive at once, then load from the service and keep it fresh."""
@@ -290,6 +291,18 @@ class MainController(QObject):
     def _on_window_files_dropped(self, paths: Sequence[Path]) -> None:
         self._composer.add_paths(list(paths))
         self._show_composer()
+
+    def _on_composer_documents_added(self, paths: Sequence[Path]) -> None:
+        for path in paths:
+            self._tasks.start(self._inspect_document(path), key=f"inspect:{path}")
+
+    async def _inspect_document(self, path: Path) -> None:
+        try:
+            count = await self._renderer.page_count(path)
+        except DocumentError as exc:
+            self._composer.set_document_problem(path, str(exc))
+            return
+        self._composer.set_document_info(path, "1 page" if count == 1 else f"{count} pages")
 
     def _on_composer_send_requested(self, request: SendRequest) -> None:
         self._tasks.start(self._send(request), key="send")

@@ -238,3 +238,33 @@ def test_document_info_is_shown_beside_the_name(composer: ComposerDialog, pdf_fi
 def test_buttons_have_mnemonics(composer: ComposerDialog) -> None:
     for button in (composer.add_button, composer.remove_button, composer.send_button):
         assert "&" in button.text()
+
+
+def test_added_documents_are_announced_for_inspection(
+    composer: ComposerDialog, pdf_file: Path, qtbot: QtBot
+) -> None:
+    with qtbot.waitSignal(composer.documents_added) as announced:
+        composer.add_paths([pdf_file])
+    assert announced.args == [[pdf_file]]
+    with qtbot.assertNotEmitted(composer.documents_added):
+        composer.add_paths([pdf_file])  # already listed
+
+
+def test_a_document_with_a_problem_blocks_send_until_removed(
+    composer: ComposerDialog, pdf_file: Path, tmp_path: Path, qtbot: QtBot
+) -> None:
+    other = tmp_path / "other.pdf"
+    other.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    composer.add_paths([pdf_file, other])
+    _type_number(qtbot, composer, "+1 989 898 9898")
+    assert composer.send_button.isEnabled()
+    composer.set_document_problem(other, "other.pdf is protected by a password.")
+    assert composer.document_problems() == ["other.pdf is protected by a password."]
+    assert composer.documents_list.item(1).text() == (
+        "other.pdf  —  other.pdf is protected by a password."
+    )
+    assert not composer.send_button.isEnabled()
+    composer.documents_list.item(1).setSelected(True)
+    qtbot.mouseClick(composer.remove_button, Qt.MouseButton.LeftButton)
+    assert composer.document_problems() == []
+    assert composer.send_button.isEnabled()

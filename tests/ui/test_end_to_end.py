@@ -131,7 +131,7 @@ def _visible_file_dialog() -> QFileDialog | None:
     )
 
 
-def test_dropping_a_file_anywhere_on_the_window_opens_the_composer_with_it(
+def test_a_file_dropped_on_the_window_opens_the_composer_which_checks_it(
     qtbot, qloop, paths: Paths, tmp_path, drop_files, file_mime
 ):
     pdf = tmp_path / "invoice.pdf"
@@ -148,6 +148,18 @@ def test_dropping_a_file_anywhere_on_the_window_opens_the_composer_with_it(
             assert drop_files(window.fax_list.table.viewport(), file_mime(pdf)) == (True, True)
             await until(composer.isVisible)
             assert composer.document_paths() == [pdf]
+            # Each document is opened to count its pages, and a broken one is marked.
+            broken = tmp_path / "scan.pdf"
+            broken.write_bytes(b"%PDF-1.4 this file was cut off")
+            composer.add_paths([broken])
+            qtbot.keyClicks(composer.recipient_edit, "+1 989 898 9898")
+            await until(lambda: composer.document_problems())
+            assert composer.document_problems() == ["scan.pdf is not a readable PDF."]
+            assert composer.documents_list.item(0).text() == "invoice.pdf  —  1 page"
+            assert not composer.send_button.isEnabled()
+            composer.documents_list.item(1).setSelected(True)
+            qtbot.mouseClick(composer.remove_button, Qt.MouseButton.LeftButton)
+            assert composer.send_button.isEnabled()
         finally:
             await session.close()
 
