@@ -15,9 +15,14 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound="DataclassInstance")
 
 SCHEMA_VERSION = 1
 DEFAULT_API_URL = "https://fax.api.sinch.com"
@@ -59,7 +64,7 @@ class Settings:
         return not self.account.is_configured
 
 
-def _from_dict(cls: type[Any], data: object) -> Any:
+def _from_dict(cls: type[T], data: object) -> T:
     """Build dataclass `cls` from a JSON object, keeping defaults for missing or bad values."""
     if not isinstance(data, dict):
         return cls()
@@ -69,7 +74,7 @@ def _from_dict(cls: type[Any], data: object) -> Any:
             continue
         raw = data[f.name]
         default = getattr(cls(), f.name)
-        if dataclasses.is_dataclass(default):
+        if dataclasses.is_dataclass(default) and not isinstance(default, type):
             values[f.name] = _from_dict(type(default), raw)
         elif isinstance(default, enum.Enum):
             try:
