@@ -91,7 +91,9 @@ def _run_sandbox(args: argparse.Namespace) -> int:
 
 def _exit_when_stdin_closes() -> None:
     # The parent holds the write end of our stdin; end of file means it has gone away.
-    while sys.stdin.buffer.read(4096):
+    # os.read, not sys.stdin: a daemon thread blocked inside the buffered reader holds its
+    # lock, and the interpreter aborts at exit when it cannot take that lock.
+    while os.read(0, 4096):
         pass
     os.kill(os.getpid(), signal.SIGTERM)
 

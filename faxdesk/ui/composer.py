@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
+    QCloseEvent,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
@@ -277,10 +278,13 @@ class ComposerDialog(QDialog):
     def set_busy(self, busy: bool, text: str = "") -> None:
         """Lock the form while the fax is being handed over, with `text` (default "Sending…")."""
         self._busy = busy
+        # Cancel too: the upload cannot be taken back once it has started, so closing the
+        # form would only hide the outcome.
         for widget in (
             self.documents_list,
             self.add_button,
             self.recipient_edit,
+            self.cancel_button,
         ):
             widget.setEnabled(not busy)
         self.progress.setVisible(busy)
@@ -311,6 +315,17 @@ class ComposerDialog(QDialog):
         self.recipient_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- Qt overrides --------------------------------------------------------------------------
+
+    def reject(self) -> None:
+        """Close the form (Cancel, Esc), except while a fax is being handed over."""
+        if not self._busy:
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._busy:
+            event.ignore()
+        else:
+            super().closeEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         self._accept_file_drag(event)

@@ -39,6 +39,8 @@ async def test_starts_on_loopback_answers_and_stops(tmp_path):
         await process.stop()
     assert not process.running
     assert (tmp_path / "sandbox.sqlite3").exists()
+    # A clean stop: nothing on the child's stderr (an abort at exit would be reported there).
+    assert (tmp_path / "s.log").read_text() == ""
 
 
 async def test_sandbox_exits_when_its_parent_goes_away(tmp_path):

@@ -268,3 +268,19 @@ def test_a_document_with_a_problem_blocks_send_until_removed(
     qtbot.mouseClick(composer.remove_button, Qt.MouseButton.LeftButton)
     assert composer.document_problems() == []
     assert composer.send_button.isEnabled()
+
+
+def test_a_fax_being_handed_over_cannot_be_cancelled_or_closed(
+    composer: ComposerDialog, pdf_file: Path, qtbot: QtBot
+) -> None:
+    composer.add_paths([pdf_file])
+    _type_number(qtbot, composer, TEST_NUMBER)
+    composer.set_busy(True)
+    assert not composer.cancel_button.isEnabled()
+    qtbot.keyClick(composer, Qt.Key.Key_Escape)
+    composer.close()
+    assert composer.isVisible()
+    composer.set_busy(False)
+    assert composer.cancel_button.isEnabled()
+    qtbot.keyClick(composer, Qt.Key.Key_Escape)
+    assert not composer.isVisible()
