@@ -192,7 +192,9 @@ class MainWindow(QMainWindow):
     status_filter_changed = Signal(object)
     more_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, sandbox: bool = False) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, sandbox: bool = False, view: View = View.ALL
+    ) -> None:
         super().__init__(parent)
         self._sandbox = sandbox
         self._about_box: QMessageBox | None = None
@@ -209,9 +211,9 @@ class MainWindow(QMainWindow):
         self.navigation.setAcceptDrops(False)
         self.navigation.setBackgroundRole(QPalette.ColorRole.Window)
         self._view_counts: dict[View, int] = {}
-        for view, label, _icon, _shortcut in _VIEWS:
+        for known, label, _icon, _shortcut in _VIEWS:
             item = QListWidgetItem(label, self.navigation)
-            item.setData(_VIEW_ROLE, view)
+            item.setData(_VIEW_ROLE, known)
             item.setSizeHint(QSize(0, max(32, self.fontMetrics().height() + 14)))
 
         self.fax_list = FaxListView(parent=self)
@@ -263,7 +265,8 @@ class MainWindow(QMainWindow):
             self._on_fax_table_selection_changed
         )
         self.fax_list.current_fax_updated.connect(self._on_fax_list_current_fax_updated)
-        self.navigation.setCurrentRow(0)
+        # Everything by default: a new user's first faxes are sent ones, not received.
+        self.navigation.setCurrentRow([known for known, *_ in _VIEWS].index(view))
         self._update_selection_actions()
         self.set_account("", sandbox=sandbox)
 
@@ -271,7 +274,8 @@ class MainWindow(QMainWindow):
 
     def current_view(self) -> View:
         item = self.navigation.currentItem()
-        return item.data(_VIEW_ROLE) if item is not None else View.INBOX
+        # Qt hands the item data back as a plain str.
+        return View(item.data(_VIEW_ROLE)) if item is not None else View.ALL
 
     def set_current_view(self, view: View) -> None:
         """Switch to `view` (emits view_changed when it changes)."""
@@ -410,7 +414,7 @@ class MainWindow(QMainWindow):
         item = self.navigation.item(row)
         if item is None:
             return
-        view = item.data(_VIEW_ROLE)
+        view = View(item.data(_VIEW_ROLE))
         self.view_actions[view].setChecked(True)
         self.view_changed.emit(view)
 

@@ -55,7 +55,7 @@ def test_window_basics(window: MainWindow) -> None:
     assert not window.windowIcon().isNull()
     assert (window.width(), window.height()) == (1280, 800)
     assert window.minimumWidth() >= 800
-    assert window.current_view() == View.INBOX
+    assert window.current_view() == View.ALL
     assert [window.navigation.item(row).text() for row in range(3)] == [
         "Inbox",
         "Sent",
