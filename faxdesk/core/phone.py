@@ -33,3 +33,23 @@ def display(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def search_prefix(text: str, default_region: str = "US") -> str:
+    """The E.164 prefix a typed number fragment stands for, for "number starts with" searches.
+
+    `+44 20`, `989-898` and `1 989` (in the US) become `+4420`, `+1989898` and `+1989`: a
+    fragment without a plus is read as a national number of `default_region`, its trunk
+    prefix dropped. Returns "" when there are no digits.
+    """
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if not digits:
+        return ""
+    if text.strip().startswith("+"):
+        return f"+{digits}"
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(default_region.upper())
+    trunk = metadata.national_prefix if metadata is not None else None
+    if trunk and digits.startswith(trunk):
+        digits = digits[len(trunk) :]
+    country = phonenumbers.country_code_for_region(default_region.upper())
+    return f"+{country}{digits}" if country else f"+{digits}"

@@ -19,8 +19,16 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from faxdesk.core.errors import AuthError, DocumentError, FaxDeskError, NotFound, Offline
+from faxdesk.core.errors import (
+    AuthError,
+    DocumentError,
+    FaxDeskError,
+    NotFound,
+    Offline,
+    RequestTimeout,
+)
 from faxdesk.core.models import Direction, Fax, FaxQuery, FaxStatus, SendRequest
+from faxdesk.core.phone import display, search_prefix
 from faxdesk.documents.pages import RenderedPage
 from faxdesk.services.faxes import FaxService
 from faxdesk.services.previews import PageRenderer
@@ -74,6 +82,7 @@ class MainController(QObject):
         self._renderer = renderer
         self._tasks = tasks
         self.tracker = StatusTracker(faxes, self._on_tracker_update, interval=tracking_interval)
+        self._default_region = default_region
         self._composer = ComposerDialog(window, default_region=default_region)
         self._generation = 0
         self._pagers: list[_Pager] = []
@@ -132,7 +141,7 @@ class MainController(QObject):
             status=self._status_filter,
             created_after=datetime.now(UTC) - HISTORY,
         )
-        prefix = _number_prefix(self._text_filter)
+        prefix = search_prefix(self._text_filter, self._default_region)
         if not prefix:
             return [base]
         # The list endpoint filters "to" and "from" separately; the other party of a fax is
@@ -143,6 +152,17 @@ class MainController(QObject):
         if direction in (None, Direction.INBOUND):
             queries.append(replace(base, direction=Direction.INBOUND, from_prefix=prefix))
         return queries
+
+    def _empty_text(self) -> str:
+        """What the list says when it has no rows, in the words of the current view."""
+        if self._text_filter.strip() or self._status_filter is not None:
+            return "No faxes match this filter."
+        view = self._window.current_view()
+        if view is View.INBOX:
+            return "No faxes received yet. Faxes sent to your numbers appear here."
+        if view is View.SENT:
+            return "No faxes sent yet. Press Ctrl+N to send one, or drop a PDF here."
+        return "No faxes yet. Press Ctrl+N to send one, or drop a PDF here."
 
     def _matches_view(self, fax: Fax) -> bool:
         queries = [pager.query for pager in self._pagers] or self._queries()
@@ -158,6 +178,7 @@ class MainController(QObject):
         """Start the current view over: archive rows at once, then the service's first page."""
         self._generation += 1
         self._pagers = [_Pager(query) for query in self._queries()]
+        self._window.fax_list.set_placeholder(self._empty_text())
         self._tasks.start(self._reload(self._generation), key="list")
 
     async def _reload(self, generation: int) -> None:
@@ -251,7 +272,7 @@ class MainController(QObject):
                 self._tasks.start(self._show_preview(fax), key="preview")
         if fax.status.is_final:
             word = "delivered" if fax.status is FaxStatus.COMPLETED else "failed"
-            self._window.show_status_message(f"Fax to {fax.to} {word}.")
+            self._window.show_status_message(f"Fax to {display(fax.to)} {word}.")
 
     # -- connection -----------------------------------------------------------------------
 
@@ -311,9 +332,20 @@ class MainController(QObject):
         self._composer.set_busy(True, "Sending…")
         try:
             faxes = await self._faxes.send(request)
+        except RequestTimeout as exc:
+            # The upload may have reached the service before the answer was lost.
+            self._composer.set_busy(False)
+            self._composer.show_error(
+                f"{exc} The fax may already have been sent: check Sent before you send it again."
+            )
+            self._report_connection_error(exc)
+            self.reload()
+            return
         except FaxDeskError as exc:
             self._composer.set_busy(False)
             self._composer.show_error(str(exc))
+            if isinstance(exc, Offline | AuthError):
+                self._report_connection_error(exc)
             return
         self._composer.set_busy(False)
         self._composer.reset()
@@ -322,7 +354,7 @@ class MainController(QObject):
         self._window.activateWindow()
         for fax in faxes:
             self.tracker.watch(fax)
-        numbers = ", ".join(fax.to for fax in faxes)
+        numbers = ", ".join(display(fax.to) for fax in faxes)
         self._window.show_status_message(f"Fax to {numbers} accepted by the service.")
         if not faxes:
             return
@@ -451,9 +483,3 @@ def suggested_filename(fax: Fax) -> str:
     when = fax.create_time.strftime("%Y-%m-%d %H%M") if fax.create_time else "fax"
     other = fax.from_ if fax.direction is Direction.INBOUND else fax.to
     return f"{when} {other.lstrip('+')} {fax.id}.pdf"
-
-
-def _number_prefix(text: str) -> str:
-    """The E.164 prefix typed in the filter box: digits only, with the leading plus."""
-    digits = "".join(ch for ch in text if ch.isdigit())
-    return f"+{digits}" if digits else ""

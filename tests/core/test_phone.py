@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from faxdesk.core.errors import ValidationError
-from faxdesk.core.phone import display, to_e164
+from faxdesk.core.phone import display, search_prefix, to_e164
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,21 @@ def test_region_changes_how_local_numbers_read():
 def test_display_formats_and_passes_garbage_through():
     assert display("+14155550123") == "+1 415-555-0123"
     assert display("anonymous") == "anonymous"
+
+
+@pytest.mark.parametrize(
+    ("typed", "region", "prefix"),
+    [
+        ("+44 20", "US", "+4420"),
+        ("989-898-9898", "US", "+19898989898"),
+        ("989", "US", "+1989"),
+        ("1 989", "US", "+1989"),
+        ("(415) 555", "US", "+1415555"),
+        ("020 7946", "GB", "+44207946"),
+        ("  +1 (989) ", "GB", "+1989"),
+        ("abc", "US", ""),
+        ("", "US", ""),
+    ],
+)
+def test_search_prefix_reads_fragments_as_people_type_them(typed, region, prefix):
+    assert search_prefix(typed, region) == prefix

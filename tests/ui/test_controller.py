@@ -1,0 +1,133 @@
+"""The controller against answers the sandbox never gives (timeouts), through the real client.
+
+Requests go through `httpx.MockTransport`, so each test sees exactly what was asked of the
+service; everything else (client, service, archive, widgets) is real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+from PySide6.QtCore import Qt
+
+from faxdesk.api.auth import BasicAuth
+from faxdesk.api.client import FaxApiClient, create_http_client
+from faxdesk.config.paths import Paths
+from faxdesk.core.models import TEST_NUMBER
+from faxdesk.documents.pages import make_test_pdf
+from faxdesk.services.faxes import FaxService
+from faxdesk.services.previews import PageRenderer
+from faxdesk.store.archive import Archive
+from faxdesk.ui.controller import MainController
+from faxdesk.ui.main_window import MainWindow, View
+from faxdesk.ui.tasks import TaskKeeper
+from tests.waiting import until
+
+EMPTY_PAGE = {"faxes": [], "page": 1, "pageSize": 100, "totalItems": 0, "totalPages": 0}
+
+
+@dataclass
+class Harness:
+    window: MainWindow
+    controller: MainController
+    requests: list[httpx.Request] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)
+
+    def list_queries(self) -> list[str]:
+        return [
+            request.url.query.decode()
+            for request in self.requests
+            if request.method == "GET" and request.url.path.endswith("/faxes")
+        ]
+
+
+@pytest.fixture
+def harness(qtbot, qloop, paths: Paths) -> Iterator[Harness]:
+    requests: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        if request.method == "POST":
+            raise httpx.ReadTimeout("no answer", request=request)
+        return httpx.Response(200, json=EMPTY_PAGE)
+
+    http = create_http_client(transport=httpx.MockTransport(answer))
+    api = FaxApiClient(http, base_url="http://fax.test", project_id="p-1", auth=BasicAuth("k", "s"))
+    archive = Archive(paths.archive_db("test"))
+    renderer = PageRenderer()
+    errors: list[BaseException] = []
+    tasks = TaskKeeper(on_error=errors.append)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    controller = MainController(
+        window, FaxService(api, archive, paths.documents_dir), renderer, tasks
+    )
+    yield Harness(window, controller, requests, errors)
+    qloop.run_until_complete(tasks.cancel_all())
+    qloop.run_until_complete(http.aclose())
+    renderer.shutdown()
+    archive.close()
+    assert errors == []
+
+
+def test_a_national_number_fragment_filters_by_its_e164_prefix(harness: Harness, qloop, qtbot):
+    harness.window.set_current_view(View.SENT)
+    qtbot.keyClicks(harness.window.fax_list.filter_edit, "989-898")
+    qtbot.keyClick(harness.window.fax_list.filter_edit, Qt.Key.Key_Return)
+    qloop.run_until_complete(until(lambda: any("to=" in q for q in harness.list_queries())))
+    [query] = [q for q in harness.list_queries() if "to=" in q]
+    assert "to=%2B1989898" in query
+    assert "direction=OUTBOUND" in query
+    assert "createTime>=" in query
+
+
+def test_in_all_faxes_a_number_filter_asks_for_senders_and_recipients(
+    harness: Harness, qloop, qtbot
+):
+    assert harness.window.current_view() is View.ALL
+    qtbot.keyClicks(harness.window.fax_list.filter_edit, "+44 20")
+    qtbot.keyClick(harness.window.fax_list.filter_edit, Qt.Key.Key_Return)
+    qloop.run_until_complete(until(lambda: len(harness.list_queries()) >= 2))
+    queries = harness.list_queries()[-2:]
+    assert any("direction=OUTBOUND" in q and "to=%2B4420" in q for q in queries)
+    assert any("direction=INBOUND" in q and "from=%2B4420" in q for q in queries)
+
+
+def test_the_empty_list_speaks_of_the_view_and_the_filter(harness: Harness, qloop, qtbot):
+    fax_list = harness.window.fax_list
+
+    async def scenario() -> None:
+        harness.window.set_current_view(View.INBOX)
+        assert fax_list.placeholder_text().startswith("No faxes received yet.")
+        harness.window.set_current_view(View.SENT)
+        assert fax_list.placeholder_text().startswith("No faxes sent yet.")
+        qtbot.keyClicks(fax_list.filter_edit, "415")
+        qtbot.keyClick(fax_list.filter_edit, Qt.Key.Key_Return)
+        assert fax_list.placeholder_text() == "No faxes match this filter."
+        # Each change supersedes the load before it: the last query is the one that counts.
+        await until(lambda: any("to=%2B1415" in q for q in harness.list_queries()))
+
+    qloop.run_until_complete(scenario())
+
+
+def test_a_send_without_an_answer_warns_that_the_fax_may_have_gone(
+    harness: Harness, qloop, qtbot, tmp_path
+):
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(make_test_pdf(1))
+    composer = harness.controller.composer
+    harness.window.new_fax_requested.emit()
+    composer.add_paths([pdf])
+    qtbot.keyClicks(composer.recipient_edit, TEST_NUMBER)
+    qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+    qloop.run_until_complete(until(lambda: not composer.is_busy()))
+    posts = [request for request in harness.requests if request.method == "POST"]
+    assert len(posts) == 1  # never retried on its own
+    assert "may already have been sent: check Sent" in composer.message_label.text()
+    assert composer.isVisible()
+    assert composer.document_paths() == [pdf]
+    # The list is asked again, so a fax that did arrive shows up.
+    qloop.run_until_complete(until(lambda: harness.requests[-1].method == "GET"))
