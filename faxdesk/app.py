@@ -109,11 +109,18 @@ async def open_session(
                 else BasicAuth(account.key_id, secret)
             )
         api = FaxApiClient(http, base_url=base_url, project_id=project_id, auth=auth)  # type: ignore[arg-type]
-        session.archive = Archive(paths.archive_db(archive_name))
+        session.archive, damaged = await asyncio.to_thread(
+            Archive.open_or_recover, paths.archive_db(archive_name)
+        )
     except FaxDeskError as exc:
-        window.set_connection("offline", str(exc))
-        window.show_error(str(exc))
+        _without_service(window, str(exc))
         return session
+    if damaged is not None:
+        log.warning("The archive was damaged and was moved to %s", damaged)
+        window.show_error(
+            f"FaxDesk's local copy of your faxes was damaged, so it started a new one; the "
+            f"faxes are fetched again from the service. The damaged file is {damaged}."
+        )
     faxes = FaxService(api, session.archive, paths.documents_dir / archive_name)
     session.controller = MainController(
         window,
@@ -127,6 +134,16 @@ async def open_session(
     session.controller.start()
     tasks.start(session.controller.check_connection(), key="ping")
     return session
+
+
+def _without_service(window: MainWindow, reason: str) -> None:
+    """Leave the window up but say, wherever the user asks for something, why nothing works."""
+    log.error("FaxDesk cannot reach a fax service: %s", reason)
+    message = f"{reason} Fix this and start FaxDesk again."
+    window.set_connection("offline", reason)
+    window.show_error(message)
+    for intent in (window.new_fax_requested, window.refresh_requested, window.files_dropped):
+        intent.connect(lambda *_: window.show_error(message))
 
 
 def _report_unexpected(window: MainWindow, exc: BaseException) -> None:

@@ -115,3 +115,48 @@ def test_closing_the_window_cancels_every_task_and_stops_the_sandbox(qapp, qloop
     assert pending == []
     assert _app_children(os.getpid()) == []
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers
+
+
+def test_without_a_secret_the_window_says_why_wherever_the_user_asks(
+    qtbot, qloop, paths: Paths, monkeypatch
+):
+    from faxdesk.app import open_session
+    from faxdesk.config import secrets
+    from faxdesk.config.settings import Account
+
+    monkeypatch.setattr(secrets.keyring, "get_password", lambda *_: None)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    settings = Settings(account=Account(project_id="p-1", key_id="key-1"))
+    session = qloop.run_until_complete(open_session(window, paths, settings))
+    try:
+        expected = (
+            "No key secret is stored for key id 'key-1'. Store it with 'faxdesk account "
+            "--key-id key-1' or set FAXDESK_KEY_SECRET. Fix this and start FaxDesk again."
+        )
+        assert window.message_bar.label.text() == expected
+        assert window.connection_text() == "Offline"
+        window.hide_error()
+        window.new_fax_action.trigger()
+        assert window.message_bar.isVisibleTo(window)
+        assert window.message_bar.label.text() == expected
+    finally:
+        qloop.run_until_complete(session.close())
+
+
+def test_a_damaged_archive_is_replaced_and_the_user_told(qtbot, qloop, paths: Paths):
+    from faxdesk.app import open_session
+
+    paths.archive_db("sandbox").write_bytes(b"garbage" * 1000)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    session = qloop.run_until_complete(open_session(window, paths, Settings()))
+    try:
+        assert "was damaged, so it started a new one" in window.message_bar.label.text()
+        assert session.archive is not None
+        assert session.archive.recent() == []
+        assert [p.name.split(".damaged-")[0] for p in paths.data_dir.glob("*.damaged-*")] == [
+            "archive-sandbox.sqlite3"
+        ]
+    finally:
+        qloop.run_until_complete(session.close())

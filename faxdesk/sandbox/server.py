@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,6 +67,10 @@ class _Server(uvicorn.Server):
 
 def run(config: SandboxConfig, *, out: TextIO = sys.stdout) -> int:
     """Serve the sandbox until SIGINT or SIGTERM; return the process exit code."""
+    problem = _database_problem(config.db_path)
+    if problem:
+        print(problem, file=sys.stderr)  # noqa: T201 - the runner's one way to tell the user
+        return 1
     try:
         sock = _bind(config.host, config.port)
     except OSError as exc:
@@ -102,7 +108,20 @@ def run(config: SandboxConfig, *, out: TextIO = sys.stdout) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         sock.close()
-    return 0
+    # A failed startup (uvicorn has logged why) must not look like a clean stop.
+    return 0 if server.started else 1
+
+
+def _database_problem(path: Path | None) -> str:
+    """Why the state database at `path` cannot be used, or "" when it can (or is in memory)."""
+    if path is None:
+        return ""
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            db.execute("PRAGMA schema_version")
+    except sqlite3.Error as exc:
+        return f"FaxDesk sandbox cannot use its database {path}: {exc}."
+    return ""
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -116,9 +116,20 @@ class SandboxProcess:
                 return match.group("url")
         # This thread owns stdout until EOF; the drain thread owns it after a ready line.
         process.stdout.close()
+        code = process.wait()
+        reason = self._last_logged_line()
         raise SandboxStartError(
-            f"The built-in sandbox stopped before it was ready (exit code {process.wait()})."
+            f"The built-in sandbox stopped before it was ready: {reason}"
+            if reason
+            else f"The built-in sandbox stopped before it was ready (exit code {code})."
         )
+
+    def _last_logged_line(self) -> str:
+        if self._log_path is None or self._log_file is None:
+            return ""
+        self._log_file.flush()
+        lines = self._log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return next((line.strip() for line in reversed(lines) if line.strip()), "")
 
     @staticmethod
     def _drain(stream: IO[str]) -> None:

@@ -84,12 +84,34 @@ def _from_record(text: str) -> Fax:
 class Archive:
     """Faxes by id, newest first. Safe to call from worker threads, one call at a time."""
 
+    @classmethod
+    def open_or_recover(cls, path: Path) -> tuple[Archive, Path | None]:
+        """Open the archive at `path`; a damaged file is set aside and a new one started.
+
+        The archive only mirrors what the service holds, so starting over loses nothing the
+        next sync cannot bring back. Returns the archive and where a damaged file was moved.
+        """
+        try:
+            return cls(path), None
+        except sqlite3.DatabaseError:
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            aside = path.with_name(f"{path.name}.damaged-{stamp}")
+            for suffix in ("", "-wal", "-shm"):
+                damaged = Path(f"{path}{suffix}")
+                if damaged.exists():
+                    damaged.replace(Path(f"{aside}{suffix}"))
+            return cls(path), aside
+
     def __init__(self, path: Path | str) -> None:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._migrate()
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError:
+            self._db.close()
+            raise
 
     def _migrate(self) -> None:
         with self._lock:

@@ -63,3 +63,15 @@ async def test_a_sandbox_that_cannot_start_says_so(tmp_path):
     with pytest.raises(SandboxStartError, match="stopped before it was ready"):
         await process.start()
     assert not process.running
+
+
+async def test_a_damaged_sandbox_database_is_named_in_the_error(tmp_path):
+    damaged = tmp_path / "sandbox.sqlite3"
+    damaged.write_bytes(b"not a database" * 100)
+    process = SandboxProcess(db_path=damaged, log_path=tmp_path / "sandbox.log")
+    with pytest.raises(SandboxStartError) as caught:
+        await process.start()
+    assert str(caught.value) == (
+        "The built-in sandbox stopped before it was ready: FaxDesk sandbox cannot use its "
+        f"database {damaged}: file is not a database."
+    )

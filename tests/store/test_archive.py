@@ -77,3 +77,27 @@ def test_missing_fax_is_none(tmp_path):
     archive = Archive(tmp_path / "a.sqlite3")
     assert archive.get("nope") is None
     archive.close()
+
+
+def test_a_damaged_archive_is_set_aside_and_a_new_one_started(tmp_path):
+    path = tmp_path / "a.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    archive, aside = Archive.open_or_recover(path)
+    try:
+        assert aside is not None
+        assert aside.read_bytes().startswith(b"this is not a database")
+        archive.upsert([_fax("01A", 0)])
+        assert [fax.id for fax in archive.recent()] == ["01A"]
+    finally:
+        archive.close()
+
+
+def test_a_healthy_archive_is_opened_as_it_is(tmp_path):
+    path = tmp_path / "a.sqlite3"
+    first = Archive(path)
+    first.upsert([_fax("01A", 0)])
+    first.close()
+    archive, aside = Archive.open_or_recover(path)
+    assert aside is None
+    assert archive.get("01A") is not None
+    archive.close()
