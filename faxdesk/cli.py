@@ -119,10 +119,20 @@ def _account(args: argparse.Namespace, paths: Paths) -> int:
     if not account.is_configured:
         print("faxdesk account: give both --project-id and --key-id.", file=sys.stderr)
         return 2
-    if "key_id" in changes or "project_id" in changes:
-        secret = getpass.getpass(f"Key secret for {account.key_id}: ")
+    if account.api_url and not account.api_url.startswith(("https://", "http://")):
+        print(f"faxdesk account: {account.api_url!r} is not an http(s) URL.", file=sys.stderr)
+        return 2
+    if ("key_id" in changes or "project_id" in changes) and not os.environ.get(secrets.SECRET_ENV):
+        try:
+            secret = getpass.getpass(f"Key secret for {account.key_id}: ")
+        except EOFError:
+            secret = ""
         if not secret:
-            print("faxdesk account: no secret given; nothing changed.", file=sys.stderr)
+            print(
+                f"faxdesk account: no key secret given; nothing changed. Type it when asked, "
+                f"or set {secrets.SECRET_ENV}.",
+                file=sys.stderr,
+            )
             return 2
         try:
             secrets.set_key_secret(account.key_id, secret)

@@ -1,0 +1,81 @@
+"""The `faxdesk` command line: help, version, and setting up an account."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from faxdesk import __version__
+from faxdesk.cli import main
+from faxdesk.config import secrets, settings
+from faxdesk.config.paths import Paths
+
+
+def test_version_and_help_list_the_commands(capsys):
+    with pytest.raises(SystemExit) as version:
+        main(["--version"])
+    assert version.value.code == 0
+    assert capsys.readouterr().out == f"FaxDesk {__version__}\n"
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("gui", "sandbox", "account"):
+        assert f"    {command} " in out
+
+
+def test_python_m_faxdesk_is_the_same_command():
+    result = subprocess.run(
+        [sys.executable, "-m", "faxdesk", "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout == f"FaxDesk {__version__}\n"
+
+
+def test_account_with_the_secret_in_the_environment_needs_no_prompt(paths: Paths, monkeypatch):
+    monkeypatch.setenv(secrets.SECRET_ENV, "from-env")
+    monkeypatch.setattr("getpass.getpass", lambda *_: pytest.fail("asked for the secret"))
+    assert main(["account", "--project-id", "p-1", "--key-id", "k-1", "--auth", "basic"]) == 0
+    saved = settings.load(paths.settings_file).account
+    assert (saved.project_id, saved.key_id, saved.auth_method) == ("p-1", "k-1", "basic")
+    assert "from-env" not in paths.settings_file.read_text()
+
+
+def test_account_stores_the_typed_secret_in_the_keyring(paths: Paths, monkeypatch):
+    stored = {}
+    monkeypatch.delenv(secrets.SECRET_ENV, raising=False)
+    monkeypatch.setattr("getpass.getpass", lambda *_: "typed-secret")
+    monkeypatch.setattr(secrets.keyring, "set_password", lambda *a: stored.setdefault(a, True))
+    assert main(["account", "--project-id", "p-1", "--key-id", "k-1"]) == 0
+    assert stored == {(secrets.SERVICE, "k-1", "typed-secret"): True}
+    assert "typed-secret" not in paths.settings_file.read_text()
+
+
+def test_account_without_a_terminal_or_secret_says_how(paths: Paths, monkeypatch, capsys):
+    monkeypatch.delenv(secrets.SECRET_ENV, raising=False)
+
+    def no_terminal(*_):
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", no_terminal)
+    assert main(["account", "--project-id", "p-1", "--key-id", "k-1"]) == 2
+    assert "set FAXDESK_KEY_SECRET" in capsys.readouterr().err
+    assert not paths.settings_file.exists()
+
+
+def test_account_needs_both_ids_and_a_real_url(paths: Paths, monkeypatch, capsys):
+    monkeypatch.setenv(secrets.SECRET_ENV, "s")
+    assert main(["account", "--project-id", "p-1"]) == 2
+    assert "give both --project-id and --key-id" in capsys.readouterr().err
+    assert main(["account", "--project-id", "p", "--key-id", "k", "--api-url", "notaurl"]) == 2
+    assert "'notaurl' is not an http(s) URL" in capsys.readouterr().err
+    assert not paths.settings_file.exists()
+
+
+def test_account_sandbox_forgets_the_project(paths: Paths, monkeypatch, capsys):
+    monkeypatch.setenv(secrets.SECRET_ENV, "s")
+    main(["account", "--project-id", "p-1", "--key-id", "k-1"])
+    assert main(["account", "--sandbox"]) == 0
+    assert settings.load(paths.settings_file).uses_sandbox
+    main(["account"])
+    assert "the built-in sandbox" in capsys.readouterr().out
