@@ -15,14 +15,20 @@ def to_e164(text: str, default_region: str = "US") -> str:
     raw = text.strip()
     if not raw:
         raise ValidationError("Enter a fax number.", field="to")
+    if any(separator in raw for separator in "\n;,"):
+        raise ValidationError("Enter one fax number.", field="to")
+    if any(ch.isalpha() for ch in raw):
+        raise ValidationError(
+            f"“{raw}” has letters in it; a fax number has only digits.", field="to"
+        )
     try:
         number = phonenumbers.parse(raw, default_region)
     except phonenumbers.NumberParseException:
-        raise ValidationError(f"{raw!r} is not a phone number.", field="to") from None
+        raise ValidationError(f"“{raw}” is not a phone number.", field="to") from None
     if not phonenumbers.is_possible_number(number):
-        raise ValidationError(f"{raw!r} has too few or too many digits.", field="to")
+        raise ValidationError(f"“{raw}” has too few or too many digits.", field="to")
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError(f"{raw!r} is not a valid number.", field="to")
+        raise ValidationError(f"“{raw}” is not a valid number.", field="to")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

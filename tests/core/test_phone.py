@@ -23,9 +23,13 @@ def test_typed_numbers_become_e164(typed, expected):
     ("typed", "message"),
     [
         ("", "Enter a fax number"),
-        ("hello", "is not a phone number"),
-        ("12", "too few or too many digits"),
-        ("+1 555 555 5555", "is not a valid number"),
+        ("hello", "“hello” has letters in it"),
+        ("+1 989 898 9898 ext 12", "has letters in it"),
+        ("+19898989898abc", "has letters in it"),
+        ("+1 989 898 9898\n+1 415 555 0123", "Enter one fax number"),
+        ("+1 989 898 9898; +1 415 555 0123", "Enter one fax number"),
+        ("12", "“12” has too few or too many digits"),
+        ("+1 555 555 5555", "“\\+1 555 555 5555” is not a valid number"),
     ],
 )
 def test_bad_numbers_say_why(typed, message):

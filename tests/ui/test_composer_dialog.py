@@ -87,7 +87,7 @@ def test_a_bad_number_gets_an_inline_message(
     composer.add_paths([pdf_file])
     _type_number(qtbot, composer, "415 555")
     qtbot.waitUntil(composer.recipient_hint.isVisible, timeout=2000)
-    assert composer.recipient_hint.text() == "'415 555' has too few or too many digits."
+    assert composer.recipient_hint.text() == "“415 555” has too few or too many digits."
     assert not composer.send_button.isEnabled()
     assert composer.recipient() is None
     red = composer.recipient_hint.palette().color(composer.recipient_hint.foregroundRole())
@@ -97,7 +97,9 @@ def test_a_bad_number_gets_an_inline_message(
 def test_letters_are_not_a_number(composer: ComposerDialog, qtbot: QtBot) -> None:
     _type_number(qtbot, composer, "call me")
     composer.recipient_edit.editingFinished.emit()
-    assert composer.recipient_hint.text() == "'call me' is not a phone number."
+    assert composer.recipient_hint.text() == (
+        "“call me” has letters in it; a fax number has only digits."
+    )
 
 
 def test_other_file_types_are_refused_with_their_name(
