@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import logging.handlers
+import os
 import signal
 import sys
 import traceback
@@ -214,7 +215,23 @@ async def _run(app: QApplication, paths: Paths, settings: Settings) -> int:
     return 0
 
 
+def _missing_display() -> str:
+    """Why no window can be shown here, or "" when one can (Linux desktops only)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return ""
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return ""
+    return (
+        "FaxDesk needs a graphical desktop, and this session has none (DISPLAY is not set). "
+        "Start it from the desktop, or use the commands listed by 'faxdesk --help'."
+    )
+
+
 def main(argv: list[str]) -> int:
+    problem = _missing_display()
+    if problem:
+        print(problem, file=sys.stderr)  # noqa: T201 - before Qt exists, stderr is all there is
+        return 2
     paths = Paths.default()
     paths.ensure()
     _setup_logging(paths)

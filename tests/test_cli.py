@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -79,3 +80,18 @@ def test_account_sandbox_forgets_the_project(paths: Paths, monkeypatch, capsys):
     assert settings.load(paths.settings_file).uses_sandbox
     main(["account"])
     assert "the built-in sandbox" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux desktops only")
+def test_without_a_desktop_the_gui_says_so_instead_of_crashing(tmp_path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    env["FAXDESK_HOME"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "faxdesk"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("FaxDesk needs a graphical desktop")

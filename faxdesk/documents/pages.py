@@ -16,6 +16,11 @@ from faxdesk.core.errors import DocumentError
 
 PDF_MEDIA_TYPE = "application/pdf"
 
+# MuPDF prints its complaints about damaged files to stderr; FaxDesk reports them itself, in
+# words, through DocumentError.
+pymupdf.TOOLS.mupdf_display_errors(False)
+pymupdf.TOOLS.mupdf_display_warnings(False)
+
 
 @dataclass(frozen=True, slots=True)
 class RenderedPage:
