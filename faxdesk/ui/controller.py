@@ -295,6 +295,11 @@ class MainController(QObject):
         if isinstance(exc, Offline | AuthError):
             if self._online is not False:
                 log.warning("The fax service is not reachable: %s", exc)
+                if isinstance(exc, AuthError):
+                    # Waiting will not fix this one: the account settings must change.
+                    self._window.show_error(
+                        f"{exc} Check the account with 'faxdesk account', then restart FaxDesk."
+                    )
             self._online = False
             self._window.set_connection("offline", str(exc))
         self._window.show_status_message(str(exc), 10_000)

@@ -131,3 +131,31 @@ def test_a_send_without_an_answer_warns_that_the_fax_may_have_gone(
     assert composer.document_paths() == [pdf]
     # The list is asked again, so a fax that did arrive shows up.
     qloop.run_until_complete(until(lambda: harness.requests[-1].method == "GET"))
+
+
+def test_refused_credentials_are_shown_where_they_cannot_be_missed(qtbot, qloop, paths: Paths):
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401)
+
+    http = create_http_client(transport=httpx.MockTransport(refuse))
+    api = FaxApiClient(http, base_url="http://fax.test", project_id="p-1", auth=BasicAuth("k", "s"))
+    archive = Archive(paths.archive_db("test"))
+    renderer = PageRenderer()
+    tasks = TaskKeeper(on_error=pytest.fail)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    controller = MainController(
+        window, FaxService(api, archive, paths.documents_dir), renderer, tasks
+    )
+    try:
+        qloop.run_until_complete(controller.check_connection())
+        assert window.connection_text() == "Offline"
+        assert window.message_bar.isVisibleTo(window)
+        assert window.message_bar.label.text().endswith(
+            "Check the account with 'faxdesk account', then restart FaxDesk."
+        )
+    finally:
+        qloop.run_until_complete(tasks.cancel_all())
+        qloop.run_until_complete(http.aclose())
+        renderer.shutdown()
+        archive.close()
