@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRectF, QTimer
 from PySide6.QtGui import QImage, QPainter
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 from faxdesk.core.errors import (
@@ -452,13 +452,20 @@ class MainController(QObject):
 
     async def _print(self, faxes: list[Fax]) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        if not QPrinterInfo.availablePrinters():
+            # Printing to a PDF file is all there is; offer a file name, not a bare folder.
+            name = suggested_filename(faxes[0]) if len(faxes) == 1 else "faxes.pdf"
+            printer.setOutputFileName(str(Path.home() / name))
         dialog = QPrintDialog(printer, self._window)
         if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
             return
         self._window.show_status_message("Printing…")
         painter = QPainter()
         if not painter.begin(printer):
-            self._window.show_error("The printer could not be opened.")
+            self._window.show_error(
+                "The printer could not be opened. Check that it is on, or when printing to a "
+                "file, that the file name is one you may write."
+            )
             return
         try:
             first = True

@@ -74,7 +74,9 @@ async def dialog_result(dialog: QDialog) -> int:
             future.set_result(result)
 
     dialog.finished.connect(finished)
-    dialog.open()
+    # QDialog.open, called through the base class: QPrintDialog and QFileDialog overload
+    # open(receiver, member), which hides the plain form in PySide6.
+    QDialog.open(dialog)
     try:
         return await future
     finally:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtPrintSupport import QPrintDialog, QPrinterInfo
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QWidget
 
 from faxdesk.app import open_session
 from faxdesk.config.paths import Paths
@@ -95,14 +96,34 @@ def test_a_dropped_pdf_is_sent_delivered_and_previewed(
             # Download (Ctrl+S) offers a telling file name and saves the PDF there.
             folder = tmp_path / "saved"
             folder.mkdir()
-            qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-            await until(lambda: _visible_file_dialog() is not None)
-            dialog = _visible_file_dialog()
+            # Keys go where the user's focus is: the list, after clicking the row.
+            assert QApplication.focusWidget() is table
+            qtbot.keyClick(table, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+            await until(lambda: _visible(QFileDialog) is not None)
+            dialog = _visible(QFileDialog)
             dialog.setDirectory(str(folder))
             dialog.accept()
             [saved] = [path async for path in _files_appearing_in(folder)]
             assert saved.name.endswith(f"19898989898 {fax.id}.pdf")
             assert count_pages_in_file(saved) == 2
+
+            # Print (Ctrl+P) puts every page on the printer. Test machines have none, so the
+            # dialog prints to a PDF file, which can be read back.
+            if not QPrinterInfo.availablePrinters():
+                printed = tmp_path / "printed.pdf"
+                # The offscreen platform does not give focus back when a dialog closes.
+                window.activateWindow()
+                await until(lambda: QApplication.focusWidget() is table)
+                qtbot.keyClick(table, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+                await until(lambda: _visible(QPrintDialog) is not None)
+                dialog = _visible(QPrintDialog)
+                # "filename" is the object name of Qt's own file field in that dialog.
+                file_field = dialog.findChild(QLineEdit, "filename")
+                assert file_field.text().endswith(f"19898989898 {fax.id}.pdf")
+                file_field.setText(str(printed))
+                dialog.accept()
+                await until(lambda: window.statusBar().currentMessage() == "Sent to the printer.")
+                assert count_pages_in_file(printed) == 2
         finally:
             await session.close()
 
@@ -121,12 +142,12 @@ async def _files_appearing_in(folder):
         yield path
 
 
-def _visible_file_dialog() -> QFileDialog | None:
+def _visible(kind: type[QWidget]) -> QWidget | None:
     return next(
         (
             widget
             for widget in QApplication.topLevelWidgets()
-            if isinstance(widget, QFileDialog) and widget.isVisible()
+            if isinstance(widget, kind) and widget.isVisible()
         ),
         None,
     )
