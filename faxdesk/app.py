@@ -60,7 +60,7 @@ class Session:
     async def close(self) -> None:
         if self.controller is not None:
             self.controller.stop()
-        await self.tasks.cancel_all()
+        await self.tasks.close()
         if self.http is not None:
             await self.http.aclose()
         await asyncio.to_thread(self.renderer.shutdown)

@@ -100,19 +100,23 @@ class MainController(QObject):
 
     def _connect(self) -> None:
         w = self._window
-        w.new_fax_requested.connect(self._on_window_new_fax_requested)
-        w.files_dropped.connect(self._on_window_files_dropped)
-        w.refresh_requested.connect(self._on_window_refresh_requested)
-        w.view_changed.connect(self._on_window_view_changed)
-        w.filter_changed.connect(self._on_window_filter_changed)
-        w.status_filter_changed.connect(self._on_window_status_filter_changed)
-        w.more_requested.connect(self._on_window_more_requested)
-        w.fax_selected.connect(self._on_window_fax_selected)
-        w.download_requested.connect(self._on_window_download_requested)
-        w.print_requested.connect(self._on_window_print_requested)
-        w.preview.page_requested.connect(self._on_preview_page_requested)
-        self._composer.send_requested.connect(self._on_composer_send_requested)
-        self._composer.documents_added.connect(self._on_composer_documents_added)
+        self._connections = [
+            (w.new_fax_requested, self._on_window_new_fax_requested),
+            (w.files_dropped, self._on_window_files_dropped),
+            (w.refresh_requested, self._on_window_refresh_requested),
+            (w.view_changed, self._on_window_view_changed),
+            (w.filter_changed, self._on_window_filter_changed),
+            (w.status_filter_changed, self._on_window_status_filter_changed),
+            (w.more_requested, self._on_window_more_requested),
+            (w.fax_selected, self._on_window_fax_selected),
+            (w.download_requested, self._on_window_download_requested),
+            (w.print_requested, self._on_window_print_requested),
+            (w.preview.page_requested, self._on_preview_page_requested),
+            (self._composer.send_requested, self._on_composer_send_requested),
+            (self._composer.documents_added, self._on_composer_documents_added),
+        ]
+        for signal, slot in self._connections:
+            signal.connect(slot)
 
     def start(self) -> None:
         """Show the archive at once, then load from the service and keep it fresh."""
@@ -123,8 +127,11 @@ class MainController(QObject):
         self._refresh_timer.start()
 
     def stop(self) -> None:
-        """Stop timers and close the composer; the session cancels the tasks."""
+        """Stop listening to the window and its timers; the session then closes the tasks."""
         self._refresh_timer.stop()
+        for signal, slot in self._connections:
+            signal.disconnect(slot)
+        self._connections = []
         self._composer.close()
 
     @property

@@ -32,11 +32,21 @@ class TaskKeeper:
         self.on_error = on_error
         self._tasks: set[asyncio.Task[Any]] = set()
         self._keyed: dict[str, asyncio.Task[Any]] = {}
+        self._closed = False
 
     def __len__(self) -> int:
         return len(self._tasks)
 
-    def start(self, coro: Coroutine[Any, Any, T], *, key: str | None = None) -> asyncio.Task[T]:
+    def start(
+        self, coro: Coroutine[Any, Any, T], *, key: str | None = None
+    ) -> asyncio.Task[T] | None:
+        """Run `coro` as a task; under `key`, an older task with the same key is cancelled.
+
+        Returns None, and never runs `coro`, once the keeper is closed.
+        """
+        if self._closed:
+            coro.close()
+            return None
         if key is not None:
             previous = self._keyed.pop(key, None)
             if previous is not None:
@@ -57,6 +67,11 @@ class TaskKeeper:
         error = task.exception()
         if error is not None:
             self.on_error(error)
+
+    async def close(self) -> None:
+        """Cancel every task and start no more: whatever they would update is going away."""
+        self._closed = True
+        await self.cancel_all()
 
     async def cancel_all(self) -> None:
         tasks = list(self._tasks)

@@ -66,7 +66,8 @@ def harness(qtbot, qloop, paths: Paths) -> Iterator[Harness]:
         window, FaxService(api, archive, paths.documents_dir), renderer, tasks
     )
     yield Harness(window, controller, requests, errors)
-    qloop.run_until_complete(tasks.cancel_all())
+    controller.stop()
+    qloop.run_until_complete(tasks.close())
     qloop.run_until_complete(http.aclose())
     renderer.shutdown()
     archive.close()
@@ -155,7 +156,8 @@ def test_refused_credentials_are_shown_where_they_cannot_be_missed(qtbot, qloop,
             "Check the account with 'faxdesk account', then restart FaxDesk."
         )
     finally:
-        qloop.run_until_complete(tasks.cancel_all())
+        controller.stop()
+        qloop.run_until_complete(tasks.close())
         qloop.run_until_complete(http.aclose())
         renderer.shutdown()
         archive.close()
