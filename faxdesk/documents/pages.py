@@ -36,6 +36,12 @@ class RenderedPage:
 
 def _open_pdf(data: bytes | None, path: Path | None, name: str) -> pymupdf.Document:
     try:
+        empty = not data if data is not None else path is not None and path.stat().st_size == 0
+    except OSError:
+        empty = False  # opening it below says what is wrong
+    if empty:
+        raise DocumentError(f"{name} is empty.", path=name)
+    try:
         if data is not None:
             doc = pymupdf.open(stream=data, filetype="pdf")
         else:

@@ -263,7 +263,8 @@ class ComposerDialog(QDialog):
             if item.data(_PATH_ROLE) == path:
                 item.setData(_PROBLEM_ROLE, text)
                 item.setIcon(icon("status-failed"))
-                item.setText(f"{path.name}  —  {text}")
+                # Problems usually start with the file name already.
+                item.setText(text if text.startswith(path.name) else f"{path.name}  —  {text}")
                 item.setToolTip(f"{path}\n{text}")
         self._update_buttons()
 

@@ -150,7 +150,8 @@ class MainController(QObject):
         )
         prefix = search_prefix(self._text_filter, self._default_region)
         if not prefix:
-            return [base]
+            # Text without digits names no number, so it matches no fax.
+            return [] if self._text_filter.strip() else [base]
         # The list endpoint filters "to" and "from" separately; the other party of a fax is
         # the sender for inbound and the recipient for outbound faxes.
         queries = []
@@ -162,6 +163,8 @@ class MainController(QObject):
 
     def _empty_text(self) -> str:
         """What the list says when it has no rows, in the words of the current view."""
+        if self._text_filter.strip() and not any(ch.isdigit() for ch in self._text_filter):
+            return "Type digits of a fax number to filter the list."
         if self._text_filter.strip() or self._status_filter is not None:
             return "No faxes match this filter."
         view = self._window.current_view()
@@ -342,6 +345,14 @@ class MainController(QObject):
 
     async def _send(self, request: SendRequest) -> None:
         self._composer.set_busy(True, "Sending…")
+        # A document may have been sent before its check finished, or changed since.
+        for document in request.documents:
+            try:
+                await self._renderer.page_count(document.path)
+            except DocumentError as exc:
+                self._composer.set_busy(False)
+                self._composer.set_document_problem(document.path, str(exc))
+                return
         try:
             faxes = await self._faxes.send(request)
         except RequestTimeout as exc:

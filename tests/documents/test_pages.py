@@ -83,3 +83,12 @@ def test_merge_names_the_unreadable_document():
 def test_merge_of_nothing_is_an_error():
     with pytest.raises(DocumentError, match="nothing to join"):
         merge_pdfs([])
+
+
+def test_an_empty_file_is_called_empty(tmp_path):
+    path = tmp_path / "blank.pdf"
+    path.write_bytes(b"")
+    with pytest.raises(DocumentError, match=r"^blank\.pdf is empty\.$"):
+        count_pages_in_file(path)
+    with pytest.raises(DocumentError, match=r"^scan\.pdf is empty\.$"):
+        count_pages(b"", "scan.pdf")

@@ -161,3 +161,37 @@ def test_refused_credentials_are_shown_where_they_cannot_be_missed(qtbot, qloop,
         qloop.run_until_complete(http.aclose())
         renderer.shutdown()
         archive.close()
+
+
+def test_send_checks_the_documents_again_and_sends_nothing_broken(
+    harness: Harness, qloop, qtbot, tmp_path
+):
+    broken = tmp_path / "scan.pdf"
+    broken.write_bytes(b"%PDF-1.4 cut off")
+    composer = harness.controller.composer
+
+    async def scenario() -> None:
+        harness.window.new_fax_requested.emit()
+        composer.add_paths([broken])
+        qtbot.keyClicks(composer.recipient_edit, TEST_NUMBER)
+        # Pressed before the check that started on adding the file has finished.
+        qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+        await until(lambda: composer.document_problems() and not composer.is_busy())
+
+    qloop.run_until_complete(scenario())
+    assert composer.document_problems() == ["scan.pdf is not a readable PDF."]
+    assert [request for request in harness.requests if request.method == "POST"] == []
+
+
+def test_a_filter_without_digits_matches_nothing_and_says_why(harness: Harness, qloop, qtbot):
+    fax_list = harness.window.fax_list
+
+    async def scenario() -> None:
+        qtbot.keyClicks(fax_list.filter_edit, "zzz")
+        qtbot.keyClick(fax_list.filter_edit, Qt.Key.Key_Return)
+        await until(lambda: fax_list.placeholder_visible())
+
+    qloop.run_until_complete(scenario())
+    assert fax_list.placeholder_text() == "Type digits of a fax number to filter the list."
+    assert harness.window.fax_list.model.rowCount() == 0
+    assert harness.list_queries() == []
