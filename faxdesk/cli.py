@@ -119,14 +119,17 @@ def _account(args: argparse.Namespace, paths: Paths) -> int:
     if not account.is_configured:
         print("faxdesk account: give both --project-id and --key-id.", file=sys.stderr)
         return 2
-    if account.api_url and not account.api_url.startswith(("https://", "http://")):
-        print(f"faxdesk account: {account.api_url!r} is not an http(s) URL.", file=sys.stderr)
-        return 2
-    if ("key_id" in changes or "project_id" in changes) and not os.environ.get(secrets.SECRET_ENV):
-        try:
-            secret = getpass.getpass(f"Key secret for {account.key_id}: ")
-        except EOFError:
-            secret = ""
+    for url in (account.api_url, account.auth_url):
+        if not url.startswith(("https://", "http://")):
+            print(f"faxdesk account: {url!r} is not an http(s) URL.", file=sys.stderr)
+            return 2
+    if ("key_id" in changes or "project_id" in changes) and os.environ.get(secrets.SECRET_ENV):
+        print(
+            f"The key secret is read from {secrets.SECRET_ENV} each time FaxDesk starts; "
+            "it was not stored."
+        )
+    elif "key_id" in changes or "project_id" in changes:
+        secret = getpass.getpass(f"Key secret for {account.key_id}: ") if _interactive() else ""
         if not secret:
             print(
                 f"faxdesk account: no key secret given; nothing changed. Type it when asked, "
@@ -142,6 +145,10 @@ def _account(args: argparse.Namespace, paths: Paths) -> int:
     settings.save(dataclasses.replace(current, account=account), paths.settings_file)
     _print_account(account)
     return 0
+
+
+def _interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 def _print_account(account: settings.Account) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -33,10 +34,16 @@ def test_python_m_faxdesk_is_the_same_command():
     assert result.stdout == f"FaxDesk {__version__}\n"
 
 
-def test_account_with_the_secret_in_the_environment_needs_no_prompt(paths: Paths, monkeypatch):
+def test_account_with_the_secret_in_the_environment_needs_no_prompt(
+    paths: Paths, monkeypatch, capsys
+):
     monkeypatch.setenv(secrets.SECRET_ENV, "from-env")
     monkeypatch.setattr("getpass.getpass", lambda *_: pytest.fail("asked for the secret"))
     assert main(["account", "--project-id", "p-1", "--key-id", "k-1", "--auth", "basic"]) == 0
+    assert capsys.readouterr().out.startswith(
+        "The key secret is read from FAXDESK_KEY_SECRET each time FaxDesk starts; it was not "
+        "stored.\n"
+    )
     saved = settings.load(paths.settings_file).account
     assert (saved.project_id, saved.key_id, saved.auth_method) == ("p-1", "k-1", "basic")
     assert "from-env" not in paths.settings_file.read_text()
@@ -45,6 +52,7 @@ def test_account_with_the_secret_in_the_environment_needs_no_prompt(paths: Paths
 def test_account_stores_the_typed_secret_in_the_keyring(paths: Paths, monkeypatch):
     stored = {}
     monkeypatch.delenv(secrets.SECRET_ENV, raising=False)
+    monkeypatch.setattr("faxdesk.cli._interactive", lambda: True)
     monkeypatch.setattr("getpass.getpass", lambda *_: "typed-secret")
     monkeypatch.setattr(secrets.keyring, "set_password", lambda *a: stored.setdefault(a, True))
     assert main(["account", "--project-id", "p-1", "--key-id", "k-1"]) == 0
@@ -54,13 +62,13 @@ def test_account_stores_the_typed_secret_in_the_keyring(paths: Paths, monkeypatc
 
 def test_account_without_a_terminal_or_secret_says_how(paths: Paths, monkeypatch, capsys):
     monkeypatch.delenv(secrets.SECRET_ENV, raising=False)
-
-    def no_terminal(*_):
-        raise EOFError
-
-    monkeypatch.setattr("getpass.getpass", no_terminal)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    monkeypatch.setattr("getpass.getpass", lambda *_: pytest.fail("prompted without a terminal"))
     assert main(["account", "--project-id", "p-1", "--key-id", "k-1"]) == 2
-    assert "set FAXDESK_KEY_SECRET" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "faxdesk account: no key secret given; nothing changed. Type it when asked, "
+        "or set FAXDESK_KEY_SECRET.\n"
+    )
     assert not paths.settings_file.exists()
 
 
@@ -70,6 +78,8 @@ def test_account_needs_both_ids_and_a_real_url(paths: Paths, monkeypatch, capsys
     assert "give both --project-id and --key-id" in capsys.readouterr().err
     assert main(["account", "--project-id", "p", "--key-id", "k", "--api-url", "notaurl"]) == 2
     assert "'notaurl' is not an http(s) URL" in capsys.readouterr().err
+    assert main(["account", "--project-id", "p", "--key-id", "k", "--auth-url", "ftp://x"]) == 2
+    assert "'ftp://x' is not an http(s) URL" in capsys.readouterr().err
     assert not paths.settings_file.exists()
 
 

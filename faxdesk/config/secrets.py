@@ -43,7 +43,8 @@ def set_key_secret(key_id: str, secret: str) -> None:
     try:
         keyring.set_password(SERVICE, key_id, secret)
     except keyring.errors.KeyringError as exc:
+        log.warning("The system keyring refused the secret: %s", type(exc).__name__)
         raise ConfigError(
-            f"The system keyring cannot store secrets here ({type(exc).__name__}). "
-            f"Set {SECRET_ENV} instead."
+            f"This computer has no keyring to keep the key secret in. Set {SECRET_ENV} in "
+            "the environment FaxDesk starts in instead."
         ) from None

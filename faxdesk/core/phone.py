@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
 from faxdesk.core.errors import ValidationError
+
+_EXTENSION = re.compile(r"(?:ext\.?|extension|x|#)\s*\d+\s*$", re.IGNORECASE)
+_E164_MAX_DIGITS = 15
 
 
 def to_e164(text: str, default_region: str = "US") -> str:
@@ -17,6 +22,14 @@ def to_e164(text: str, default_region: str = "US") -> str:
         raise ValidationError("Enter a fax number.", field="to")
     if any(separator in raw for separator in "\n;,"):
         raise ValidationError("Enter one fax number.", field="to")
+    if _EXTENSION.search(raw):
+        raise ValidationError(
+            f"“{raw}” has an extension; a fax number cannot have one.", field="to"
+        )
+    if sum(ch.isdigit() for ch in raw) > _E164_MAX_DIGITS:
+        raise ValidationError(
+            f"“{raw}” has too many digits for one number. Enter one fax number.", field="to"
+        )
     if any(ch.isalpha() for ch in raw):
         raise ValidationError(
             f"“{raw}” has letters in it; a fax number has only digits.", field="to"

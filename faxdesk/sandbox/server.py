@@ -120,7 +120,10 @@ def _database_problem(path: Path | None) -> str:
         with contextlib.closing(sqlite3.connect(path)) as db:
             db.execute("PRAGMA schema_version")
     except sqlite3.Error as exc:
-        return f"FaxDesk sandbox cannot use its database {path}: {exc}."
+        return (
+            f"FaxDesk sandbox cannot use its database {path}: {exc}. Move or delete that file "
+            "to start the sandbox with a new one."
+        )
     return ""
 
 

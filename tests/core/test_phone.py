@@ -24,7 +24,9 @@ def test_typed_numbers_become_e164(typed, expected):
     [
         ("", "Enter a fax number"),
         ("hello", "“hello” has letters in it"),
-        ("+1 989 898 9898 ext 12", "has letters in it"),
+        ("+1 989 898 9898 ext 12", "has an extension"),
+        ("+1 989 898 9898 x12", "has an extension"),
+        ("9898989898 9898989898", "too many digits for one number"),
         ("+19898989898abc", "has letters in it"),
         ("+1 989 898 9898\n+1 415 555 0123", "Enter one fax number"),
         ("+1 989 898 9898; +1 415 555 0123", "Enter one fax number"),

@@ -73,5 +73,6 @@ async def test_a_damaged_sandbox_database_is_named_in_the_error(tmp_path):
         await process.start()
     assert str(caught.value) == (
         "The built-in sandbox stopped before it was ready: FaxDesk sandbox cannot use its "
-        f"database {damaged}: file is not a database."
+        f"database {damaged}: file is not a database. Move or delete that file to start the "
+        "sandbox with a new one."
     )
