@@ -298,6 +298,9 @@ class MainController(QObject):
     def _set_connection_online(self) -> None:
         if not self._online:
             log.info("Connected to the fax service")
+        if self._online is False:
+            # Replace the outage message, which would otherwise linger beside "Connected".
+            self._window.show_status_message("The fax service answers again.")
         self._online = True
         self._window.set_connection("online")
 

@@ -130,8 +130,14 @@ def test_a_send_without_an_answer_warns_that_the_fax_may_have_gone(
     assert "may already have been sent: check Sent" in composer.message_label.text()
     assert composer.isVisible()
     assert composer.document_paths() == [pdf]
-    # The list is asked again, so a fax that did arrive shows up.
-    qloop.run_until_complete(until(lambda: harness.requests[-1].method == "GET"))
+    # The list is asked again, so a fax that did arrive shows up, and the outage is over.
+    qloop.run_until_complete(
+        until(
+            lambda: harness.window.statusBar().currentMessage() == "The fax service answers again."
+        )
+    )
+    assert harness.requests[-1].method == "GET"
+    assert harness.window.connection_text() == "Connected"
 
 
 def test_refused_credentials_are_shown_where_they_cannot_be_missed(qtbot, qloop, paths: Paths):
