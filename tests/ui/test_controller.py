@@ -35,6 +35,8 @@ class Harness:
     controller: MainController
     requests: list[httpx.Request] = field(default_factory=list)
     errors: list[BaseException] = field(default_factory=list)
+    #: When set, every request is answered with this status and an empty body.
+    refuse_with: int | None = None
 
     def list_queries(self) -> list[str]:
         return [
@@ -50,6 +52,8 @@ def harness(qtbot, qloop, paths: Paths) -> Iterator[Harness]:
 
     def answer(request: httpx.Request) -> httpx.Response:
         requests.append(request)
+        if built.refuse_with is not None:
+            return httpx.Response(built.refuse_with)
         if request.method == "POST":
             raise httpx.ReadTimeout("no answer", request=request)
         return httpx.Response(200, json=EMPTY_PAGE)
@@ -65,7 +69,8 @@ def harness(qtbot, qloop, paths: Paths) -> Iterator[Harness]:
     controller = MainController(
         window, FaxService(api, archive, paths.documents_dir), renderer, tasks
     )
-    yield Harness(window, controller, requests, errors)
+    built = Harness(window, controller, requests, errors)
+    yield built
     controller.stop()
     qloop.run_until_complete(tasks.close())
     qloop.run_until_complete(http.aclose())
@@ -140,33 +145,15 @@ def test_a_send_without_an_answer_warns_that_the_fax_may_have_gone(
     assert harness.window.connection_text() == "Connected"
 
 
-def test_refused_credentials_are_shown_where_they_cannot_be_missed(qtbot, qloop, paths: Paths):
-    def refuse(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(401)
-
-    http = create_http_client(transport=httpx.MockTransport(refuse))
-    api = FaxApiClient(http, base_url="http://fax.test", project_id="p-1", auth=BasicAuth("k", "s"))
-    archive = Archive(paths.archive_db("test"))
-    renderer = PageRenderer()
-    tasks = TaskKeeper(on_error=pytest.fail)
-    window = MainWindow()
-    qtbot.addWidget(window)
-    controller = MainController(
-        window, FaxService(api, archive, paths.documents_dir), renderer, tasks
+def test_refused_credentials_are_shown_where_they_cannot_be_missed(harness: Harness, qloop):
+    harness.refuse_with = 401
+    qloop.run_until_complete(harness.controller.check_connection())
+    window = harness.window
+    assert window.connection_text() == "Offline"
+    assert window.message_bar.isVisibleTo(window)
+    assert window.message_bar.label.text().endswith(
+        "Check the account with 'faxdesk account', then restart FaxDesk."
     )
-    try:
-        qloop.run_until_complete(controller.check_connection())
-        assert window.connection_text() == "Offline"
-        assert window.message_bar.isVisibleTo(window)
-        assert window.message_bar.label.text().endswith(
-            "Check the account with 'faxdesk account', then restart FaxDesk."
-        )
-    finally:
-        controller.stop()
-        qloop.run_until_complete(tasks.close())
-        qloop.run_until_complete(http.aclose())
-        renderer.shutdown()
-        archive.close()
 
 
 def test_send_checks_the_documents_again_and_sends_nothing_broken(
