@@ -88,6 +88,8 @@ def test_faxdesk_starts_the_sandbox_and_exits_cleanly_on_sigterm(tmp_path):
     assert process.returncode == 0
     assert (out, err) == ("", "")
     assert "FaxDesk closed cleanly" in log.read_text()
+    # The sandbox prints its credentials; none of that may reach the log.
+    assert "secret" not in log.read_text().lower()
     _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in children), 10)
 
 

@@ -133,10 +133,11 @@ class SandboxProcess:
 
     @staticmethod
     def _drain(stream: IO[str]) -> None:
-        # Keep reading so a chatty child never blocks on a full pipe.
+        # Keep reading so a chatty child never blocks on a full pipe. The lines are dropped,
+        # not logged: the banner shows the key secret.
         with stream:
-            for line in stream:
-                log.debug("sandbox: %s", line.rstrip())
+            for _line in stream:
+                pass
 
     async def stop(self, grace: float = 5.0) -> None:
         """Ask the sandbox to stop, and kill it if it has not stopped after `grace` seconds."""
