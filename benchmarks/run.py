@@ -56,7 +56,8 @@ def preview_page(workdir: Path) -> dict[str, object]:
         with pymupdf.open(path) as doc:
             page = doc[1]
             zoom = WIDTH / page.rect.width
-            return bytes(page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom)).samples)
+            matrix = pymupdf.Matrix(zoom, zoom)
+            return bytes(page.get_pixmap(matrix=matrix, colorspace=pymupdf.csGRAY).samples)
 
     loop = asyncio.new_event_loop()
     renderer = PageRenderer()

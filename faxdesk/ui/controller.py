@@ -53,8 +53,10 @@ class _Pager:
 
 
 def to_qimage(page: RenderedPage) -> QImage:
-    """Copy rendered RGB pixels into a QImage that owns its memory."""
-    image = QImage(page.samples, page.width, page.height, page.stride, QImage.Format.Format_RGB888)
+    """Copy rendered grey pixels into a QImage that owns its memory."""
+    image = QImage(
+        page.samples, page.width, page.height, page.stride, QImage.Format.Format_Grayscale8
+    )
     return image.copy()
 
 
