@@ -8,18 +8,41 @@ never load Qt.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import getpass
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
 
 from faxdesk import __version__
 from faxdesk.config import secrets, settings
 from faxdesk.config.paths import Paths
-from faxdesk.core.errors import ConfigError
+from faxdesk.core.errors import (
+    AuthError,
+    ConfigError,
+    DocumentError,
+    FaxDeskError,
+    InvalidRequest,
+    RequestTimeout,
+    ValidationError,
+)
+from faxdesk.core.models import (
+    Direction,
+    FaxQuery,
+    FaxStatus,
+    ImageConversionMethod,
+    Resolution,
+    SendRequest,
+)
+from faxdesk.services import commands
+
+#: The commands that talk to the fax service, run by `_run_service_command`.
+SERVICE_COMMANDS = ("send", "list", "get", "download")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -67,7 +90,88 @@ def _build_parser() -> argparse.ArgumentParser:
     account.add_argument(
         "--sandbox", action="store_true", help="forget the project and use the built-in sandbox"
     )
+    _add_service_commands(commands)
     return parser
+
+
+def _add_service_commands(commands: Any) -> None:
+    connection = argparse.ArgumentParser(add_help=False)
+    group = connection.add_argument_group(
+        "account",
+        "The account of the settings file ('faxdesk account'), overridden by FAXDESK_PROJECT_ID, "
+        "FAXDESK_KEY_ID, FAXDESK_KEY_SECRET, FAXDESK_AUTH, FAXDESK_BASE_URL and FAXDESK_AUTH_URL, "
+        "then by these flags. The key secret comes from FAXDESK_KEY_SECRET or the keyring.",
+    )
+    group.add_argument("--project-id", help="the Sinch project id")
+    group.add_argument("--key-id", help="the access key id")
+    group.add_argument("--base-url", help="the fax service root URL")
+    group.add_argument("--auth", choices=[method.value for method in settings.AuthMethod])
+    group.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run against a built-in sandbox started for this command (it keeps the faxes the "
+        "window sent in sandbox mode)",
+    )
+    json_flag = argparse.ArgumentParser(add_help=False)
+    json_flag.add_argument(
+        "--json", action="store_true", help="print JSON with the service's field names"
+    )
+
+    send = commands.add_parser(
+        "send", parents=[connection, json_flag], help="send PDFs to one or more fax numbers"
+    )
+    send.add_argument("files", nargs="*", type=Path, metavar="FILE", help="PDF files to send")
+    send.add_argument("--to", action="append", required=True, metavar="NUMBER")
+    send.add_argument("--content-url", action="append", default=[], metavar="URL")
+    send.add_argument("--from", dest="from_", metavar="NUMBER")
+    send.add_argument("--header-text", metavar="TEXT")
+    send.add_argument("--no-header-page-numbers", action="store_true")
+    send.add_argument("--header-timezone", metavar="TZ", help="a tz name, e.g. Europe/Berlin")
+    send.add_argument("--retry-delay", type=int, metavar="S", help="30 to 300 seconds")
+    send.add_argument("--max-retries", type=int, metavar="N", help="0 to 5")
+    send.add_argument("--label", action="append", default=[], metavar="KEY=VALUE")
+    send.add_argument("--callback-url", metavar="URL")
+    send.add_argument(
+        "--image-conversion",
+        type=str.upper,
+        choices=["HALFTONE", "MONOCHROME"],
+        metavar="{halftone,monochrome}",
+    )
+    send.add_argument(
+        "--resolution", type=str.upper, choices=["FINE", "SUPERFINE"], metavar="{fine,superfine}"
+    )
+    send.add_argument("--service", metavar="ID", help="the fax service id to send with")
+
+    listing = commands.add_parser(
+        "list",
+        parents=[connection, json_flag],
+        help="list faxes",
+        description="List faxes, newest first. Without --since or --until the service lists "
+        "only the prior week. Dates are UTC days (YYYY-MM-DD) or ISO 8601 times.",
+    )
+    listing.add_argument(
+        "--direction",
+        type=str.upper,
+        choices=["INBOUND", "OUTBOUND"],
+        metavar="{inbound,outbound}",
+    )
+    listing.add_argument("--status", type=str.upper, metavar="STATUS")
+    listing.add_argument("--to", metavar="PREFIX", help="numbers starting with PREFIX")
+    listing.add_argument("--from", dest="from_", metavar="PREFIX")
+    listing.add_argument("--service", metavar="ID")
+    listing.add_argument("--since", metavar="DATE")
+    listing.add_argument("--until", metavar="DATE", help="up to the end of this day")
+    listing.add_argument("--page-size", type=int, default=100, metavar="N", help="1 to 1000")
+    listing.add_argument("--page", type=int, default=1, metavar="N")
+    listing.add_argument("--all", action="store_true", help="every page")
+
+    get = commands.add_parser("get", parents=[connection, json_flag], help="show one fax")
+    get.add_argument("fax_id", metavar="ID")
+
+    download = commands.add_parser("download", parents=[connection], help="save the PDF of a fax")
+    download.add_argument("fax_id", metavar="ID")
+    download.add_argument("-o", "--output", type=Path, metavar="FILE", help="default ID.pdf")
+    download.add_argument("--force", action="store_true", help="replace an existing file")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,9 +180,171 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_sandbox(args)
     if args.command == "account":
         return _account(args, Paths.default())
+    if args.command in SERVICE_COMMANDS:
+        return _run_service_command(args, Paths.default())
     from faxdesk import app
 
     return app.main(sys.argv[:1])
+
+
+def _run_service_command(args: argparse.Namespace, paths: Paths) -> int:
+    """Run send, list, get or download; map expected failures to a line on stderr."""
+    prefix = f"faxdesk {args.command}: "
+    try:
+        current = settings.load(paths.settings_file)
+        run: Callable[[commands.Target], Coroutine[Any, Any, int]] = {
+            "send": _send,
+            "list": _list,
+            "get": _get,
+            "download": _download,
+        }[args.command](args, current)
+        # Input is checked above, before the account is looked up or anything is started.
+        target: commands.Target = (
+            commands.SandboxTarget(
+                db_path=paths.sandbox_db, log_path=paths.cache_dir / "sandbox.log"
+            )
+            if args.sandbox
+            else commands.resolve_connection(
+                current.account,
+                commands.AccountOverrides(
+                    project_id=args.project_id,
+                    key_id=args.key_id,
+                    base_url=args.base_url,
+                    auth=args.auth,
+                ),
+            )
+        )
+        return asyncio.run(run(target))
+    except (ValidationError, DocumentError, ConfigError) as exc:
+        print(prefix + _sentence(exc), file=sys.stderr)
+        return 2
+    except AuthError as exc:
+        print(
+            f"{prefix}{_sentence(exc).rstrip('.')}; check your key id, key secret and project id.",
+            file=sys.stderr,
+        )
+        return 1
+    except RequestTimeout as exc:
+        maybe = " The fax may or may not have been sent." if args.command == "send" else ""
+        print(f"{prefix}{_sentence(exc)}{maybe}", file=sys.stderr)
+        return 1
+    except InvalidRequest as exc:
+        fields = ", ".join(violation.field for violation in exc.violations)
+        at_fault = f" Fields at fault: {fields}." if fields and fields not in str(exc) else ""
+        print(f"{prefix}{_sentence(exc)}{at_fault}", file=sys.stderr)
+        return 1
+    except FaxDeskError as exc:
+        print(prefix + _sentence(exc), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{prefix}interrupted.", file=sys.stderr)
+        return 130
+
+
+def _sentence(exc: Exception) -> str:
+    return " ".join(str(exc).split())  # one line, whatever the message holds
+
+
+def _send(
+    args: argparse.Namespace, current: settings.Settings
+) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
+    request = SendRequest(
+        to=commands.numbers_to_e164(args.to, current.default_region),
+        documents=commands.check_documents(args.files),
+        content_urls=tuple(args.content_url),
+        from_=_number_or_none(args.from_, current.default_region),
+        header_text=args.header_text,
+        header_page_numbers=False if args.no_header_page_numbers else None,
+        header_time_zone=(
+            commands.check_time_zone(args.header_timezone) if args.header_timezone else None
+        ),
+        retry_delay_seconds=args.retry_delay,
+        max_retries=args.max_retries,
+        resolution=Resolution(args.resolution) if args.resolution else None,
+        image_conversion_method=(
+            ImageConversionMethod(args.image_conversion) if args.image_conversion else None
+        ),
+        labels=commands.parse_labels(args.label),
+        callback_url=args.callback_url,
+        service_id=args.service,
+    )
+
+    async def run(target: commands.Target) -> int:
+        faxes = await commands.send(target, request)
+        if args.json:
+            print(commands.faxes_json(faxes))
+        else:
+            for fax in faxes:
+                print(commands.fax_line(fax))
+        return 0
+
+    return run
+
+
+def _number_or_none(number: str | None, region: str) -> str | None:
+    return commands.numbers_to_e164([number], region)[0] if number else None
+
+
+def _list(
+    args: argparse.Namespace, current: settings.Settings
+) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
+    region = current.default_region
+    query = FaxQuery(
+        direction=Direction(args.direction) if args.direction else None,
+        status=FaxStatus(args.status) if args.status else None,
+        to_prefix=commands.number_prefix(args.to, region) if args.to else None,
+        from_prefix=commands.number_prefix(args.from_, region) if args.from_ else None,
+        created_after=commands.parse_when(args.since) if args.since else None,
+        created_before=commands.parse_when(args.until, end_of_day=True) if args.until else None,
+        service_id=args.service,
+        page_size=args.page_size,
+    )
+
+    async def run(target: commands.Target) -> int:
+        if query.created_after is None and query.created_before is None:
+            # No range of our own: the command lists what the service lists, and says so.
+            print(
+                "faxdesk list: without --since or --until the service lists only the prior week.",
+                file=sys.stderr,
+            )
+        if args.all:
+            faxes = await commands.list_all(target, query)
+        else:
+            page = await commands.list_page(target, query, args.page)
+            faxes = list(page.faxes)
+            if page.has_more:
+                print(
+                    f"faxdesk list: page {page.page} of {page.total_pages} "
+                    f"({page.total_items} faxes); use --page {page.page + 1} or --all for more.",
+                    file=sys.stderr,
+                )
+        print(commands.faxes_json(faxes) if args.json else commands.fax_table(faxes))
+        return 0
+
+    return run
+
+
+def _get(
+    args: argparse.Namespace, _current: settings.Settings
+) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
+    async def run(target: commands.Target) -> int:
+        fax = await commands.get(target, args.fax_id)
+        print(commands.fax_json(fax) if args.json else commands.fax_details(fax))
+        return 0
+
+    return run
+
+
+def _download(
+    args: argparse.Namespace, _current: settings.Settings
+) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
+    destination = commands.download_destination(args.fax_id, args.output, force=args.force)
+
+    async def run(target: commands.Target) -> int:
+        print(await commands.download(target, args.fax_id, destination))
+        return 0
+
+    return run
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:

@@ -4,8 +4,9 @@ Reading is tolerant, because the service and its documentation disagree on sever
 (`contentUrl` string or list, `hasFile` bool or string, `price.amount` string or number, `page` or
 `pageNumber`, timestamps with or without milliseconds): a missing or odd field gets a default, an
 unknown field is kept in `Fax.extra`, an unknown enum value is kept as is. Writing produces the
-send form fields, the send JSON body and the list query string. This module does no I/O and knows
-nothing about httpx; the client in `faxdesk.api.client` moves the bytes.
+send form fields, the send JSON body, the list query string and a fax in the service's own
+shape (for `--json` output). This module does no I/O and knows nothing about httpx; the client
+in `faxdesk.api.client` moves the bytes.
 """
 
 from __future__ import annotations
@@ -180,6 +181,71 @@ def parse_timestamp(value: Any) -> datetime | None:
 
 
 # --- writing ---------------------------------------------------------------------------------
+
+
+def fax_to_wire(fax: Fax) -> dict[str, Any]:
+    """One fax as the service would send it: the inverse of `fax_from_wire`.
+
+    Keys are the service's camelCase names (`from`, not `from_`), timestamps RFC 3339 in UTC
+    with `Z`, and the unknown fields kept in `Fax.extra` come back as they were. Optional
+    fields that are unset (None or empty text) are left out, as the service leaves them out.
+    """
+    price = (
+        {"amount": fax.price.amount, "currencyCode": fax.price.currency_code}
+        if fax.price is not None
+        else None
+    )
+    candidates: list[tuple[str, Any]] = [
+        ("id", fax.id),
+        ("direction", fax.direction.value),
+        ("status", fax.status.value),
+        ("to", fax.to),
+        ("from", fax.from_),
+        ("createTime", format_wire_time(fax.create_time) if fax.create_time else None),
+        ("completedTime", format_wire_time(fax.completed_time) if fax.completed_time else None),
+        ("numberOfPages", fax.number_of_pages),
+        ("pagesSentSuccessfully", fax.pages_sent_successfully),
+        ("price", price),
+        ("hasFile", fax.has_file),
+        ("contentUrl", list(fax.content_urls) or None),
+        ("headerText", fax.header_text),
+        ("headerPageNumbers", fax.header_page_numbers),
+        ("headerTimeZone", fax.header_time_zone),
+        ("retryDelaySeconds", fax.retry_delay_seconds),
+        ("maxRetries", fax.max_retries),
+        ("retryCount", fax.retry_count),
+        ("resolution", fax.resolution.value if fax.resolution else None),
+        (
+            "imageConversionMethod",
+            fax.image_conversion_method.value if fax.image_conversion_method else None,
+        ),
+        ("labels", dict(fax.labels) or None),
+        ("callbackUrl", fax.callback_url),
+        ("errorType", fax.error_type.value if fax.error_type else None),
+        ("errorCode", fax.error_code),
+        ("errorMessage", fax.error_message),
+        ("projectId", fax.project_id),
+        ("serviceId", fax.service_id),
+    ]
+    data = {key: value for key, value in candidates if value is not None and value != ""}
+    data["id"] = fax.id  # always present, even when the service left it out
+    for key, value in fax.extra.items():
+        data.setdefault(key, value)
+    return data
+
+
+def format_wire_time(moment: datetime) -> str:
+    """A timestamp as the service writes it: RFC 3339 in UTC with `Z`, milliseconds if any."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    naive = moment.astimezone(UTC).replace(tzinfo=None)
+    if naive.microsecond == 0:
+        timespec = "seconds"
+    elif naive.microsecond % 1000 == 0:
+        timespec = "milliseconds"
+    else:
+        timespec = "microseconds"
+    return naive.isoformat(timespec=timespec) + "Z"
 
 
 def validate_send_request(request: SendRequest) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from faxdesk.api.wire import (
     fax_from_wire,
+    fax_to_wire,
     faxes_from_send_response,
     format_query_time,
     list_query_string,
@@ -392,3 +393,22 @@ def test_list_query_string_with_every_filter() -> None:
 
 def test_list_query_string_without_filters() -> None:
     assert list_query_string(FaxQuery()) == "pageSize=100&page=1"
+
+
+# --- fax_to_wire -----------------------------------------------------------------------------
+
+
+def test_fax_to_wire_gives_back_what_the_service_sent() -> None:
+    sent = wire_fax(errorType="FAX_ERROR", errorCode=3, errorMessage="Busy", futureField={"a": 1})
+    assert fax_to_wire(fax_from_wire(sent)) == sent
+
+
+def test_fax_to_wire_writes_utc_timestamps_with_z_and_leaves_unset_fields_out() -> None:
+    sent = wire_fax(createTime="2026-05-04T12:15:00.5+02:00", contentUrl="https://x.test/a.pdf")
+    for key in ("headerText", "callbackUrl", "price", "resolution"):
+        del sent[key]
+    written = fax_to_wire(fax_from_wire(sent))
+    assert written["createTime"] == "2026-05-04T10:15:00.500Z"
+    assert written["contentUrl"] == ["https://x.test/a.pdf"]
+    assert written["from"] == "+14155550100"
+    assert not {"headerText", "callbackUrl", "price", "resolution", "from_"} & written.keys()

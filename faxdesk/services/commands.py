@@ -1,0 +1,375 @@
+"""The work behind the headless sub-commands `faxdesk send`, `list`, `get` and `download`.
+
+Turns what was typed on the command line into core values (E.164 numbers, checked PDFs, labels,
+dates), finds the account (settings file, then environment, then flags, or a sandbox child
+started for the one command), and runs each call on one shared HTTP client that is closed
+afterwards. It returns faxes and text to print; printing, exit codes and argument parsing belong
+to `faxdesk.cli`. It must not import Qt or the sandbox package: a sandbox is started as a child
+process through `SandboxProcess`, exactly as the GUI does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from faxdesk.api.auth import BasicAuth, OAuth2ClientCredentials
+from faxdesk.api.client import FaxApiClient, create_http_client
+from faxdesk.api.wire import fax_to_wire
+from faxdesk.config import secrets
+from faxdesk.config.settings import DEFAULT_API_URL, DEFAULT_AUTH_URL, Account, AuthMethod
+from faxdesk.core import phone
+from faxdesk.core.errors import ConfigError, DocumentError, ValidationError
+from faxdesk.core.models import Direction, Document, Fax, FaxPage, FaxQuery, SendRequest
+from faxdesk.documents.pages import PDF_MEDIA_TYPE, count_pages_in_file
+from faxdesk.services.sandbox_process import SandboxProcess
+
+ENV_PROJECT_ID = "FAXDESK_PROJECT_ID"
+ENV_KEY_ID = "FAXDESK_KEY_ID"
+ENV_KEY_SECRET = secrets.SECRET_ENV
+ENV_AUTH = "FAXDESK_AUTH"
+ENV_BASE_URL = "FAXDESK_BASE_URL"
+ENV_AUTH_URL = "FAXDESK_AUTH_URL"
+
+
+class NoAccount(ConfigError):
+    """No Sinch project is configured anywhere and `--sandbox` was not asked for."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountOverrides:
+    """Account values given as command-line flags; None means "not given"."""
+
+    project_id: str | None = None
+    key_id: str | None = None
+    base_url: str | None = None
+    auth: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """A real Sinch project to run a command against; `key_secret` never shows in repr()."""
+
+    base_url: str
+    project_id: str
+    key_id: str
+    key_secret: str = field(repr=False)
+    auth_method: AuthMethod = AuthMethod.OAUTH2
+    auth_url: str = DEFAULT_AUTH_URL
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxTarget:
+    """Run the command against a sandbox child started for it and stopped afterwards.
+
+    `db_path` is the user's sandbox database, so the command sees the faxes the GUI sent.
+    """
+
+    db_path: Path | None = None
+    log_path: Path | None = None
+    time_scale: float = 1.0
+
+
+Target = Connection | SandboxTarget
+
+
+# --- the account -----------------------------------------------------------------------------
+
+
+def resolve_connection(
+    account: Account, overrides: AccountOverrides, environ: Mapping[str, str] | None = None
+) -> Connection:
+    """The account from the settings file, overridden by the environment, then by the flags.
+
+    Raises `NoAccount` when no project is configured at all, `ConfigError` when it is
+    incomplete, the auth method is unknown or no key secret can be found.
+    """
+    env = os.environ if environ is None else environ
+
+    def pick(flag: str | None, variable: str, configured: str) -> str:
+        for value in (flag, env.get(variable)):
+            if value is not None and value.strip():
+                return value.strip()
+        return configured
+
+    project_id = pick(overrides.project_id, ENV_PROJECT_ID, account.project_id)
+    key_id = pick(overrides.key_id, ENV_KEY_ID, account.key_id)
+    if not project_id and not key_id:
+        raise NoAccount(
+            "no Sinch account is configured; run 'faxdesk account --project-id ID --key-id ID' "
+            f"(or set {ENV_PROJECT_ID}, {ENV_KEY_ID} and {ENV_KEY_SECRET}), or pass --sandbox."
+        )
+    if not project_id or not key_id:
+        missing = "project id" if not project_id else "key id"
+        raise ConfigError(
+            f"the Sinch account has no {missing}; give --project-id and --key-id "
+            f"(or {ENV_PROJECT_ID} and {ENV_KEY_ID})."
+        )
+    auth_text = pick(overrides.auth, ENV_AUTH, account.auth_method.value).lower()
+    try:
+        auth_method = AuthMethod(auth_text)
+    except ValueError:
+        choices = " or ".join(method.value for method in AuthMethod)
+        raise ConfigError(f"the auth method {auth_text!r} is unknown; use {choices}.") from None
+    base_url = pick(overrides.base_url, ENV_BASE_URL, account.api_url) or DEFAULT_API_URL
+    auth_url = pick(None, ENV_AUTH_URL, account.auth_url) or DEFAULT_AUTH_URL
+    secret = env.get(ENV_KEY_SECRET) or secrets.get_key_secret(key_id)
+    return Connection(
+        base_url=base_url,
+        project_id=project_id,
+        key_id=key_id,
+        key_secret=secret,
+        auth_method=auth_method,
+        auth_url=auth_url,
+    )
+
+
+@asynccontextmanager
+async def open_api(target: Target) -> AsyncIterator[FaxApiClient]:
+    """A client for `target` on a fresh HTTP client; both (and any sandbox) end with the block."""
+    sandbox: SandboxProcess | None = None
+    http = create_http_client()
+    try:
+        if isinstance(target, SandboxTarget):
+            if target.db_path is not None:
+                await asyncio.to_thread(target.db_path.parent.mkdir, parents=True, exist_ok=True)
+            sandbox = SandboxProcess(
+                db_path=target.db_path, log_path=target.log_path, time_scale=target.time_scale
+            )
+            endpoint = await sandbox.start()
+            yield FaxApiClient(
+                http,
+                base_url=endpoint.base_url,
+                project_id=endpoint.project_id,
+                auth=BasicAuth(endpoint.key_id, endpoint.key_secret),
+            )
+        else:
+            auth: BasicAuth | OAuth2ClientCredentials = (
+                OAuth2ClientCredentials(
+                    target.key_id, target.key_secret, auth_base_url=target.auth_url
+                )
+                if target.auth_method is AuthMethod.OAUTH2
+                else BasicAuth(target.key_id, target.key_secret)
+            )
+            yield FaxApiClient(
+                http, base_url=target.base_url, project_id=target.project_id, auth=auth
+            )
+    finally:
+        await http.aclose()
+        if sandbox is not None:
+            await sandbox.stop()
+
+
+# --- input -----------------------------------------------------------------------------------
+
+
+def numbers_to_e164(numbers: Iterable[str], default_region: str) -> tuple[str, ...]:
+    """Each number as typed, in E.164; raises `ValidationError` naming the first bad one."""
+    return tuple(phone.to_e164(number, default_region) for number in numbers)
+
+
+def parse_labels(items: Iterable[str]) -> dict[str, str]:
+    """`KEY=VALUE` items as a dict; raises `ValidationError` naming an item without a key."""
+    labels: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValidationError(f"the label {item!r} is not KEY=VALUE.", field="labels")
+        labels[key.strip()] = value
+    return labels
+
+
+def check_documents(paths: Iterable[Path]) -> tuple[Document, ...]:
+    """The files as fax documents, each checked to be a readable PDF with pages.
+
+    Raises `DocumentError` naming the file as it was given.
+    """
+    documents: list[Document] = []
+    for path in paths:
+        if not path.exists():
+            raise DocumentError(f"{path} does not exist.", path=str(path))
+        if not path.is_file():
+            raise DocumentError(f"{path} is not a file.", path=str(path))
+        try:
+            count_pages_in_file(path)
+        except DocumentError as exc:
+            # The message names the file by its bare name; name it as it was typed instead.
+            message, given = str(exc), str(path)
+            if path.name in message:
+                message = message.replace(path.name, given, 1)
+            else:
+                message = f"{given}: {message}"
+            raise DocumentError(message, path=given) from None
+        documents.append(Document(path=path, media_type=PDF_MEDIA_TYPE))
+    return tuple(documents)
+
+
+def check_time_zone(name: str) -> str:
+    """A tz database name such as "Europe/Berlin"; raises `ValidationError` for others."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        raise ValidationError(
+            f"{name!r} is not a time zone name such as 'Europe/Berlin'.",
+            field="header_time_zone",
+        ) from None
+    return name
+
+
+def parse_when(text: str, *, end_of_day: bool = False) -> datetime:
+    """A date (`2026-03-01`) or an ISO 8601 time as an aware UTC datetime.
+
+    A date alone means the start of that day in UTC, or its last second with `end_of_day`;
+    a time without an offset is taken as UTC.
+    """
+    raw = text.strip()
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        pass
+    else:
+        start = datetime.combine(day, time(), tzinfo=UTC)
+        return start + timedelta(days=1, seconds=-1) if end_of_day else start
+    if raw.endswith(("z", "Z")):
+        raw = raw[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(
+            f"{text!r} is not a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM:SSZ).",
+            field="created",
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def number_prefix(text: str, default_region: str) -> str:
+    """A typed number fragment as the E.164 prefix the service filters on."""
+    prefix = phone.search_prefix(text, default_region)
+    if not prefix:
+        raise ValidationError(f"{text!r} has no digits to search for.", field="to")
+    return prefix
+
+
+# --- the calls -------------------------------------------------------------------------------
+
+
+async def send(target: Target, request: SendRequest) -> list[Fax]:
+    async with open_api(target) as api:
+        return await api.send(request)
+
+
+async def list_page(target: Target, query: FaxQuery, page: int) -> FaxPage:
+    async with open_api(target) as api:
+        return await api.list_faxes(query, page)
+
+
+async def list_all(target: Target, query: FaxQuery) -> list[Fax]:
+    async with open_api(target) as api:
+        return [fax async for fax in api.iter_faxes(query)]
+
+
+async def get(target: Target, fax_id: str) -> Fax:
+    async with open_api(target) as api:
+        return await api.get_fax(fax_id)
+
+
+def download_destination(fax_id: str, output: Path | None, *, force: bool) -> Path:
+    """Where `download` writes: `output`, `{id}.pdf` inside it if it is a folder, or
+    `{id}.pdf` in the current folder. Raises `ValidationError` if the file exists and not
+    `force`, before anything is fetched."""
+    name = f"{fax_id.strip()}.pdf"
+    if not fax_id.strip() or "/" in fax_id or "\\" in fax_id:
+        raise ValidationError(f"{fax_id!r} is not a fax id.", field="fax_id")
+    destination = Path.cwd() / name if output is None else output
+    if destination.is_dir():
+        destination = destination / name
+    if destination.exists() and not force:
+        raise ValidationError(
+            f"{destination} already exists; pass --force to replace it.", field="output"
+        )
+    return destination
+
+
+async def download(target: Target, fax_id: str, destination: Path) -> Path:
+    async with open_api(target) as api:
+        return await api.download(fax_id, destination)
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def faxes_json(faxes: Sequence[Fax]) -> str:
+    """The faxes as a JSON array with the service's field names."""
+    return json.dumps([fax_to_wire(fax) for fax in faxes], indent=2, ensure_ascii=False)
+
+
+def fax_json(fax: Fax) -> str:
+    """One fax as a JSON object with the service's field names."""
+    return json.dumps(fax_to_wire(fax), indent=2, ensure_ascii=False)
+
+
+def fax_line(fax: Fax) -> str:
+    """`id  to  status`, the line `send` prints for each fax it created."""
+    return f"{fax.id}  {fax.to}  {fax.status.value}"
+
+
+_TABLE_HEADER = ("TIME", "DIRECTION", "FROM", "TO", "PAGES", "STATUS", "ID")
+
+
+def fax_table(faxes: Sequence[Fax]) -> str:
+    """A plain-text table of the faxes, one row each, columns padded to line up."""
+    rows = [_TABLE_HEADER]
+    for fax in faxes:
+        rows.append(
+            (
+                _local_time(fax.create_time),
+                fax.direction.value.lower(),
+                fax.from_ or "-",
+                fax.to or "-",
+                str(fax.number_of_pages),
+                fax.status.value,
+                fax.id,
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(_TABLE_HEADER))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+def fax_details(fax: Fax) -> str:
+    """The fax as `Label: value` lines, for `get` without `--json`."""
+    lines = [
+        ("Id", fax.id),
+        ("Direction", fax.direction.value.lower()),
+        ("Status", fax.status.value),
+        ("From", fax.from_),
+        ("To", fax.to),
+        ("Created", _local_time(fax.create_time)),
+        ("Completed", _local_time(fax.completed_time) if fax.completed_time else ""),
+        ("Pages", str(fax.number_of_pages)),
+        (
+            "Sent pages",
+            str(fax.pages_sent_successfully) if fax.direction is Direction.OUTBOUND else "",
+        ),
+        ("Price", f"{fax.price.amount} {fax.price.currency_code}" if fax.price else ""),
+        ("Document", "yes" if fax.has_file else "no"),
+        ("Labels", ", ".join(f"{key}={value}" for key, value in fax.labels.items())),
+        ("Error", " ".join(filter(None, (fax.error_type or "", fax.error_message)))),
+    ]
+    return "\n".join(f"{label + ':':<12}{value}" for label, value in lines if value)
+
+
+def _local_time(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment is not None else "-"
