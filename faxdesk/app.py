@@ -8,39 +8,40 @@ child process before the loop ends, so the program exits cleanly.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import logging.handlers
 import os
 import signal
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 import qasync
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from faxdesk import __version__
-from faxdesk.api.auth import BasicAuth, OAuth2ClientCredentials
-from faxdesk.api.client import FaxApiClient, create_http_client
-from faxdesk.config import secrets
 from faxdesk.config import settings as settings_io
 from faxdesk.config.paths import Paths
-from faxdesk.config.settings import AuthMethod, Settings
+from faxdesk.config.settings import Settings
 from faxdesk.core.errors import FaxDeskError
+from faxdesk.services.commands import (
+    AccountOverrides,
+    NoAccount,
+    SandboxTarget,
+    Target,
+    open_api,
+    resolve_connection,
+)
 from faxdesk.services.faxes import FaxService
 from faxdesk.services.previews import PageRenderer
-from faxdesk.services.sandbox_process import SandboxProcess
 from faxdesk.store.archive import Archive
 from faxdesk.ui import icons, theme
 from faxdesk.ui.controller import MainController
 from faxdesk.ui.main_window import MainWindow
 from faxdesk.ui.tasks import TaskKeeper
-
-if TYPE_CHECKING:
-    import httpx
 
 log = logging.getLogger("faxdesk")
 
@@ -52,8 +53,8 @@ class Session:
     window: MainWindow
     tasks: TaskKeeper
     renderer: PageRenderer
-    sandbox: SandboxProcess | None = None
-    http: httpx.AsyncClient | None = None
+    #: The HTTP client and, in sandbox mode, the sandbox child; closed in reverse order.
+    connection: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     archive: Archive | None = None
     controller: MainController | None = None
 
@@ -61,11 +62,8 @@ class Session:
         if self.controller is not None:
             self.controller.stop()
         await self.tasks.close()
-        if self.http is not None:
-            await self.http.aclose()
+        await self.connection.aclose()
         await asyncio.to_thread(self.renderer.shutdown)
-        if self.sandbox is not None:
-            await self.sandbox.stop()
         if self.archive is not None:
             self.archive.close()
 
@@ -77,39 +75,32 @@ async def open_session(
     *,
     sandbox_time_scale: float = 1.0,
 ) -> Session:
-    """Start the services behind `window`; failures are shown in the window, not raised."""
+    """Start the services behind `window`; failures are shown in the window, not raised.
+
+    The account is found as the command line finds it (settings, then FAXDESK_* variables);
+    with none configured anywhere, FaxDesk starts its built-in sandbox.
+    """
     tasks = TaskKeeper(on_error=lambda exc: _report_unexpected(window, exc))
     session = Session(window=window, tasks=tasks, renderer=PageRenderer())
-    account = settings.account
+    target: Target
     try:
-        if settings.uses_sandbox:
-            window.set_account("Sandbox")
-            window.set_connection("checking", "Starting the built-in sandbox…")
-            session.sandbox = SandboxProcess(
+        try:
+            target = resolve_connection(settings.account, AccountOverrides())
+        except NoAccount:
+            target = SandboxTarget(
                 db_path=paths.sandbox_db,
-                time_scale=sandbox_time_scale,
                 log_path=paths.cache_dir / "sandbox.log",
+                time_scale=sandbox_time_scale,
             )
-            endpoint = await session.sandbox.start()
-            base_url, project_id = endpoint.base_url, endpoint.project_id
-            auth: object = BasicAuth(endpoint.key_id, endpoint.key_secret)
+        if isinstance(target, SandboxTarget):
             archive_name = "sandbox"
+            window.set_account("Sandbox", sandbox=True)
+            window.set_connection("checking", "Starting the built-in sandbox…")
         else:
-            window.set_account(f"Project {account.project_id[:8]}…")
+            archive_name = target.project_id
+            window.set_account(f"Project {target.project_id[:8]}…", sandbox=False)
             window.set_connection("checking")
-            secret = secrets.get_key_secret(account.key_id)
-            base_url, project_id = account.api_url, account.project_id
-            archive_name = account.project_id
-            auth = None
-        http = create_http_client()
-        session.http = http
-        if auth is None:
-            auth = (
-                OAuth2ClientCredentials(account.key_id, secret, auth_base_url=account.auth_url)
-                if account.auth_method is AuthMethod.OAUTH2
-                else BasicAuth(account.key_id, secret)
-            )
-        api = FaxApiClient(http, base_url=base_url, project_id=project_id, auth=auth)  # type: ignore[arg-type]
+        api = await session.connection.enter_async_context(open_api(target))
         session.archive, damaged = await asyncio.to_thread(
             Archive.open_or_recover, paths.archive_db(archive_name)
         )

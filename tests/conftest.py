@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-import os
-
-# Must happen before anything imports Qt.
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.pop("FAXDESK_KEY_SECRET", None)
-
 import asyncio
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from faxdesk.config.paths import HOME_ENV, Paths
+
+# Qt reads this when the QApplication is created, which happens only in fixtures.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# The account may come from these; tests must never pick up a real one.
+for _name in (
+    "FAXDESK_KEY_SECRET",
+    "FAXDESK_PROJECT_ID",
+    "FAXDESK_KEY_ID",
+    "FAXDESK_AUTH",
+    "FAXDESK_BASE_URL",
+    "FAXDESK_AUTH_URL",
+):
+    os.environ.pop(_name, None)
 
 
 @pytest.fixture
