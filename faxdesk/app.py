@@ -14,7 +14,6 @@ import logging.handlers
 import os
 import signal
 import sys
-import traceback
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -186,9 +185,10 @@ async def _run(app: QApplication, paths: Paths, settings: Settings) -> int:
     heartbeat.timeout.connect(lambda: None)
     heartbeat.start()
 
-    def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-        log.error("Unexpected error:\n%s", "".join(traceback.format_exception(kind, exc, tb)))
-        window.show_error(f"Something went wrong: {exc}. The details are in the log file.")
+    def excepthook(
+        _kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        _report_unexpected(window, exc.with_traceback(tb))
 
     sys.excepthook = excepthook
     window.show()

@@ -10,6 +10,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 #: The number Sinch reserves for test faxes: it behaves like a real fax machine without a charge.
@@ -73,6 +74,17 @@ class Money:
 
     amount: str
     currency_code: str
+
+    def __str__(self) -> str:
+        """As people read it: "0.1400" USD is "0.14 USD"; an unreadable amount passes through."""
+        try:
+            value = Decimal(self.amount)
+        except InvalidOperation:
+            return f"{self.amount} {self.currency_code}".strip()
+        # Keep sub-cent precision only where the service actually charged it.
+        exponent = value.normalize().as_tuple().exponent
+        places = max(2, -exponent) if isinstance(exponent, int) else 2
+        return f"{value:.{places}f} {self.currency_code}".strip()
 
 
 @dataclass(frozen=True, slots=True)

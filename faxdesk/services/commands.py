@@ -363,7 +363,7 @@ def fax_details(fax: Fax) -> str:
             "Sent pages",
             str(fax.pages_sent_successfully) if fax.direction is Direction.OUTBOUND else "",
         ),
-        ("Price", f"{fax.price.amount} {fax.price.currency_code}" if fax.price else ""),
+        ("Price", str(fax.price) if fax.price else ""),
         ("Document", "yes" if fax.has_file else "no"),
         ("Labels", ", ".join(f"{key}={value}" for key, value in fax.labels.items())),
         ("Error", " ".join(filter(None, (fax.error_type or "", fax.error_message)))),

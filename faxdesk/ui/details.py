@@ -5,8 +5,6 @@ Shows what it is given with `set_fax()`; it does not load, refresh or act on any
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
@@ -76,7 +74,7 @@ def describe(fax: Fax) -> dict[str, str]:
         "created": format_full_time(fax.create_time),
         "completed": format_full_time(fax.completed_time),
         "pages": pages,
-        "price": format_price(fax.price.amount, fax.price.currency_code) if fax.price else "",
+        "price": str(fax.price) if fax.price else "",
         "header": fax.header_text,
         "resolution": fax.resolution.value.capitalize() if fax.resolution else "",
         "labels": ", ".join(f"{key}: {value}" for key, value in sorted(fax.labels.items())),
@@ -182,14 +180,3 @@ class FaxDetails(QWidget):
         self._status_icon.setPixmap(
             icon(status_icon_name(self.fax)).pixmap(QSize(size, size), self.devicePixelRatioF())
         )
-
-
-def format_price(amount: str, currency: str) -> str:
-    """A price as people read it: "0.1400" USD becomes "0.14 USD"; odd amounts pass through."""
-    try:
-        value = Decimal(amount)
-    except InvalidOperation:
-        return f"{amount} {currency}".strip()
-    # Keep sub-cent precision only where the service actually charged it.
-    places = max(2, -value.normalize().as_tuple().exponent)  # type: ignore[operator]
-    return f"{value:.{places}f} {currency}".strip()

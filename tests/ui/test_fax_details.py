@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from faxdesk.core.models import Direction, ErrorType, Fax, FaxStatus, Money, Resolution
-from faxdesk.ui.details import EMPTY_TEXT, FaxDetails, format_price
+from faxdesk.ui.details import EMPTY_TEXT, FaxDetails
 
 MakeFax = Callable[..., Fax]
 
@@ -88,17 +88,3 @@ def test_fax_id_can_be_selected_for_support(details: FaxDetails, make_fax: MakeF
     flags = details._values["id"].textInteractionFlags()
     assert flags & Qt.TextInteractionFlag.TextSelectableByMouse
     assert flags & Qt.TextInteractionFlag.TextSelectableByKeyboard
-
-
-@pytest.mark.parametrize(
-    ("amount", "currency", "shown"),
-    [
-        ("0.1400", "USD", "0.14 USD"),
-        ("0.0450", "USD", "0.045 USD"),
-        ("3", "EUR", "3.00 EUR"),
-        ("0.07", "USD", "0.07 USD"),
-        ("n/a", "USD", "n/a USD"),
-    ],
-)
-def test_prices_read_as_money(amount, currency, shown):
-    assert format_price(amount, currency) == shown
