@@ -1,9 +1,11 @@
 """The Sinch Fax API sandbox: a local emulator the GUI, the CLI and the tests talk to over HTTP.
 
 `app.create_app(SandboxConfig)` builds the Starlette app; `server.run` serves it with uvicorn.
-Inside: `wire` and `query` read requests, `intake` turns documents into the fax's PDF,
-`state` keeps faxes in SQLite, `simulator` moves them through their lifecycle, and `testing`
-starts a sandbox for tests. The package imports only `faxdesk.core`, `faxdesk.documents`, the
-standard library, Starlette, uvicorn and httpx (to fetch `contentUrl`); never the client (`api`),
-`services`, `store`, `config` or Qt. This module imports nothing, so importing it is cheap.
+Inside: `wire` and `query` read requests, `service_wire` reads and writes services and cover
+pages, `auth` checks Basic credentials and issues OAuth2 tokens, `intake` turns documents into the
+fax's PDF, `export` writes the CSV export, `state` keeps it all in SQLite, `simulator` moves faxes
+through their lifecycle, and `testing` starts a sandbox for tests. The package imports only
+`faxdesk.core`, `faxdesk.documents`, the standard library, Starlette, uvicorn and httpx (to fetch
+`contentUrl`); never the client (`api`), `services`, `store`, `config` or Qt. This module
+imports nothing, so importing it is cheap.
 """

@@ -1,16 +1,16 @@
 """The sandbox as a Starlette ASGI app: the Sinch Fax API routes under /v3/projects/{projectId}.
 
-`create_app` wires the pieces (state, simulator, document intake) and owns their lifetime through
-the app's lifespan: unfinished faxes are resumed on startup, lifecycle tasks cancelled and the
-database closed on shutdown. Handlers check Basic auth and the project id, then delegate; the
-HTTP shapes come from `wire`, `query` and `problems`. Nothing here serves sockets (`server`).
+Faxes, services with their cover pages, and `POST /oauth2/token` (at the root, so the sandbox's
+origin works as a client's auth base URL). `create_app` wires the pieces (state, simulator,
+document intake) and owns their lifetime through the app's lifespan: unfinished faxes are
+resumed on startup, lifecycle tasks cancelled and the database closed on shutdown. Handlers check
+credentials (`auth`) and the project id, then delegate; the HTTP shapes come from `wire`,
+`service_wire`, `query`, `export` and `problems`. Each project gets its default service the first
+time anything needs it. Nothing here serves sockets (`server`).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -25,16 +25,38 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from faxdesk.core.errors import FieldViolation
+from faxdesk.sandbox.auth import GRANT_TYPE, TOKEN_TYPE, Verdict, basic_matches, check, issue_token
 from faxdesk.sandbox.config import DEFAULT_FROM_NUMBER, DEFAULT_SERVICE_ID, SandboxConfig
+from faxdesk.sandbox.export import CSV_MEDIA_TYPE, content_disposition, faxes_to_csv
 from faxdesk.sandbox.intake import Fetcher, prepare
-from faxdesk.sandbox.problems import ApiProblemError, error_response, unauthorized
-from faxdesk.sandbox.query import parse_list_query
+from faxdesk.sandbox.problems import (
+    ApiProblemError,
+    error_response,
+    expired_token,
+    unauthorized,
+)
+from faxdesk.sandbox.query import parse_list_query, parse_paging
+from faxdesk.sandbox.service_wire import (
+    ServiceChanges,
+    cover_page_view,
+    new_cover_page,
+    new_service,
+    read_cover_page,
+    read_json_object,
+    read_service_changes,
+    service_view,
+    updated_service,
+)
 from faxdesk.sandbox.simulator import Clock, Simulator, utc_now
 from faxdesk.sandbox.state import SandboxState
 from faxdesk.sandbox.ulid import UlidGenerator
-from faxdesk.sandbox.wire import outbound_fax, read_send_form
+from faxdesk.sandbox.wire import format_time, outbound_fax, read_send_form
 
 _PREFIX = "/v3/projects/{projectId}"
+_SERVICE = f"{_PREFIX}/services/{{serviceId}}"
+#: The OAS's default page size for services; cover pages are given the same.
+SERVICES_PAGE_SIZE = 20
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -47,7 +69,10 @@ class Sandbox:
         config: the settings the app was built with.
         state: the SQLite state.
         simulator: the lifecycle tasks.
-        clock: the time source for createTime, completedTime and the default list window.
+        clock: the time source for createTime, completedTime, the default list window, the
+            times on services and cover pages, and token expiry.
+        fetcher: fetches `contentUrl` documents.
+        ulids: hands out the ids of faxes, services and cover pages.
     """
 
     config: SandboxConfig
@@ -94,13 +119,23 @@ def create_app(
 
     def guarded(handler: Callable[[Sandbox, Request], Awaitable[Response]]) -> Handler:
         async def endpoint(request: Request) -> Response:
-            if not _authorized(request, config):
+            if request.path_params.get("projectId") != config.project_id:
+                # Like the service: a wrong project looks exactly like a wrong key.
+                return unauthorized()
+            verdict = check(request.headers.get("authorization", ""), config, state, sandbox.now())
+            if verdict is Verdict.EXPIRED:
+                return expired_token()
+            if verdict is not Verdict.ALLOWED:
                 return unauthorized()
             return await handler(sandbox, request)
 
         return endpoint
 
+    async def token_endpoint(request: Request) -> Response:
+        return await _issue_token(sandbox, request)
+
     routes = [
+        Route("/oauth2/token", token_endpoint, methods=["POST"]),
         Route(f"{_PREFIX}/faxes", guarded(_send_fax), methods=["POST"]),
         Route(f"{_PREFIX}/faxes", guarded(_list_faxes), methods=["GET"]),
         Route(f"{_PREFIX}/faxes/{{faxId}}", guarded(_get_fax), methods=["GET"]),
@@ -111,6 +146,19 @@ def create_app(
             guarded(_get_file_deprecated),
             methods=["GET"],
         ),
+        Route(f"{_PREFIX}/services", guarded(_create_service), methods=["POST"]),
+        Route(f"{_PREFIX}/services", guarded(_list_services), methods=["GET"]),
+        Route(_SERVICE, guarded(_get_service), methods=["GET"]),
+        Route(_SERVICE, guarded(_update_service), methods=["PATCH"]),
+        Route(_SERVICE, guarded(_delete_service), methods=["DELETE"]),
+        Route(f"{_SERVICE}/coverPages", guarded(_add_cover_page), methods=["POST"]),
+        Route(f"{_SERVICE}/coverPages", guarded(_list_cover_pages), methods=["GET"]),
+        Route(f"{_SERVICE}/coverPages/{{coverPageId}}", guarded(_get_cover_page), methods=["GET"]),
+        Route(
+            f"{_SERVICE}/coverPages/{{coverPageId}}",
+            guarded(_delete_cover_page),
+            methods=["DELETE"],
+        ),
     ]
     app = Starlette(
         routes=routes,
@@ -119,23 +167,6 @@ def create_app(
     )
     app.state.sandbox = sandbox
     return app
-
-
-def _authorized(request: Request, config: SandboxConfig) -> bool:
-    """Basic auth with the configured key, on the configured project (else: 401, like Sinch)."""
-    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return False
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, ValueError):
-        return False
-    # Only the first ":" separates: a secret may contain more.
-    key_id, separator, secret = decoded.partition(":")
-    id_matches = hmac.compare_digest(key_id.encode(), config.key_id.encode())
-    secret_matches = hmac.compare_digest(secret.encode(), config.key_secret.encode())
-    project_matches = request.path_params.get("projectId") == config.project_id
-    return bool(separator) and id_matches and secret_matches and project_matches
 
 
 async def _on_problem(_request: Request, exc: Exception) -> Response:
@@ -157,8 +188,24 @@ def _fax_or_404(sandbox: Sandbox, request: Request) -> dict[str, Any]:
     return fax
 
 
+def _page(items: list[Any], page: int, page_size: int, total: int, key: str) -> dict[str, Any]:
+    # No results means no pages (0, not 1): a client looping `while page < totalPages` stops
+    # either way, and 0 is the honest count.
+    return {
+        key: items,
+        "page": page,
+        "pageSize": page_size,
+        "totalItems": total,
+        "totalPages": math.ceil(total / page_size),
+    }
+
+
+# -- faxes -------------------------------------------------------------------------------------
+
+
 async def _send_fax(sandbox: Sandbox, request: Request) -> Response:
     form = await read_send_form(request)
+    service = _sending_service(sandbox, form.service_id)
     prepared = await prepare(form, sandbox.fetcher)
     created = sandbox.now()
     plan: dict[str, Any] = {"callbackUrl": form.callback_url}
@@ -176,33 +223,51 @@ async def _send_fax(sandbox: Sandbox, request: Request) -> Response:
             number_of_pages=prepared.pages,
             created=created,
             project_id=sandbox.config.project_id,
-            service_id=DEFAULT_SERVICE_ID,
+            service=service,
             default_from=DEFAULT_FROM_NUMBER,
         )
-        sandbox.state.add_fax(fax, plan=plan, pdf=prepared.pdf)
+        # A service that does not keep outbound documents sends the fax all the same; there is
+        # just no file to download afterwards (`hasFile` stays false).
+        pdf = prepared.pdf if service["saveOutboundFaxDocuments"] else None
+        sandbox.state.add_fax(fax, plan=plan, pdf=pdf)
         sandbox.simulator.start(fax["id"])
         faxes.append(fax)
     # One recipient: a Fax; several: {"faxes": [...]}, one Fax per number (as the SDKs see it).
     return JSONResponse(faxes[0] if len(faxes) == 1 else {"faxes": faxes})
 
 
+def _sending_service(sandbox: Sandbox, service_id: str | None) -> dict[str, Any]:
+    """The service a send names, or the project's default when it names none.
+
+    An unknown `serviceId` is a 422 with a field violation, not a 404: the resource the request
+    acts on (the fax list) exists, and one of its values is wrong, which is how the service's
+    error list describes a 422. It is checked before any `contentUrl` is fetched.
+    """
+    if service_id is None:
+        return _default_service(sandbox)
+    _default_service(sandbox)
+    service = sandbox.state.get_service(service_id, sandbox.config.project_id)
+    if service is None:
+        message = f"The project has no service {service_id}."
+        raise ApiProblemError(422, message, [FieldViolation("serviceId", message)])
+    return service
+
+
 async def _list_faxes(sandbox: Sandbox, request: Request) -> Response:
-    query = parse_list_query(request.query_params.multi_items(), sandbox.now())
+    now = sandbox.now()
+    query = parse_list_query(request.query_params.multi_items(), now)
+    project_id = sandbox.config.project_id
+    if query.export_format is not None:
+        # An export holds every match: `page` and `pageSize` are checked but do not apply.
+        return Response(
+            faxes_to_csv(sandbox.state.all_faxes(project_id, query.where)),
+            media_type=CSV_MEDIA_TYPE,
+            headers={"Content-Disposition": content_disposition(now)},
+        )
     faxes, total = sandbox.state.list_faxes(
-        sandbox.config.project_id, query.where, page=query.page, page_size=query.page_size
+        project_id, query.where, page=query.page, page_size=query.page_size
     )
-    # No results means no pages (0, not 1): a client looping `while page < totalPages` stops
-    # either way, and 0 is the honest count.
-    total_pages = math.ceil(total / query.page_size)
-    return JSONResponse(
-        {
-            "faxes": faxes,
-            "page": query.page,
-            "pageSize": query.page_size,
-            "totalItems": total,
-            "totalPages": total_pages,
-        }
-    )
+    return JSONResponse(_page(faxes, query.page, query.page_size, total, "faxes"))
 
 
 async def _get_fax(sandbox: Sandbox, request: Request) -> Response:
@@ -231,3 +296,195 @@ async def _delete_file(sandbox: Sandbox, request: Request) -> Response:
     fax = _fax_or_404(sandbox, request)
     sandbox.state.delete_file(fax["id"])
     return Response(status_code=204)
+
+
+# -- services ----------------------------------------------------------------------------------
+
+
+def _default_service(sandbox: Sandbox) -> dict[str, Any]:
+    """The project's default service, created (as the service does for a new project) if none."""
+    project_id = sandbox.config.project_id
+    service = sandbox.state.default_service(project_id)
+    if service is not None:
+        return service
+    now = sandbox.now()
+    # The fixed id keeps faxes stored before services existed pointing at their service; it
+    # can only be taken already by another project sharing the database.
+    taken = sandbox.state.has_service(DEFAULT_SERVICE_ID)
+    service = new_service(
+        service_id=sandbox.ulids.new(now) if taken else DEFAULT_SERVICE_ID,
+        project_id=project_id,
+        now=format_time(now),
+        changes=ServiceChanges(values={"defaultForProject": True}, cleared=frozenset()),
+    )
+    sandbox.state.add_service(service)
+    return service
+
+
+def _service_or_404(sandbox: Sandbox, request: Request) -> dict[str, Any]:
+    _default_service(sandbox)
+    service_id = request.path_params["serviceId"]
+    service = sandbox.state.get_service(service_id, sandbox.config.project_id)
+    if service is None:
+        raise ApiProblemError(404, f"Service {service_id} was not found.")
+    return service
+
+
+def _stored_service(sandbox: Sandbox, service_id: str) -> dict[str, Any]:
+    service = sandbox.state.get_service(service_id, sandbox.config.project_id)
+    assert service is not None, service_id
+    return service
+
+
+def _no_such_cover_page(cover_page_id: str) -> ApiProblemError:
+    message = f"The service has no cover page {cover_page_id}."
+    return ApiProblemError(422, message, [FieldViolation("coverPageId", message)])
+
+
+async def _create_service(sandbox: Sandbox, request: Request) -> Response:
+    changes = read_service_changes(await read_json_object(request))
+    if changes.sets("coverPageId"):
+        # A new service has no cover pages yet, so it cannot name one.
+        raise _no_such_cover_page(changes.values["coverPageId"])
+    _default_service(sandbox)
+    now = sandbox.now()
+    service = new_service(
+        service_id=sandbox.ulids.new(now),
+        project_id=sandbox.config.project_id,
+        now=format_time(now),
+        changes=changes,
+    )
+    sandbox.state.add_service(service)
+    return JSONResponse(service_view(_stored_service(sandbox, service["id"])), status_code=201)
+
+
+async def _list_services(sandbox: Sandbox, request: Request) -> Response:
+    page, page_size = parse_paging(request.query_params.multi_items(), SERVICES_PAGE_SIZE)
+    _default_service(sandbox)
+    services, total = sandbox.state.list_services(
+        sandbox.config.project_id, page=page, page_size=page_size
+    )
+    views = [service_view(service) for service in services]
+    return JSONResponse(_page(views, page, page_size, total, "services"))
+
+
+async def _get_service(sandbox: Sandbox, request: Request) -> Response:
+    return JSONResponse(service_view(_service_or_404(sandbox, request)))
+
+
+async def _update_service(sandbox: Sandbox, request: Request) -> Response:
+    service = _service_or_404(sandbox, request)
+    changes = read_service_changes(await read_json_object(request))
+    unsets_default = (
+        changes.values.get("defaultForProject") is False or "defaultForProject" in changes.cleared
+    )
+    if service["defaultForProject"] and unsets_default:
+        message = (
+            "A project always has a default service; make another service the default instead."
+        )
+        raise ApiProblemError(422, message, [FieldViolation("defaultForProject", message)])
+    if changes.sets("coverPageId"):
+        cover_page_id = changes.values["coverPageId"]
+        if sandbox.state.get_cover_page(service["id"], cover_page_id) is None:
+            raise _no_such_cover_page(cover_page_id)
+    sandbox.state.replace_service(updated_service(service, changes, format_time(sandbox.now())))
+    return JSONResponse(service_view(_stored_service(sandbox, service["id"])))
+
+
+async def _delete_service(sandbox: Sandbox, request: Request) -> Response:
+    service = _service_or_404(sandbox, request)
+    if service["defaultForProject"]:
+        # 409: the request is fine, the project's state forbids it for now.
+        raise ApiProblemError(
+            409,
+            f"Service {service['id']} is the project's default and cannot be removed; "
+            "make another service the default first.",
+        )
+    sandbox.state.delete_service(service["id"])
+    return Response(status_code=204)
+
+
+# -- cover pages -------------------------------------------------------------------------------
+
+
+def _cover_page_or_404(
+    sandbox: Sandbox, service: dict[str, Any], request: Request
+) -> tuple[dict[str, Any], bytes]:
+    cover_page_id = request.path_params["coverPageId"]
+    found = sandbox.state.get_cover_page(service["id"], cover_page_id)
+    if found is None:
+        raise ApiProblemError(404, f"Cover page {cover_page_id} was not found.")
+    return found
+
+
+async def _add_cover_page(sandbox: Sandbox, request: Request) -> Response:
+    service = _service_or_404(sandbox, request)
+    upload = read_cover_page(await read_json_object(request))
+    now = sandbox.now()
+    cover_page = new_cover_page(
+        cover_page_id=sandbox.ulids.new(now),
+        name=upload.name,
+        service=service,
+        now=format_time(now),
+    )
+    sandbox.state.add_cover_page(cover_page, upload.pdf)
+    # 200, not 201: the OAS gives this one create operation a 200.
+    return JSONResponse(cover_page_view(cover_page, upload.pdf))
+
+
+async def _list_cover_pages(sandbox: Sandbox, request: Request) -> Response:
+    service = _service_or_404(sandbox, request)
+    page, page_size = parse_paging(request.query_params.multi_items(), SERVICES_PAGE_SIZE)
+    cover_pages, total = sandbox.state.list_cover_pages(
+        service["id"], page=page, page_size=page_size
+    )
+    # Lists leave the (possibly large) file content out; GET one cover page carries it.
+    views = [cover_page_view(cover_page, None) for cover_page in cover_pages]
+    return JSONResponse(_page(views, page, page_size, total, "coverPages"))
+
+
+async def _get_cover_page(sandbox: Sandbox, request: Request) -> Response:
+    service = _service_or_404(sandbox, request)
+    cover_page, pdf = _cover_page_or_404(sandbox, service, request)
+    return JSONResponse(cover_page_view(cover_page, pdf))
+
+
+async def _delete_cover_page(sandbox: Sandbox, request: Request) -> Response:
+    service = _service_or_404(sandbox, request)
+    cover_page, _ = _cover_page_or_404(sandbox, service, request)
+    if service.get("coverPageId") == cover_page["id"]:
+        # The service stops adding a cover page that no longer exists.
+        changes = ServiceChanges(values={}, cleared=frozenset({"coverPageId"}))
+        sandbox.state.replace_service(updated_service(service, changes, format_time(sandbox.now())))
+    sandbox.state.delete_cover_page(service["id"], cover_page["id"])
+    return Response(status_code=204)
+
+
+# -- OAuth2 ------------------------------------------------------------------------------------
+
+
+async def _issue_token(sandbox: Sandbox, request: Request) -> Response:
+    """`POST /oauth2/token`: the client-credentials grant, the client authenticated by Basic."""
+    if not basic_matches(request.headers.get("authorization", ""), sandbox.config):
+        return unauthorized()
+    async with request.form() as form:
+        grant_type = form.get("grant_type")
+    if not isinstance(grant_type, str) or not grant_type.strip():
+        return _oauth_error("invalid_request")
+    if grant_type.strip() != GRANT_TYPE:
+        return _oauth_error("unsupported_grant_type")
+    lifetime = sandbox.config.token_lifetime_seconds
+    token = issue_token(sandbox.state, sandbox.now(), lifetime)
+    return JSONResponse(
+        {"access_token": token, "token_type": TOKEN_TYPE, "expires_in": lifetime, "scope": ""},
+        headers=_NO_STORE,
+    )
+
+
+# RFC 6749 5.1: token answers must not be cached.
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _oauth_error(code: str) -> Response:
+    """An OAuth2 error answer (RFC 6749 5.2): 400 with `{"error": code}`."""
+    return JSONResponse({"error": code}, status_code=400, headers=_NO_STORE)

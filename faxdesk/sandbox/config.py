@@ -11,11 +11,14 @@ from pathlib import Path
 
 #: The project every sandbox serves unless told otherwise (UUID-shaped, like a real project id).
 DEFAULT_PROJECT_ID = "00000000-0000-4000-8000-0000000fa4de"
-#: The project's one (default) fax service; a ULID, as the service's ids are.
+#: The id the project's default fax service gets when it is created (a ULID, as the service's
+#: ids are). Fixed rather than random so faxes stored before services existed keep pointing at it.
 DEFAULT_SERVICE_ID = "01JSANDB0XSERV1CE000000000"
 #: The number outbound faxes come from when the request names none ("the first number on the
 #: account" in the real service). 555-01xx numbers are reserved for fiction.
 DEFAULT_FROM_NUMBER = "+14155550100"
+#: Seconds an OAuth2 bearer token is valid unless configured otherwise ("one hour", like Sinch's).
+DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,8 @@ class SandboxConfig:
         key_secret: the access key secret for Basic auth.
         time_scale: multiplies every simulated duration (0.05 runs twenty times faster).
         db_path: SQLite file keeping faxes across restarts; None keeps them in memory.
+        token_lifetime_seconds: how long an OAuth2 bearer token from `POST /oauth2/token` is
+            accepted (its `expires_in`); the service's tokens last an hour.
     """
 
     host: str = "127.0.0.1"
@@ -39,8 +44,11 @@ class SandboxConfig:
     key_secret: str = "sandbox-secret"
     time_scale: float = 1.0
     db_path: Path | None = None
+    token_lifetime_seconds: int = DEFAULT_TOKEN_LIFETIME_SECONDS
 
     def __post_init__(self) -> None:
+        if self.token_lifetime_seconds < 1:
+            raise ValueError("token_lifetime_seconds must be at least 1")
         if self.time_scale < 0:
             raise ValueError("time_scale must not be negative")
         if not 0 <= self.port <= 65535:

@@ -2,7 +2,8 @@
 
 Every error body is `{"code", "status", "error", "message", "details"}`: a superset of the two
 shapes the service is documented with, so a tolerant client can read either. A 401 is the
-exception: the service answers bad credentials with an empty body, and so does the sandbox.
+exception: the service answers bad credentials with an empty body, and so does the sandbox; an
+expired bearer token says so only in its `WWW-Authenticate` header.
 Nothing here decides *when* a request is wrong; the routes and parsers do.
 """
 
@@ -21,6 +22,7 @@ _STATUS_NAMES = {
     401: ("UNAUTHENTICATED", "Unauthorized"),
     404: ("NOT_FOUND", "Not Found"),
     405: ("UNIMPLEMENTED", "Method Not Allowed"),
+    409: ("FAILED_PRECONDITION", "Conflict"),
     422: ("INVALID_ARGUMENT", "Unprocessable Entity"),
     500: ("INTERNAL", "Internal Server Error"),
 }
@@ -80,3 +82,11 @@ def error_response(
 def unauthorized() -> Response:
     """The service's answer to a wrong key, secret or project: 401 and nothing else."""
     return Response(status_code=401, headers={"WWW-Authenticate": 'Basic realm="Sinch Fax"'})
+
+
+def expired_token() -> Response:
+    """A bearer token that was valid once: 401, empty, with the header clients refresh on."""
+    return Response(
+        status_code=401,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token", error_description="expired"'},
+    )

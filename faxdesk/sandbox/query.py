@@ -3,7 +3,9 @@
 `createTime` takes a year, a month, a day or a timestamp ("after"); the range keys arrive as
 `createTime>` / `createTime<` because clients send the literal `createTime>=...` and query
 parsers split at the first "=". Without any createTime key only the prior week is listed.
-Phone prefixes may lose their "+" to form decoding. Problems become 400 errors
+Phone prefixes may lose their "+" to form decoding. `format=csv` asks for the CSV export; the
+OAS calls csv the parameter's default, so an empty `format=` means csv too. `parse_paging` reads
+`page` and `pageSize` alone, for the other lists. Problems become 400 errors
 (`ApiProblemError`). This module does not run the query (`state` does).
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +25,7 @@ from faxdesk.sandbox.wire import format_time
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+EXPORT_FORMATS = ("csv",)
 DEFAULT_WINDOW = timedelta(days=7)
 
 _YEAR_RE = re.compile(r"\d{4}")
@@ -30,14 +33,31 @@ _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
 _DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KNOWN_DIRECTIONS = frozenset(m.value for m in Direction)
 _KNOWN_STATUSES = frozenset(m.value for m in FaxStatus)
+_EXPORT_FORMATS = frozenset(EXPORT_FORMATS)
 _ONE_MS = timedelta(milliseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
 class ListQuery:
+    """A fax list request: filters, the page asked for and the export format (None: JSON)."""
+
     where: FaxFilter
     page: int
     page_size: int
+    export_format: str | None = None
+
+
+def parse_paging(items: Iterable[tuple[str, str]], default_page_size: int) -> tuple[int, int]:
+    """(page, pageSize) from the query items of a list request; other keys are ignored."""
+    page = 1
+    page_size = default_page_size
+    for key, value in items:
+        name = key.strip().lower()
+        if name == "page":
+            page = _positive_int(key, value, 1, None)
+        elif name == "pagesize":
+            page_size = _positive_int(key, value, 1, MAX_PAGE_SIZE)
+    return page, page_size
 
 
 def parse_list_query(items: Iterable[tuple[str, str]], now: datetime) -> ListQuery:
@@ -48,6 +68,7 @@ def parse_list_query(items: Iterable[tuple[str, str]], now: datetime) -> ListQue
     low: datetime | None = None
     high: datetime | None = None
     saw_create_time = False
+    export_format = None
     for key, value in items:
         name = key.strip().lower()
         if name == "page":
@@ -65,11 +86,8 @@ def parse_list_query(items: Iterable[tuple[str, str]], now: datetime) -> ListQue
         elif name == "serviceid":
             service_id = value.strip() or None
         elif name == "format":
-            raise ApiProblemError(
-                400,
-                "The sandbox does not export lists; leave out `format`.",
-                [FieldViolation("format", "Export formats are not supported by the sandbox.")],
-            )
+            text = value.strip() or EXPORT_FORMATS[0]
+            export_format = _enum(key, text, _EXPORT_FORMATS, str.lower)
         elif name.startswith("createtime"):
             saw_create_time = True
             start, end = _create_time_bounds(name[len("createtime") :], value)
@@ -89,7 +107,7 @@ def parse_list_query(items: Iterable[tuple[str, str]], now: datetime) -> ListQue
         created_from=None if low is None else format_time(low),
         created_before=None if high is None else format_time(high),
     )
-    return ListQuery(where=where, page=page, page_size=page_size)
+    return ListQuery(where=where, page=page, page_size=page_size, export_format=export_format)
 
 
 def _bad(field: str, description: str) -> ApiProblemError:
@@ -104,8 +122,10 @@ def _positive_int(name: str, value: str, low: int, high: int | None) -> int:
     return int(text)
 
 
-def _enum(name: str, value: str, allowed: frozenset[str]) -> str:
-    text = value.strip().upper()
+def _enum(
+    name: str, value: str, allowed: frozenset[str], normal: Callable[[str], str] = str.upper
+) -> str:
+    text = normal(value.strip())
     if text not in allowed:
         raise _bad(name, f"{name} must be one of {', '.join(sorted(allowed))}.")
     return text

@@ -42,6 +42,7 @@ def banner(config: SandboxConfig, port: int) -> str:
     return (
         f"{BANNER_PREFIX}{origin}\n"
         f"  API base URL: {origin}/v3/projects/{config.project_id}\n"
+        f"  Auth URL:     {origin}/oauth2/token (OAuth2 client credentials)\n"
         f"  Project id:   {config.project_id}\n"
         f"  Key id:       {config.key_id}\n"
         f"  Key secret:   {config.key_secret}\n"
@@ -164,6 +165,16 @@ def _time_scale(text: str) -> float:
     return value
 
 
+def _token_lifetime(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("the token lifetime must be at least 1 second")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the sandbox's options (defaults from SandboxConfig) to `parser`."""
     defaults = SandboxConfig()
@@ -199,6 +210,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="SQLite file that keeps faxes across restarts (default: in memory)",
     )
+    parser.add_argument(
+        "--token-lifetime",
+        type=_token_lifetime,
+        default=defaults.token_lifetime_seconds,
+        metavar="SECONDS",
+        help="how long OAuth2 bearer tokens stay valid "
+        f"(default {defaults.token_lifetime_seconds})",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> SandboxConfig:
@@ -212,6 +231,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         key_secret=secret,
         time_scale=args.time_scale,
         db_path=args.db,
+        token_lifetime_seconds=args.token_lifetime,
     )
 
 

@@ -1,9 +1,14 @@
-"""The sandbox's durable state: faxes and their files in SQLite (in memory unless a path is given).
+"""The sandbox's durable state in SQLite (in memory unless a path is given).
 
 A fax row keeps the Fax object exactly as the API serves it (JSON) plus copies of the columns the
 list endpoint filters on, and a private `plan` (JSON) the simulator needs but clients never see.
-Files are blobs in their own table. This module answers queries and applies changes; it does not
-decide what a fax's next status is (`simulator`) nor how requests look on the wire (`wire`).
+Files are blobs in their own table. Services and cover pages are stored the same way (JSON plus
+the columns queries need; a cover page's PDF as a blob), and OAuth2 tokens only as SHA-256
+digests with their expiry. This module answers queries and applies changes; it does not decide
+what a fax's next status is (`simulator`), what a valid service is (`service_wire`) nor how
+requests look on the wire (`wire`).
+
+Schema 2 added the services, cover page and token tables; opening a schema 1 file adds them.
 
 The calls are made straight from the async handlers on the event-loop thread: each is one short
 statement on a local database, far cheaper than a hop to a worker thread, and one thread touching
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS faxes (
@@ -39,6 +44,26 @@ CREATE INDEX IF NOT EXISTS faxes_by_status ON faxes (status);
 CREATE TABLE IF NOT EXISTS fax_files (
     fax_id TEXT PRIMARY KEY REFERENCES faxes (id) ON DELETE CASCADE,
     pdf BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS services (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    is_default INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    service TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS services_by_project ON services (project_id, created_at, id);
+CREATE TABLE IF NOT EXISTS cover_pages (
+    id TEXT PRIMARY KEY,
+    service_id TEXT NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+    created_time TEXT NOT NULL,
+    cover_page TEXT NOT NULL,
+    pdf BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cover_pages_by_service ON cover_pages (service_id, created_time, id);
+CREATE TABLE IF NOT EXISTS tokens (
+    digest TEXT PRIMARY KEY,
+    expires_at TEXT NOT NULL
 );
 """
 
@@ -72,6 +97,15 @@ class SandboxState:
             ":memory:" if db_path is None else str(db_path), check_same_thread=False
         )
         self._db.row_factory = sqlite3.Row
+        try:
+            self._migrate(db_path)
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _migrate(self, db_path: Path | None) -> None:
+        # Every table is created "IF NOT EXISTS", so the script brings any older schema up to
+        # date; a change to an existing table would need its own step here.
         with self._db:
             self._db.execute("PRAGMA foreign_keys = ON")
             if db_path is not None:
@@ -171,28 +205,7 @@ class SandboxState:
         self, project_id: str, where: FaxFilter, *, page: int, page_size: int
     ) -> tuple[list[dict[str, Any]], int]:
         """One page (1-based) of faxes matching `where`, newest first, and the total count."""
-        clauses = ["project_id = ?"]
-        params: list[Any] = [project_id]
-        for column, value in (
-            ("direction", where.direction),
-            ("status", where.status),
-            ("service_id", where.service_id),
-        ):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        for column, prefix in (("to_number", where.to_prefix), ("from_number", where.from_prefix)):
-            if prefix:
-                # substr() instead of LIKE: nothing in a number needs LIKE's escaping rules.
-                clauses.append(f"substr({column}, 1, ?) = ?")
-                params.extend((len(prefix), prefix))
-        if where.created_from is not None:
-            clauses.append("create_time >= ?")
-            params.append(where.created_from)
-        if where.created_before is not None:
-            clauses.append("create_time < ?")
-            params.append(where.created_before)
-        condition = " AND ".join(clauses)
+        condition, params = _fax_condition(project_id, where)
         total = self._db.execute(
             f"SELECT count(*) FROM faxes WHERE {condition}", params
         ).fetchone()[0]
@@ -202,3 +215,207 @@ class SandboxState:
             [*params, page_size, (page - 1) * page_size],
         ).fetchall()
         return [json.loads(row["fax"]) for row in rows], int(total)
+
+    def all_faxes(self, project_id: str, where: FaxFilter) -> list[dict[str, Any]]:
+        """Every fax matching `where`, newest first (for exports, which are not paged)."""
+        condition, params = _fax_condition(project_id, where)
+        rows = self._db.execute(
+            f"SELECT fax FROM faxes WHERE {condition} ORDER BY create_time DESC, id DESC", params
+        ).fetchall()
+        return [json.loads(row["fax"]) for row in rows]
+
+    # -- services ---------------------------------------------------------------------------
+
+    def add_service(self, service: Mapping[str, Any]) -> None:
+        """Store a new Service object; if it says `defaultForProject`, it becomes the default."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO services (id, project_id, created_at, service) VALUES (?, ?, ?, ?)",
+                (
+                    service["id"],
+                    service["projectId"],
+                    service["createdAt"],
+                    json.dumps(_without_default_flag(service)),
+                ),
+            )
+            if service.get("defaultForProject"):
+                self._make_default(service["projectId"], service["id"], service["createdAt"])
+
+    def get_service(self, service_id: str, project_id: str) -> dict[str, Any] | None:
+        """The stored Service object (webhook credentials unmasked), or None."""
+        row = self._db.execute(
+            "SELECT is_default, service FROM services WHERE id = ? AND project_id = ?",
+            (service_id, project_id),
+        ).fetchone()
+        return None if row is None else _service_from_row(row)
+
+    def default_service(self, project_id: str) -> dict[str, Any] | None:
+        row = self._db.execute(
+            "SELECT is_default, service FROM services WHERE project_id = ? AND is_default = 1",
+            (project_id,),
+        ).fetchone()
+        return None if row is None else _service_from_row(row)
+
+    def has_service(self, service_id: str) -> bool:
+        """Whether any project has a service with this id."""
+        row = self._db.execute("SELECT 1 FROM services WHERE id = ?", (service_id,)).fetchone()
+        return row is not None
+
+    def list_services(
+        self, project_id: str, *, page: int, page_size: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page (1-based) of the project's services, oldest first, and the total count."""
+        total = self._db.execute(
+            "SELECT count(*) FROM services WHERE project_id = ?", (project_id,)
+        ).fetchone()[0]
+        rows = self._db.execute(
+            "SELECT is_default, service FROM services WHERE project_id = ?"
+            " ORDER BY created_at, id LIMIT ? OFFSET ?",
+            (project_id, page_size, (page - 1) * page_size),
+        ).fetchall()
+        return [_service_from_row(row) for row in rows], int(total)
+
+    def replace_service(self, service: Mapping[str, Any]) -> None:
+        """Store the new version of an existing service (same id and project).
+
+        `defaultForProject` true makes it the project's default, taking the flag (and a new
+        `updatedAt`) from the previous default; false is ignored here, a project always keeps
+        a default (the caller refuses to unset it).
+        """
+        with self._db:
+            self._db.execute(
+                "UPDATE services SET service = ? WHERE id = ?",
+                (json.dumps(_without_default_flag(service)), service["id"]),
+            )
+            if service.get("defaultForProject"):
+                self._make_default(service["projectId"], service["id"], service["updatedAt"])
+
+    def delete_service(self, service_id: str) -> None:
+        """Forget a service and its cover pages; faxes sent with it keep its id."""
+        with self._db:
+            self._db.execute("DELETE FROM services WHERE id = ?", (service_id,))
+
+    def _make_default(self, project_id: str, service_id: str, now: str) -> None:
+        # Inside the caller's transaction.
+        previous = self._db.execute(
+            "SELECT id, service FROM services WHERE project_id = ? AND is_default = 1 AND id != ?",
+            (project_id, service_id),
+        ).fetchall()
+        for row in previous:
+            # The former default changes too (it no longer is one), so it was updated now.
+            stored = json.loads(row["service"])
+            stored["updatedAt"] = now
+            self._db.execute(
+                "UPDATE services SET is_default = 0, service = ? WHERE id = ?",
+                (json.dumps(stored), row["id"]),
+            )
+        self._db.execute("UPDATE services SET is_default = 1 WHERE id = ?", (service_id,))
+
+    # -- cover pages ------------------------------------------------------------------------
+
+    def add_cover_page(self, cover_page: Mapping[str, Any], pdf: bytes) -> None:
+        """Store a CoverPage object (without its file content) and its PDF."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO cover_pages (id, service_id, created_time, cover_page, pdf)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    cover_page["id"],
+                    cover_page["serviceId"],
+                    cover_page["createdTime"],
+                    json.dumps(cover_page),
+                    pdf,
+                ),
+            )
+
+    def get_cover_page(
+        self, service_id: str, cover_page_id: str
+    ) -> tuple[dict[str, Any], bytes] | None:
+        """The CoverPage object (without file content) and its PDF, or None."""
+        row = self._db.execute(
+            "SELECT cover_page, pdf FROM cover_pages WHERE id = ? AND service_id = ?",
+            (cover_page_id, service_id),
+        ).fetchone()
+        if row is None:
+            return None
+        cover_page: dict[str, Any] = json.loads(row["cover_page"])
+        return cover_page, bytes(row["pdf"])
+
+    def list_cover_pages(
+        self, service_id: str, *, page: int, page_size: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page (1-based) of a service's cover pages, oldest first, and the total count."""
+        total = self._db.execute(
+            "SELECT count(*) FROM cover_pages WHERE service_id = ?", (service_id,)
+        ).fetchone()[0]
+        rows = self._db.execute(
+            "SELECT cover_page FROM cover_pages WHERE service_id = ?"
+            " ORDER BY created_time, id LIMIT ? OFFSET ?",
+            (service_id, page_size, (page - 1) * page_size),
+        ).fetchall()
+        return [json.loads(row["cover_page"]) for row in rows], int(total)
+
+    def delete_cover_page(self, service_id: str, cover_page_id: str) -> None:
+        with self._db:
+            self._db.execute(
+                "DELETE FROM cover_pages WHERE id = ? AND service_id = ?",
+                (cover_page_id, service_id),
+            )
+
+    # -- OAuth2 tokens ----------------------------------------------------------------------
+
+    def add_token(self, digest: str, expires_at: str) -> None:
+        """Remember a token by its digest until `expires_at` (a `wire.format_time` string)."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO tokens (digest, expires_at) VALUES (?, ?)", (digest, expires_at)
+            )
+
+    def token_expiry(self, digest: str) -> str | None:
+        """When the token with this digest expires (or expired), or None if it is unknown."""
+        row = self._db.execute(
+            "SELECT expires_at FROM tokens WHERE digest = ?", (digest,)
+        ).fetchone()
+        return None if row is None else str(row["expires_at"])
+
+    def forget_tokens(self, expired_before: str) -> None:
+        """Drop tokens that expired before `expired_before`."""
+        with self._db:
+            self._db.execute("DELETE FROM tokens WHERE expires_at < ?", (expired_before,))
+
+
+def _without_default_flag(service: Mapping[str, Any]) -> dict[str, Any]:
+    # The `is_default` column is the one record of which service is the default.
+    return {key: value for key, value in service.items() if key != "defaultForProject"}
+
+
+def _service_from_row(row: sqlite3.Row) -> dict[str, Any]:
+    service: dict[str, Any] = json.loads(row["service"])
+    service["defaultForProject"] = bool(row["is_default"])
+    return service
+
+
+def _fax_condition(project_id: str, where: FaxFilter) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) selecting the project's faxes matching `where`."""
+    clauses = ["project_id = ?"]
+    params: list[Any] = [project_id]
+    for column, value in (
+        ("direction", where.direction),
+        ("status", where.status),
+        ("service_id", where.service_id),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    for column, prefix in (("to_number", where.to_prefix), ("from_number", where.from_prefix)):
+        if prefix:
+            # substr() instead of LIKE: nothing in a number needs LIKE's escaping rules.
+            clauses.append(f"substr({column}, 1, ?) = ?")
+            params.extend((len(prefix), prefix))
+    if where.created_from is not None:
+        clauses.append("create_time >= ?")
+        params.append(where.created_from)
+    if where.created_before is not None:
+        clauses.append("create_time < ?")
+        params.append(where.created_before)
+    return " AND ".join(clauses), params

@@ -150,6 +150,8 @@ def sandbox_process(
         config.key_id,
         "--time-scale",
         repr(config.time_scale),
+        "--token-lifetime",
+        str(config.token_lifetime_seconds),
     ]
     if config.db_path is not None:
         command += ["--db", str(config.db_path)]

@@ -3,8 +3,11 @@
 Tolerance is the point: field names in any case, `to` as repeated fields, a list or a comma
 string, booleans as `true`/`True`, labels as `labels[key]` or an object, files as repeated
 `file` parts or base64 `files[]`. Problems a client can fix raise ApiProblemError (400 for a
-malformed or incomplete request, 422 with field violations for bad values). This module does
-not fetch URLs, look inside documents or touch state; see `intake` and `state`.
+malformed or incomplete request, 422 with field violations for bad values). Options the fax
+service takes from the sending service (retries, resolution, image conversion) stay None in
+`SendForm` when the request leaves them out; `outbound_fax` fills them in. The `as_*` readers
+are shared with `service_wire`. This module does not fetch URLs, look inside documents or touch
+state; see `intake` and `state`.
 """
 
 from __future__ import annotations
@@ -34,10 +37,10 @@ HEADER_TEXT_MAX = 50
 RETRY_DELAY_RANGE = (30, 300)
 MAX_RETRIES_RANGE = (0, 5)
 CALLBACK_CONTENT_TYPES = ("multipart/form-data", "application/json")
+RESOLUTIONS = tuple(m.value for m in Resolution)
+IMAGE_CONVERSION_METHODS = tuple(m.value for m in ImageConversionMethod)
 
 DEFAULT_HEADER_TIME_ZONE = "America/New_York"
-DEFAULT_RETRY_DELAY_SECONDS = 60
-DEFAULT_MAX_RETRIES = 3
 
 # Names the service uses for file types in JSON `files[].fileType`; only PDF is converted here.
 _JSON_FILE_TYPES = {
@@ -66,7 +69,11 @@ class Upload:
 
 @dataclass(frozen=True, slots=True)
 class SendForm:
-    """A valid send request with the service's defaults filled in."""
+    """A valid send request with the fax's own defaults filled in.
+
+    None in `retry_delay_seconds`, `max_retries`, `resolution` and `image_conversion_method`
+    means "as the sending service says" (see `outbound_fax`).
+    """
 
     to: tuple[str, ...]
     uploads: tuple[Upload, ...] = ()
@@ -75,10 +82,10 @@ class SendForm:
     header_text: str = ""
     header_page_numbers: bool = True
     header_time_zone: str = DEFAULT_HEADER_TIME_ZONE
-    retry_delay_seconds: int = DEFAULT_RETRY_DELAY_SECONDS
-    max_retries: int = DEFAULT_MAX_RETRIES
-    resolution: str = Resolution.FINE.value
-    image_conversion_method: str = ImageConversionMethod.HALFTONE.value
+    retry_delay_seconds: int | None = None
+    max_retries: int | None = None
+    resolution: str | None = None
+    image_conversion_method: str | None = None
     callback_url: str | None = None
     callback_url_content_type: str = CALLBACK_CONTENT_TYPES[0]
     service_id: str | None = None
@@ -239,7 +246,7 @@ def _validate(raw: _RawRequest) -> SendForm:
     if from_ is not None and not E164_RE.fullmatch(from_):
         invalid.append(FieldViolation("from", f"The ({from_}) is not a valid E.164 phone number."))
     for url in content_urls:
-        if not _is_http_url(url):
+        if not is_http_url(url):
             invalid.append(FieldViolation("contentUrl", f"{url!r} is not an http(s) URL."))
     header_text = _text(raw, "headerText", invalid) or ""
     if len(header_text) > HEADER_TEXT_MAX:
@@ -247,7 +254,7 @@ def _validate(raw: _RawRequest) -> SendForm:
             FieldViolation("headerText", f"headerText is longer than {HEADER_TEXT_MAX} characters.")
         )
     callback_url = _text(raw, "callbackUrl", invalid) or None
-    if callback_url is not None and not _is_http_url(callback_url):
+    if callback_url is not None and not is_http_url(callback_url):
         invalid.append(FieldViolation("callbackUrl", f"{callback_url!r} is not an http(s) URL."))
     form = SendForm(
         to=tuple(numbers),
@@ -257,18 +264,17 @@ def _validate(raw: _RawRequest) -> SendForm:
         header_text=header_text,
         header_page_numbers=_boolean(raw, "headerPageNumbers", True, invalid),
         header_time_zone=_text(raw, "headerTimeZone", invalid) or DEFAULT_HEADER_TIME_ZONE,
-        retry_delay_seconds=_integer(
-            raw, "retryDelaySeconds", DEFAULT_RETRY_DELAY_SECONDS, RETRY_DELAY_RANGE, invalid
-        ),
-        max_retries=_integer(raw, "maxRetries", DEFAULT_MAX_RETRIES, MAX_RETRIES_RANGE, invalid),
-        resolution=_choice(raw, "resolution", [m.value for m in Resolution], invalid),
+        retry_delay_seconds=_integer(raw, "retryDelaySeconds", RETRY_DELAY_RANGE, invalid),
+        max_retries=_integer(raw, "maxRetries", MAX_RETRIES_RANGE, invalid),
+        resolution=_choice(raw, "resolution", RESOLUTIONS, invalid),
         image_conversion_method=_choice(
-            raw, "imageConversionMethod", [m.value for m in ImageConversionMethod], invalid
+            raw, "imageConversionMethod", IMAGE_CONVERSION_METHODS, invalid
         ),
         callback_url=callback_url,
         callback_url_content_type=_choice(
-            raw, "callbackUrlContentType", list(CALLBACK_CONTENT_TYPES), invalid
-        ),
+            raw, "callbackUrlContentType", CALLBACK_CONTENT_TYPES, invalid
+        )
+        or CALLBACK_CONTENT_TYPES[0],
         service_id=_text(raw, "serviceId", invalid) or None,
         labels=dict(raw.labels),
     )
@@ -308,49 +314,67 @@ def _boolean(raw: _RawRequest, name: str, default: bool, invalid: list[FieldViol
     value = _scalar(raw, name)
     if value is None or value == "":
         return default
+    result = as_bool(value)
+    if result is None:
+        invalid.append(FieldViolation(name, f"{name} must be true or false."))
+        return default
+    return result
+
+
+def _integer(
+    raw: _RawRequest, name: str, bounds: tuple[int, int], invalid: list[FieldViolation]
+) -> int | None:
+    value = _scalar(raw, name)
+    if value is None or value == "":
+        return None
+    number = as_int(value)
+    low, high = bounds
+    if number is None or not low <= number <= high:
+        invalid.append(FieldViolation(name, f"{name} must be a whole number from {low} to {high}."))
+        return None
+    return number
+
+
+def _choice(
+    raw: _RawRequest, name: str, allowed: tuple[str, ...], invalid: list[FieldViolation]
+) -> str | None:
+    value = _scalar(raw, name)
+    if value is None or value == "":
+        return None
+    result = as_choice(value, allowed)
+    if result is None:
+        invalid.append(FieldViolation(name, f"{name} must be one of {', '.join(allowed)}."))
+    return result
+
+
+def as_bool(value: Any) -> bool | None:
+    """A JSON boolean, or "true"/"false" in any case; None for anything else."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    invalid.append(FieldViolation(name, f"{name} must be true or false."))
-    return default
+    return None
 
 
-def _integer(
-    raw: _RawRequest,
-    name: str,
-    default: int,
-    bounds: tuple[int, int],
-    invalid: list[FieldViolation],
-) -> int:
-    value = _scalar(raw, name)
-    if value is None or value == "":
-        return default
-    number: int | None = None
+def as_int(value: Any) -> int | None:
+    """A JSON integer or a string of digits (signed); None for anything else (booleans too)."""
     if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        number = int(value)
-    low, high = bounds
-    if number is None or not low <= number <= high:
-        invalid.append(FieldViolation(name, f"{name} must be a whole number from {low} to {high}."))
-        return default
-    return number
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        return int(value)
+    return None
 
 
-def _choice(raw: _RawRequest, name: str, allowed: list[str], invalid: list[FieldViolation]) -> str:
-    value = _scalar(raw, name)
-    if value is None or value == "":
-        return allowed[0]
+def as_choice(value: Any, allowed: tuple[str, ...]) -> str | None:
+    """The member of `allowed` that `value` names in any case, or None."""
     if isinstance(value, str):
         for option in allowed:
             if value.strip().lower() == option.lower():
                 return option
-    invalid.append(FieldViolation(name, f"{name} must be one of {', '.join(allowed)}."))
-    return allowed[0]
+    return None
 
 
-def _is_http_url(url: str) -> bool:
+def is_http_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -390,14 +414,18 @@ def outbound_fax(
     number_of_pages: int,
     created: datetime,
     project_id: str,
-    service_id: str,
+    service: Mapping[str, Any],
     default_from: str,
 ) -> dict[str, Any]:
-    """The Fax object for one recipient of `form`, as POST returns it (status QUEUED)."""
+    """The Fax object for one recipient of `form`, as POST returns it (status QUEUED).
+
+    `service` (a Service object) supplies what the request left out: retries, retry delay,
+    resolution, image conversion and, before `default_from`, the sending number.
+    """
     fax: dict[str, Any] = {
         "id": fax_id,
         "direction": Direction.OUTBOUND.value,
-        "from": form.from_ or default_from,
+        "from": form.from_ or service.get("defaultFrom") or default_from,
         "to": to,
         "numberOfPages": number_of_pages,
         "status": FaxStatus.QUEUED.value,
@@ -405,16 +433,16 @@ def outbound_fax(
         "headerText": form.header_text,
         "headerPageNumbers": form.header_page_numbers,
         "headerTimeZone": form.header_time_zone,
-        "retryDelaySeconds": form.retry_delay_seconds,
-        "maxRetries": form.max_retries,
+        "retryDelaySeconds": _or_default(form.retry_delay_seconds, service["retryDelaySeconds"]),
+        "maxRetries": _or_default(form.max_retries, service["numberOfRetries"]),
         "retryCount": 0,
         "labels": dict(form.labels),
         "callbackUrlContentType": form.callback_url_content_type,
-        "imageConversionMethod": form.image_conversion_method,
-        "resolution": form.resolution,
+        "imageConversionMethod": form.image_conversion_method or service["imageConversionMethod"],
+        "resolution": form.resolution or service["resolution"],
         "hasFile": False,
         "projectId": project_id,
-        "serviceId": form.service_id or service_id,
+        "serviceId": service["id"],
     }
     if form.content_urls:
         # Always a list here; the service sometimes writes a single URL as a plain string.
@@ -422,3 +450,8 @@ def outbound_fax(
     if form.callback_url:
         fax["callbackUrl"] = mask_url(form.callback_url)
     return fax
+
+
+def _or_default(value: int | None, default: int) -> int:
+    # Not `or`: 0 retries is a choice, not a gap.
+    return default if value is None else value

@@ -232,13 +232,16 @@ async def test_create_time_as_day_month_year_or_timestamp(
 
 
 async def test_service_id_filter(client: httpx.AsyncClient) -> None:
+    service = (await client.post("services", json={"name": "Billing"})).json()
     default = await send(client)
-    other = await send(client, serviceId="01JOTHERSERV1CE00000000000")
+    other = await send(client, serviceId=service["id"])
 
-    body = (await client.get("faxes", params={"serviceId": other["serviceId"]})).json()
+    body = (await client.get("faxes", params={"serviceId": service["id"]})).json()
+    unknown = await client.get("faxes", params={"serviceId": "01JNOSUCHSERV1CE0000000000"})
 
     assert ids(body) == [other["id"]]
     assert default["serviceId"] != other["serviceId"]
+    assert (unknown.status_code, unknown.json()["totalItems"]) == (200, 0)
 
 
 def test_format_time_is_fixed_width_utc_with_milliseconds() -> None:

@@ -61,6 +61,7 @@ async def test_a_fax_sent_over_loopback_is_delivered_and_the_server_stops_cleanl
         assert server.banner == [
             f"FaxDesk sandbox listening on http://127.0.0.1:{port}",
             f"  API base URL: http://127.0.0.1:{port}/v3/projects/{DEFAULT_PROJECT_ID}",
+            f"  Auth URL:     http://127.0.0.1:{port}/oauth2/token (OAuth2 client credentials)",
             f"  Project id:   {DEFAULT_PROJECT_ID}",
             "  Key id:       sandbox",
             "  Key secret:   from:the:environment",
@@ -96,6 +97,49 @@ async def test_a_fax_sent_over_loopback_is_delivered_and_the_server_stops_cleanl
     assert code == 0
     assert out == ""
     assert err == ""
+
+
+async def test_tokens_services_cover_pages_and_the_export_over_loopback() -> None:
+    config = SandboxConfig(port=0, time_scale=0.05, token_lifetime_seconds=120)
+    with sandbox_process(config) as server:
+        async with httpx.AsyncClient(base_url=server.origin, timeout=10) as anonymous:
+            issued = await anonymous.post(
+                "/oauth2/token", data={"grant_type": "client_credentials"}, auth=server.auth
+            )
+        token = issued.json()["access_token"]
+        async with httpx.AsyncClient(
+            base_url=server.api_base_url + "/",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ) as client:
+            created = await client.post("services", json={"name": "Loopback", "resolution": "fine"})
+            service_id = created.json()["id"]
+            rejected = await client.patch(f"services/{service_id}", json={"numberOfRetries": 9})
+            cover = await client.post(
+                f"services/{service_id}/coverPages",
+                json={
+                    "name": "Cover",
+                    "file": {"fileContent": base64.b64encode(make_test_pdf(1)).decode()},
+                },
+            )
+            sent = await client.post(
+                "faxes",
+                data={"to": TEST_NUMBER, "serviceId": service_id, "labels[a,b]": 'say "x"'},
+                files=[("file", ("one.pdf", make_test_pdf(1), "application/pdf"))],
+            )
+            exported = await client.get("faxes", params={"format": "csv"})
+        code, _, err = server.stop()
+
+    assert (issued.status_code, issued.json()["expires_in"]) == (200, 120)
+    assert created.status_code == 201
+    assert rejected.status_code == 422
+    assert rejected.json()["details"][0]["fieldViolations"][0]["field"] == "numberOfRetries"
+    assert cover.status_code == 200
+    assert sent.json()["serviceId"] == service_id
+    assert exported.headers["content-type"] == "text/csv; charset=utf-8"
+    assert f"{sent.json()['id']},OUTBOUND," in exported.text
+    assert '"a,b=say ""x"""' in exported.text
+    assert (code, err) == (0, "")
 
 
 async def test_sigint_stops_the_server_with_exit_code_0() -> None:
@@ -151,6 +195,7 @@ def test_every_option_reaches_the_config(tmp_path, monkeypatch: pytest.MonkeyPat
         [
             "--host", "::1", "--port", "0", "--project-id", "p-1", "--key-id", "k",
             "--key-secret", "s", "--time-scale", "0.05", "--db", str(db),
+            "--token-lifetime", "90",
         ]
     )  # fmt: skip
 
@@ -162,10 +207,20 @@ def test_every_option_reaches_the_config(tmp_path, monkeypatch: pytest.MonkeyPat
         key_secret="s",
         time_scale=0.05,
         db_path=db,
+        token_lifetime_seconds=90,
     )
 
 
-@pytest.mark.parametrize("argv", [["--port", "70000"], ["--port", "x"], ["--time-scale", "-1"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--port", "70000"],
+        ["--port", "x"],
+        ["--time-scale", "-1"],
+        ["--token-lifetime", "0"],
+        ["--token-lifetime", "1.5"],
+    ],
+)
 def test_bad_option_values_are_usage_errors(
     argv: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -37,7 +37,15 @@ def test_encode_ulid_uses_crockford_base32() -> None:
     assert encode_ulid(31) == "0" * 25 + "Z"
 
 
-@pytest.mark.parametrize("change", [{"time_scale": -0.5}, {"port": 65536}, {"port": -1}])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"time_scale": -0.5},
+        {"port": 65536},
+        {"port": -1},
+        {"token_lifetime_seconds": 0},
+    ],
+)
 def test_config_rejects_impossible_values(change: dict[str, float]) -> None:
     with pytest.raises(ValueError, match=next(iter(change))):
         SandboxConfig(**change)
@@ -53,4 +61,5 @@ def test_config_defaults() -> None:
         "sandbox-secret",
     )
     assert (config.time_scale, config.db_path) == (1.0, None)
+    assert config.token_lifetime_seconds == 3600
     assert len(config.project_id) == 36
