@@ -73,8 +73,8 @@ class OAuth2ClientCredentials(httpx.Auth):
         auth_base_url: the sign-in service root, "https://auth.sinch.com" unless overridden.
     """
 
-    # The request body is read up front so the request can be sent a second time after a
-    # refresh; our bodies are in memory anyway.
+    # A streamed request body is read up front so the request can be sent a second time after
+    # a refresh; in-memory bodies are replayable already.
     requires_request_body = True
 
     def __init__(
@@ -111,8 +111,11 @@ class OAuth2ClientCredentials(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        # httpx honours `requires_request_body` only in the default flow we replace here.
-        await request.aread()
+        # httpx honours `requires_request_body` only in the default flow we replace here. A
+        # `ByteStream` body (FaxDesk's uploads are one) is in memory and can be sent again as it
+        # is; reading it here would also run an upload's progress reports before a byte went out.
+        if not isinstance(request.stream, httpx.ByteStream):
+            await request.aread()
         token = self._cached_token()
         if token is None:
             async with self._lock:

@@ -1,25 +1,27 @@
-"""An async client for the Sinch Fax API v3 faxes endpoints, on one shared `httpx.AsyncClient`.
+"""An async client for the Sinch Fax API v3, on one shared `httpx.AsyncClient`.
 
-`FaxApiClient` sends faxes, lists and fetches them, downloads their PDFs and checks that the
-service answers. It is about transport: the wire format lives in `faxdesk.api.wire`, and every
-HTTP status and httpx exception is turned into a `faxdesk.core.errors` class by
-`faxdesk.api.errors`, so nothing above this package sees httpx or status numbers. It never
-retries on its own (a send, which creates faxes, least of all); the caller decides. It does not
-own or close the httpx client it is given.
+`FaxApiClient` sends faxes, lists, fetches and exports them, downloads and deletes their
+documents, reads the project's services and cover pages, and checks that the service answers.
+It is about transport: the wire format lives in `faxdesk.api.wire`, every HTTP status and httpx
+exception is turned into a `faxdesk.core.errors` class by `faxdesk.api.errors`, and document
+bytes move through `faxdesk.api.transfers`, so nothing above this package sees httpx or status
+numbers. Requests that change nothing or are safe to repeat (GET, DELETE, downloads, the CSV
+export, ping) are tried again after failures that may pass, as its `RetryPolicy` says
+(`faxdesk.api.retries`); a send, which creates faxes, is never repeated. It does not own or
+close the httpx client it is given.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import tempfile
-from collections.abc import AsyncIterator, Mapping, Sequence
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+import truststore
 
 from faxdesk import __version__
 from faxdesk.api.errors import (
@@ -27,17 +29,32 @@ from faxdesk.api.errors import (
     transport_errors,
     unreadable_answer,
 )
+from faxdesk.api.retries import RetryPolicy, with_retries
+from faxdesk.api.transfers import UploadStream, save_stream, upload_timeout
 from faxdesk.api.wire import (
+    cover_page_from_wire,
+    cover_pages_from_wire,
     fax_from_wire,
     faxes_from_send_response,
     list_query_string,
     page_from_wire,
     send_form_fields,
     send_json_body,
+    service_from_wire,
+    services_page_from_wire,
     validate_send_request,
 )
 from faxdesk.core.errors import ConfigError, DocumentError, NotFound, ValidationError
-from faxdesk.core.models import Document, Fax, FaxPage, FaxQuery, SendRequest
+from faxdesk.core.models import (
+    CoverPage,
+    Document,
+    Fax,
+    FaxPage,
+    FaxQuery,
+    SendRequest,
+    Service,
+)
+from faxdesk.core.ports import SendEncoding, TransferProgress
 
 USER_AGENT = f"FaxDesk/{__version__}"
 
@@ -47,10 +64,19 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 #: The service accepts page sizes from 1 to 1000.
 PAGE_SIZE_RANGE = (1, 1000)
 
-#: Downloaded bytes are collected up to this size before one write off the event loop.
-_DOWNLOAD_WRITE_SIZE = 1024 * 1024
+#: Services asked for per page when listing them (the service's default is 20).
+SERVICES_PAGE_SIZE = 100
 
-_FileField = tuple[str, tuple[str, bytes, str]]
+#: Methods that may be sent again without changing the outcome (RFC 9110, 9.2.2).
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+#: Query keys of the list endpoint that the CSV export leaves out: it exports every match.
+_PAGING_KEYS = frozenset({"page", "pageSize"})
+
+#: A document to upload: (filename, content, media type).
+_FileTuple = tuple[str, bytes, str]
+
+_T = TypeVar("_T")
 
 
 def create_http_client(
@@ -58,23 +84,30 @@ def create_http_client(
 ) -> httpx.AsyncClient:
     """The shared `httpx.AsyncClient` for FaxDesk: short connect timeout, FaxDesk User-Agent.
 
-    The caller owns it and must `await client.aclose()` when the application shuts down.
-    `transport` is for tests that route requests into an in-process sandbox.
+    Certificates are checked against the operating system's trust store (through
+    `truststore`), so a certificate an organisation installed for its TLS-inspecting proxy is
+    trusted as it is by the browser. Proxies come from HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and
+    NO_PROXY. The caller owns the client and must `await client.aclose()` when the application
+    shuts down. `transport` is for tests that route requests into an in-process sandbox.
     """
     return httpx.AsyncClient(
         timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT_SECONDS, timeout)),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
+        verify=truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT),
+        trust_env=True,
         transport=transport,
     )
 
 
 class FaxApiClient:
-    """The Sinch Fax API faxes endpoints for one project; satisfies `faxdesk.core.ports.FaxApi`.
+    """The Sinch Fax API for one project; satisfies `faxdesk.core.ports.FaxApi`.
 
     Attributes:
         base_url: the service root, e.g. "https://fax.api.sinch.com" or a local sandbox.
         project_id: the Sinch project the faxes belong to.
+        retry: how requests that are safe to repeat are tried again; `NO_RETRIES` (from
+            `faxdesk.api.retries`) turns that off.
     """
 
     def __init__(
@@ -84,6 +117,7 @@ class FaxApiClient:
         base_url: str,
         project_id: str,
         auth: httpx.Auth,
+        retry: RetryPolicy | None = None,
     ) -> None:
         root = base_url.strip().rstrip("/")
         try:
@@ -98,28 +132,37 @@ class FaxApiClient:
             raise ConfigError("A Sinch project id is needed to reach the fax service.")
         self.base_url = root
         self.project_id = project_id
+        self.retry = retry if retry is not None else RetryPolicy()
         self._http = http
         self._auth = auth
-        self._faxes_url = f"{root}/v3/projects/{quote(project_id.strip(), safe='')}/faxes"
+        self._project_url = f"{root}/v3/projects/{quote(project_id.strip(), safe='')}"
+        self._faxes_url = f"{self._project_url}/faxes"
 
     def __repr__(self) -> str:
         return f"FaxApiClient(base_url={self.base_url!r}, project_id={self.project_id!r})"
 
-    async def send(self, request: SendRequest) -> list[Fax]:
+    # --- faxes ---------------------------------------------------------------------------------
+
+    async def send(
+        self,
+        request: SendRequest,
+        *,
+        encoding: SendEncoding = "multipart",
+        progress: TransferProgress | None = None,
+    ) -> list[Fax]:
         """Send a fax and return the faxes the service created, one per recipient.
 
-        Documents go as multipart `file` parts; with content URLs only, the body is JSON. The
-        request is checked first and raises `ValidationError` before anything is sent. It is
-        never repeated automatically: after a `RequestTimeout` the fax may or may not exist.
+        Documents go as multipart `file` parts, or with `encoding="json"` base64-encoded in a
+        JSON body; with content URLs only, the body is JSON either way. The request is checked
+        first and raises `ValidationError` before anything is sent. `progress` hears how much of
+        the body has gone out. It is never repeated automatically: after a `RequestTimeout` or
+        a dropped connection the fax may or may not exist.
         """
         validate_send_request(request)
-        if request.documents:
-            files = await _read_documents(request.documents)
-            response = await self._request(
-                "POST", self._faxes_url, data=send_form_fields(request), files=files
-            )
-        else:
-            response = await self._request("POST", self._faxes_url, json=send_json_body(request))
+        if encoding not in ("multipart", "json"):
+            raise ValueError(f"Unknown send encoding {encoding!r}; use 'multipart' or 'json'.")
+        content_type, body = await asyncio.to_thread(_encode_send, request, encoding)
+        response = await self._upload("POST", self._faxes_url, content_type, body, progress)
         faxes = faxes_from_send_response(_json(response))
         if faxes is None:
             raise unreadable_answer(response)
@@ -128,8 +171,8 @@ class FaxApiClient:
     async def list_faxes(self, query: FaxQuery, page: int = 1) -> FaxPage:
         """One page (numbered from 1) of the faxes matching `query`, newest first.
 
-        Without `created_after` or `created_before` the service returns only faxes from the
-        prior week; pass a range to see older ones.
+        Without `created_after` or `created_before` the service returns only faxes created in
+        the prior week; pass a range to see older ones.
         """
         if page < 1:
             raise ValidationError("Pages are numbered from 1.", field="page")
@@ -139,14 +182,14 @@ class FaxApiClient:
                 f"The page size must be between {low} and {high}.", field="page_size"
             )
         url = _url_with_raw_query(self._faxes_url, list_query_string(query, page))
-        response = await self._request("GET", url)
-        data = _json(response)
-        if not isinstance(data, Mapping):
-            raise unreadable_answer(response)
+        data = await self._get_mapping(url)
         return page_from_wire(data, page=page, page_size=query.page_size)
 
     async def iter_faxes(self, query: FaxQuery) -> AsyncIterator[Fax]:
-        """Every fax matching `query`, fetching page after page while `page < totalPages`."""
+        """Every fax matching `query`, fetching page after page while `page < totalPages`.
+
+        As with `list_faxes`, without a created range only the prior week's faxes come back.
+        """
         page = 1
         while True:
             result = await self.list_faxes(query, page)
@@ -160,76 +203,217 @@ class FaxApiClient:
 
     async def get_fax(self, fax_id: str) -> Fax:
         """The fax with this id, as the service describes it now."""
-        response = await self._request("GET", self._fax_url(fax_id))
-        data = _json(response)
-        if not isinstance(data, Mapping):
-            raise unreadable_answer(response)
+        data = await self._get_mapping(self._fax_url(fax_id))
         return fax_from_wire(data)
 
-    async def download(self, fax_id: str, destination: Path) -> Path:
+    async def download(
+        self, fax_id: str, destination: Path, *, progress: TransferProgress | None = None
+    ) -> Path:
         """Save the fax's PDF to `destination` and return that path.
 
         The bytes go to a temporary file beside `destination`, which replaces it only once the
-        whole PDF has arrived, so an interrupted download never looks complete.
+        whole PDF has arrived, so an interrupted download never looks complete; a download tried
+        again starts over (and `progress` with it, from 0).
         """
         fax_url = self._fax_url(fax_id)
         destination = Path(destination)
         try:
-            return await self._download_from(f"{fax_url}/file", destination)
+            return await self._download(f"{fax_url}/file", destination, "application/pdf", progress)
         except NotFound:
             # Older deployments serve the PDF only on the deprecated suffixed path.
-            return await self._download_from(f"{fax_url}/file.pdf", destination)
+            return await self._download(
+                f"{fax_url}/file.pdf", destination, "application/pdf", progress
+            )
+
+    async def delete_content(self, fax_id: str) -> None:
+        """Delete the fax's stored document on the service; the fax record stays listable.
+
+        The service answers 204 with no body; any 2xx counts as done.
+        """
+        await self._request("DELETE", f"{self._fax_url(fax_id)}/file")
+
+    async def export_csv(
+        self, query: FaxQuery, destination: Path, *, progress: TransferProgress | None = None
+    ) -> Path:
+        """Save the service's CSV export of every fax matching `query` to `destination`.
+
+        The filters are the list's (without paging: the export holds every match), so without a
+        created range it covers only the prior week. The file is the service's own, byte for
+        byte, and appears only once complete, as with `download`.
+        """
+        parts = [
+            part
+            for part in list_query_string(query).split("&")
+            if part.split("=", 1)[0] not in _PAGING_KEYS
+        ]
+        url = _url_with_raw_query(self._faxes_url, "&".join(["format=csv", *parts]))
+        return await self._download(url, Path(destination), "text/csv", progress)
+
+    # --- services and cover pages --------------------------------------------------------------
+
+    async def list_services(self) -> list[Service]:
+        """Every fax service of the project, fetching page after page as the answer says."""
+        return await self._collect_pages(
+            f"{self._project_url}/services", services_page_from_wire, SERVICES_PAGE_SIZE
+        )
+
+    async def get_service(self, service_id: str) -> Service:
+        """The fax service with this id."""
+        data = await self._get_mapping(self._service_url(service_id))
+        return service_from_wire(data)
+
+    async def list_cover_pages(self, service_id: str) -> list[CoverPage]:
+        """Every cover page of the service (lists may leave the PDF itself out)."""
+        return await self._collect_pages(
+            f"{self._service_url(service_id)}/coverPages", cover_pages_from_wire, None
+        )
+
+    async def get_cover_page(self, service_id: str, cover_page_id: str) -> CoverPage:
+        """One cover page of the service, with its PDF template."""
+        cover_page = _path_segment(cover_page_id, "A cover page id is needed.", "cover_page_id")
+        url = f"{self._service_url(service_id)}/coverPages/{cover_page}"
+        data = await self._get_mapping(url)
+        return cover_page_from_wire(data)
 
     async def ping(self) -> None:
         """Check that the service is reachable and accepts the credentials; raise if not.
 
         Costs one authenticated list request for a single fax.
         """
-        url = _url_with_raw_query(self._faxes_url, "pageSize=1&page=1")
-        response = await self._request("GET", url)
-        if not isinstance(_json(response), Mapping):
-            raise unreadable_answer(response)
+        await self._get_mapping(_url_with_raw_query(self._faxes_url, "pageSize=1&page=1"))
 
     # --- transport -----------------------------------------------------------------------------
 
     async def _request(
+        self, method: str, url: str | httpx.URL, *, accept: str = "application/json"
+    ) -> httpx.Response:
+        """A request without a body, tried again as `retry` says if `method` is idempotent."""
+
+        async def attempt() -> httpx.Response:
+            with transport_errors():
+                response = await self._http.request(
+                    method, url, headers={"Accept": accept}, auth=self._auth
+                )
+            if not response.is_success:
+                raise error_from_response(response)
+            return response
+
+        return await self._retrying(method, url, attempt)
+
+    async def _get_mapping(self, url: str | httpx.URL) -> Mapping[str, Any]:
+        """GET a JSON object; any other answer is unreadable."""
+        response = await self._request("GET", url)
+        data = _json(response)
+        if not isinstance(data, Mapping):
+            raise unreadable_answer(response)
+        return data
+
+    async def _collect_pages(
+        self,
+        url: str,
+        read: Callable[[Mapping[str, Any]], list[_T]],
+        page_size: int | None,
+    ) -> list[_T]:
+        """Every item of a paged list, asking for the next page while `page < totalPages`."""
+        items: list[_T] = []
+        page = 1
+        while True:
+            query = [f"pageSize={page_size}"] if page_size is not None else []
+            if page_size is not None or page > 1:
+                query.append(f"page={page}")
+            data = await self._get_mapping(
+                _url_with_raw_query(url, "&".join(query)) if query else url
+            )
+            batch = read(data)
+            items.extend(batch)
+            total_pages = _page_count(data.get("totalPages"))
+            # As in iter_faxes: an empty page or a missing count ends the walk.
+            if not batch or total_pages is None or page >= total_pages:
+                return items
+            page += 1
+
+    async def _download(
+        self,
+        url: str | httpx.URL,
+        destination: Path,
+        accept: str,
+        progress: TransferProgress | None,
+    ) -> Path:
+        async def attempt() -> Path:
+            with transport_errors():
+                async with self._http.stream(
+                    "GET", url, headers={"Accept": accept}, auth=self._auth
+                ) as response:
+                    if not response.is_success:
+                        await response.aread()
+                        raise error_from_response(response)
+                    await save_stream(response, destination, progress)
+            return destination
+
+        return await self._retrying("GET", url, attempt)
+
+    async def _upload(
         self,
         method: str,
-        url: str | httpx.URL,
-        *,
-        data: Mapping[str, Any] | None = None,
-        files: Sequence[_FileField] | None = None,
-        json: Any = None,
+        url: str,
+        content_type: str,
+        body: bytes,
+        progress: TransferProgress | None,
     ) -> httpx.Response:
+        """Send `body` once, reporting progress, with timeouts sized for it. Never retried."""
+        built = self._http.build_request(
+            method,
+            url,
+            headers={"Accept": "application/json", "Content-Type": content_type},
+            content=body,
+            timeout=upload_timeout(self._http.timeout, len(body)),
+        )
+        # The same request with the body as a progress-reporting stream; the built one supplied
+        # the merged client headers (User-Agent, Content-Length), cookies and timeouts.
+        request = httpx.Request(
+            built.method,
+            built.url,
+            headers=built.headers,
+            stream=UploadStream(body, progress),
+            extensions=built.extensions,
+        )
         with transport_errors():
-            response = await self._http.request(
-                method,
-                url,
-                data=data,
-                files=files,
-                json=json,
-                headers={"Accept": "application/json"},
-                auth=self._auth,
-            )
+            response = await self._http.send(request, auth=self._auth)
         if not response.is_success:
             raise error_from_response(response)
         return response
 
-    async def _download_from(self, url: str, destination: Path) -> Path:
-        with transport_errors():
-            async with self._http.stream(
-                "GET", url, headers={"Accept": "application/pdf"}, auth=self._auth
-            ) as response:
-                if not response.is_success:
-                    await response.aread()
-                    raise error_from_response(response)
-                await _save_stream(response, destination)
-        return destination
+    async def _retrying(
+        self, method: str, url: str | httpx.URL, attempt: Callable[[], Awaitable[_T]]
+    ) -> _T:
+        if method.upper() not in _IDEMPOTENT_METHODS:
+            return await attempt()
+        what = f"{method.upper()} {httpx.URL(url).path}"
+        return await with_retries(self.retry, attempt, what=what)
 
     def _fax_url(self, fax_id: str) -> str:
-        if not fax_id.strip():
-            raise ValidationError("A fax id is needed.", field="fax_id")
-        return f"{self._faxes_url}/{quote(fax_id.strip(), safe='')}"
+        return f"{self._faxes_url}/{_path_segment(fax_id, 'A fax id is needed.', 'fax_id')}"
+
+    def _service_url(self, service_id: str) -> str:
+        segment = _path_segment(service_id, "A service id is needed.", "service_id")
+        return f"{self._project_url}/services/{segment}"
+
+
+def _path_segment(value: str, message: str, field: str) -> str:
+    if not value.strip():
+        raise ValidationError(message, field=field)
+    return quote(value.strip(), safe="")
+
+
+def _page_count(value: Any) -> int | None:
+    """`totalPages` as a number: the service sends an integer, a number in text is accepted."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
 
 
 def _json(response: httpx.Response) -> Any:
@@ -257,15 +441,31 @@ def _url_with_raw_query(url: str, query: str) -> httpx.URL:
     return built
 
 
-async def _read_documents(documents: Sequence[Document]) -> list[_FileField]:
-    """The multipart `file` parts for the documents, read in a worker thread."""
-    return await asyncio.to_thread(_read_documents_blocking, documents)
+def _encode_send(request: SendRequest, encoding: SendEncoding) -> tuple[str, bytes]:
+    """The Content-Type and the bytes of a send body; blocking (reads the documents)."""
+    if not request.documents:
+        built = httpx.Request("POST", "http://body.invalid/", json=send_json_body(request))
+    elif encoding == "json":
+        files = _read_documents(request.documents)
+        built = httpx.Request(
+            "POST", "http://body.invalid/", json=send_json_body(request, files=files)
+        )
+    else:
+        files = _read_documents(request.documents)
+        built = httpx.Request(
+            "POST",
+            "http://body.invalid/",
+            data=send_form_fields(request),
+            files=[("file", document) for document in files],
+        )
+    # Built once, in memory: the same bytes can go out again after an OAuth token renewal.
+    return built.headers["Content-Type"], built.read()
 
 
-def _read_documents_blocking(documents: Sequence[Document]) -> list[_FileField]:
+def _read_documents(documents: Sequence[Document]) -> list[_FileTuple]:
     # Whole files in memory: fax documents are small, and an in-memory body can be sent again
     # after an OAuth token refresh.
-    parts: list[_FileField] = []
+    files: list[_FileTuple] = []
     for document in documents:
         try:
             content = document.path.read_bytes()
@@ -274,46 +474,5 @@ def _read_documents_blocking(documents: Sequence[Document]) -> list[_FileField]:
             raise DocumentError(
                 f"{document.filename} could not be read ({reason}).", path=str(document.path)
             ) from exc
-        parts.append(("file", (document.filename, content, document.media_type)))
-    return parts
-
-
-async def _save_stream(response: httpx.Response, destination: Path) -> None:
-    handle, temp_path = await asyncio.to_thread(_open_temp_beside, destination)
-    try:
-        pending: list[bytes] = []
-        pending_size = 0
-        async for chunk in response.aiter_bytes():
-            pending.append(chunk)
-            pending_size += len(chunk)
-            if pending_size >= _DOWNLOAD_WRITE_SIZE:
-                await asyncio.to_thread(handle.write, b"".join(pending))
-                pending, pending_size = [], 0
-        if pending:
-            await asyncio.to_thread(handle.write, b"".join(pending))
-        await asyncio.to_thread(_commit, handle, temp_path, destination)
-    except BaseException:
-        # Closing and unlinking are quick, and awaiting again after a cancellation is unsafe.
-        _discard(handle, temp_path)
-        raise
-
-
-def _open_temp_beside(destination: Path) -> tuple[IO[bytes], Path]:
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(
-        dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
-    )
-    return os.fdopen(fd, "wb"), Path(name)
-
-
-def _commit(handle: IO[bytes], temp_path: Path, destination: Path) -> None:
-    handle.flush()
-    os.fsync(handle.fileno())
-    handle.close()
-    os.replace(temp_path, destination)
-
-
-def _discard(handle: IO[bytes], temp_path: Path) -> None:
-    handle.close()
-    with contextlib.suppress(FileNotFoundError):
-        temp_path.unlink()
+        files.append((document.filename, content, document.media_type))
+    return files

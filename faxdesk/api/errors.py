@@ -54,6 +54,15 @@ def error_from_response(response: httpx.Response) -> ApiError:
             "The fax service did not accept the key id, key secret or project id.",
             status_code=status,
         )
+    if status == 403:
+        # Sinch documents no 403. Read as a key that is valid but not allowed on this project:
+        # the person at the desk fixes that where they fix a wrong key.
+        return AuthError(
+            _with_detail(
+                "The fax service refused this access key for the project", service_message
+            ),
+            status_code=status,
+        )
     if status == 402:
         return PaymentRequired(
             _with_detail(
@@ -63,8 +72,19 @@ def error_from_response(response: httpx.Response) -> ApiError:
         )
     if status == 404:
         return NotFound(
-            _with_detail("The fax service has no such fax or file", service_message),
+            _with_detail(
+                f"The fax service has no such {_missing_thing(response)}", service_message
+            ),
             status_code=status,
+        )
+    if status == 409:
+        return InvalidRequest(
+            _with_detail(
+                "The fax service refused the request as it conflicts with the current state",
+                service_message,
+            ),
+            status_code=status,
+            violations=_field_violations(body),
         )
     if status in (400, 422):
         violations = _field_violations(body)
@@ -89,6 +109,7 @@ def error_from_response(response: httpx.Response) -> ApiError:
         return ServerError(
             _with_detail(f"The fax service failed on its side (HTTP {status})", service_message),
             status_code=status,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
     return ApiError(
         _with_detail(f"The fax service gave an unexpected answer (HTTP {status})", service_message),
@@ -170,6 +191,19 @@ def _service_name(exc: httpx.RequestError) -> str:
     if url.path.endswith(_TOKEN_PATH_SUFFIX):
         return f"The Sinch sign-in service at {where}"
     return f"The fax service at {where}"
+
+
+def _missing_thing(response: httpx.Response) -> str:
+    """What a 404 was about, read from the request path: a cover page, a service or a fax."""
+    try:
+        path = response.request.url.path
+    except RuntimeError:  # a response built without a request
+        return "fax or file"
+    if "/coverPages" in path:
+        return "cover page"
+    if "/services" in path:
+        return "service"
+    return "fax or file"
 
 
 def _json_body(response: httpx.Response) -> Any:

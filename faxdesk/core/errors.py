@@ -28,7 +28,8 @@ class ApiError(FaxDeskError):
 
 
 class AuthError(ApiError):
-    """Wrong key id, key secret or project id, or an expired token that could not be renewed."""
+    """Wrong key id, key secret or project id, a key without access to the project, or an
+    expired token that could not be renewed."""
 
 
 class PaymentRequired(ApiError):
@@ -36,11 +37,12 @@ class PaymentRequired(ApiError):
 
 
 class NotFound(ApiError):
-    """The fax (or its content) does not exist on the service."""
+    """The fax, its content, the service or the cover page does not exist on the service."""
 
 
 class InvalidRequest(ApiError):
-    """The service rejected the request; `violations` names the fields it objected to."""
+    """The service rejected the request (as malformed, or as conflicting with the current state
+    of what it names); `violations` names the fields it objected to."""
 
     def __init__(
         self,
@@ -64,7 +66,13 @@ class RateLimited(ApiError):
 
 
 class ServerError(ApiError):
-    """The service failed on its side (5xx)."""
+    """The service failed on its side (5xx); `retry_after` is the wait it asked for, if any."""
+
+    def __init__(
+        self, message: str, *, status_code: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, status_code=status_code)
+        self.retry_after = retry_after
 
 
 class Offline(FaxDeskError):
@@ -93,3 +101,7 @@ class DocumentError(FaxDeskError):
 
 class ConfigError(FaxDeskError):
     """Settings are missing or unusable (for example no key secret for a real account)."""
+
+
+class WebhookError(FaxDeskError):
+    """A webhook request from the fax service could not be read (wrong type, broken body)."""

@@ -1,4 +1,5 @@
-"""Domain values shared by every layer: faxes, their status, send requests and list queries.
+"""Domain values shared by every layer: faxes, send requests, list queries, fax services
+and their cover pages.
 
 Pure Python and immutable. Nothing here knows about HTTP, Qt, SQLite or PDF libraries; the wire
 format lives in `faxdesk.api.wire` and the sandbox, the storage format in `faxdesk.store`.
@@ -140,8 +141,10 @@ class Document:
 class SendRequest:
     """Everything needed to send one fax to one or more recipients.
 
-    `to` holds E.164 numbers. Options left as None are not sent, so the service's (or the
-    service record's) defaults apply.
+    `to` holds E.164 numbers. Options left as None (or empty maps) are not sent, so the
+    service's (or the service record's) defaults apply. `callback_url_content_type` is
+    "multipart/form-data" or "application/json"; `cover_page_data` fills the `{{tags}}` of the
+    cover page `cover_page_id` names, with lower-case keys.
     """
 
     to: tuple[str, ...]
@@ -158,14 +161,66 @@ class SendRequest:
     labels: Mapping[str, str] = field(default_factory=dict)
     callback_url: str | None = None
     service_id: str | None = None
+    callback_url_content_type: str | None = None
+    cover_page_id: str | None = None
+    cover_page_data: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """A fax service: the settings a project's faxes default to, and where inbound ones go.
+
+    A value the service left out reads as the default the service documents. `extra` keeps
+    fields this version does not model.
+    """
+
+    id: str
+    name: str = ""
+    default_for_project: bool = False
+    default_from: str = ""
+    incoming_webhook_url: str = ""
+    webhook_content_type: str = ""
+    number_of_retries: int | None = None
+    retry_delay_seconds: int | None = None
+    image_conversion_method: ImageConversionMethod | None = None
+    resolution: Resolution | None = None
+    cover_page_id: str = ""
+    save_outbound_fax_documents: bool = True
+    save_inbound_fax_documents: bool = True
+    scan_incoming_barcodes: bool = False
+    in_progress_notifications: bool = False
+    project_id: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CoverPage:
+    """A PDF template the service puts in front of outbound faxes of one service.
+
+    `pdf` holds the decoded file; it is empty when the answer carried no file (lists may leave
+    it out). It is kept out of the repr, which would otherwise print the whole document.
+    """
+
+    id: str
+    name: str = ""
+    service_id: str = ""
+    project_id: str = ""
+    created_time: datetime | None = None
+    updated_time: datetime | None = None
+    pdf: bytes = field(default=b"", repr=False)
+    extra: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class FaxQuery:
     """Server-side filters for the list endpoint; None means "no filter".
 
-    The service returns only the prior week when neither `created_after` nor `created_before`
-    is set: callers that want older faxes must pass a range.
+    The service returns only the prior week when none of `created_after`, `created_before` and
+    `created` is set: callers that want older faxes must pass a range or a period. `created` is
+    the service's own `createTime` filter, sent as given: a year (`2026`), a month (`2026-03`),
+    a day (`2026-03-01`) or a UTC time (`2026-03-01T14:00:00Z`, meaning "after").
     """
 
     direction: Direction | None = None
@@ -176,6 +231,7 @@ class FaxQuery:
     created_before: datetime | None = None
     service_id: str | None = None
     page_size: int = 100
+    created: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ import pytest
 import faxdesk
 from faxdesk.api.auth import BasicAuth
 from faxdesk.api.client import FaxApiClient, create_http_client
+from faxdesk.api.retries import NO_RETRIES, RetryPolicy
 from faxdesk.core.errors import (
     ApiError,
     AuthError,
@@ -92,8 +94,18 @@ async def test_create_http_client_timeouts_and_user_agent() -> None:
         assert http.timeout.read == 42.0
         assert http.timeout.write == 42.0
         assert http.follow_redirects is False
+        assert http.trust_env is True
     finally:
         await http.aclose()
+
+
+async def test_client_retries_by_default() -> None:
+    async with httpx.AsyncClient() as http:
+        client = FaxApiClient(
+            http, base_url="https://x.test", project_id="p", auth=BasicAuth("k", "s")
+        )
+    assert client.retry == RetryPolicy()
+    assert client.retry.attempts > 1
 
 
 # --- send ------------------------------------------------------------------------------------
@@ -208,16 +220,20 @@ async def test_send_json_to_several_recipients_lists_them(make_client: MakeClien
     ("request_", "field"),
     [
         (SendRequest(to=(), content_urls=("https://x/",)), "to"),
+        (SendRequest(to=("+1",), content_urls=("https://x/",)), "to"),
         (SendRequest(to=("+19898989898",)), "documents"),
         (
-            SendRequest(to=("+1",), content_urls=("https://x/",), header_text="h" * 51),
+            SendRequest(to=("+19898989898",), content_urls=("https://x/",), header_text="h" * 51),
             "header_text",
         ),
         (
-            SendRequest(to=("+1",), content_urls=("https://x/",), retry_delay_seconds=10),
+            SendRequest(to=("+19898989898",), content_urls=("https://x/",), retry_delay_seconds=10),
             "retry_delay_seconds",
         ),
-        (SendRequest(to=("+1",), content_urls=("https://x/",), max_retries=9), "max_retries"),
+        (
+            SendRequest(to=("+19898989898",), content_urls=("https://x/",), max_retries=9),
+            "max_retries",
+        ),
     ],
 )
 async def test_invalid_send_makes_no_request(
@@ -248,7 +264,7 @@ async def test_missing_document_is_a_document_error(
     missing = tmp_path / "gone.pdf"
     client = make_client(handler)
     with pytest.raises(DocumentError) as caught:
-        await client.send(SendRequest(to=("+1",), documents=(Document(missing),)))
+        await client.send(SendRequest(to=("+19898989898",), documents=(Document(missing),)))
     assert caught.value.path == str(missing)
     assert "gone.pdf" in str(caught.value)
     assert requests == []
@@ -261,13 +277,22 @@ async def test_missing_document_is_a_document_error(
         httpx.Response(503, headers={"Retry-After": "1"}),
         httpx.Response(429, headers={"Retry-After": "1"}),
         httpx.ReadTimeout("timed out"),
+        httpx.ConnectError("[Errno 111] Connection refused"),
         httpx.RemoteProtocolError("Server disconnected without sending a response."),
     ],
 )
+@pytest.mark.parametrize("encoding", ["multipart", "json"])
 async def test_send_is_never_retried(
-    make_client: MakeClient, failure: httpx.Response | httpx.HTTPError
+    make_client: MakeClient,
+    pdf_files: tuple[Path, Path],
+    failure: httpx.Response | httpx.HTTPError,
+    encoding: Literal["multipart", "json"],
 ) -> None:
     calls: list[httpx.Request] = []
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
@@ -276,10 +301,16 @@ async def test_send_is_never_retried(
         failure.request = request
         raise failure
 
-    client = make_client(handler)
+    # A policy that would retry a GET nine times: a send must still go out only once.
+    client = make_client(handler, retry=RetryPolicy(attempts=10, sleep=sleep))
     with pytest.raises((ApiError, Offline)):
-        await client.send(SendRequest(to=("+1",), content_urls=("https://x/",)))
+        await client.send(
+            SendRequest(to=("+19898989898",), documents=(Document(pdf_files[0]),)),
+            encoding=encoding,
+        )
     assert len(calls) == 1
+    assert calls[0].method == "POST"
+    assert waits == []
 
 
 async def test_send_timeout_is_request_timeout(make_client: MakeClient) -> None:
@@ -288,14 +319,14 @@ async def test_send_timeout_is_request_timeout(make_client: MakeClient) -> None:
 
     client = make_client(handler)
     with pytest.raises(RequestTimeout) as caught:
-        await client.send(SendRequest(to=("+1",), content_urls=("https://x/",)))
+        await client.send(SendRequest(to=("+19898989898",), content_urls=("https://x/",)))
     assert str(caught.value) == "The fax service at fax.test:8080 did not answer in time."
 
 
 async def test_send_unreadable_answer_is_api_error(make_client: MakeClient) -> None:
     client = make_client(lambda _request: httpx.Response(200, content=b"<html>ok</html>"))
     with pytest.raises(ApiError) as caught:
-        await client.send(SendRequest(to=("+1",), content_urls=("https://x/",)))
+        await client.send(SendRequest(to=("+19898989898",), content_urls=("https://x/",)))
     assert str(caught.value) == "The fax service sent an answer FaxDesk could not read."
     assert caught.value.status_code == 200
 
@@ -687,6 +718,7 @@ async def test_closed_port_is_offline_with_host_and_port() -> None:
             base_url=f"http://127.0.0.1:{port}",
             project_id=PROJECT_ID,
             auth=BasicAuth("key", KEY_SECRET),
+            retry=NO_RETRIES,
         )
         with pytest.raises(Offline) as caught:
             await client.ping()

@@ -140,7 +140,60 @@ def test_500_with_message_keeps_it() -> None:
     assert str(error) == "The fax service failed on its side (HTTP 500): Boom"
 
 
-@pytest.mark.parametrize("status", [403, 409, 418, 302])
+def test_403_is_auth_error_for_the_project() -> None:
+    response = json_response(403, {"code": 403, "status": "PERMISSION_DENIED"})
+    error = error_from_response(_answer(response))
+    assert type(error) is AuthError
+    assert error.status_code == 403
+    assert str(error) == (
+        "The fax service refused this access key for the project: PERMISSION_DENIED"
+    )
+
+
+def test_409_is_invalid_request_in_the_current_state() -> None:
+    body = {"code": 409, "message": "Fax is still in progress"}
+    error = error_from_response(_answer(json_response(409, body)))
+    assert type(error) is InvalidRequest
+    assert error.status_code == 409
+    assert error.violations == ()
+    assert str(error) == (
+        "The fax service refused the request as it conflicts with the current state: "
+        "Fax is still in progress"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "thing"),
+    [
+        ("/v3/projects/p/faxes/01HX/file", "fax or file"),
+        ("/v3/projects/p/services/01SV", "service"),
+        ("/v3/projects/p/services/01SV/coverPages/01CP", "cover page"),
+    ],
+)
+def test_404_names_what_is_missing(path: str, thing: str) -> None:
+    response = httpx.Response(404)
+    response.request = httpx.Request("GET", f"http://127.0.0.1:54321{path}")
+    error = error_from_response(response)
+    assert type(error) is NotFound
+    assert str(error) == f"The fax service has no such {thing}."
+
+
+def test_404_without_a_request_still_reads_well() -> None:
+    assert str(error_from_response(httpx.Response(404))) == (
+        "The fax service has no such fax or file."
+    )
+
+
+def test_503_keeps_the_retry_after_it_asked_for() -> None:
+    error = error_from_response(_answer(httpx.Response(503, headers={"Retry-After": "12"})))
+    assert type(error) is ServerError
+    assert error.retry_after == 12.0
+    plain = error_from_response(_answer(httpx.Response(502)))
+    assert isinstance(plain, ServerError)
+    assert plain.retry_after is None
+
+
+@pytest.mark.parametrize("status", [418, 302, 304])
 def test_other_statuses_are_plain_api_errors(status: int) -> None:
     error = error_from_response(_answer(httpx.Response(status, content=b"nope")))
     assert type(error) is ApiError

@@ -9,19 +9,29 @@ from typing import Any
 import pytest
 
 from faxdesk.api.wire import (
+    cover_page_body,
+    cover_page_from_wire,
+    cover_page_to_wire,
+    cover_pages_from_wire,
     fax_from_wire,
     fax_to_wire,
     faxes_from_send_response,
     format_query_time,
+    is_time_zone_name,
+    json_file_type,
     list_query_string,
     page_from_wire,
     parse_timestamp,
     send_form_fields,
     send_json_body,
+    service_from_wire,
+    service_to_wire,
+    services_page_from_wire,
     validate_send_request,
 )
 from faxdesk.core.errors import ValidationError
 from faxdesk.core.models import (
+    CoverPage,
     Direction,
     Document,
     ErrorType,
@@ -31,6 +41,7 @@ from faxdesk.core.models import (
     Money,
     Resolution,
     SendRequest,
+    Service,
 )
 from tests.api.apitest_support import wire_fax
 
@@ -269,38 +280,118 @@ def _request(**changes: Any) -> SendRequest:
 
 
 @pytest.mark.parametrize(
-    ("changes", "field"),
+    ("changes", "field", "words"),
     [
-        ({"to": ()}, "to"),
-        ({"to": ("  ",)}, "to"),
-        ({"content_urls": ()}, "documents"),
-        ({"header_text": "x" * 51}, "header_text"),
-        ({"retry_delay_seconds": 29}, "retry_delay_seconds"),
-        ({"retry_delay_seconds": 301}, "retry_delay_seconds"),
-        ({"max_retries": -1}, "max_retries"),
-        ({"max_retries": 6}, "max_retries"),
+        ({"to": ()}, "to", "recipient"),
+        ({"to": ("  ",)}, "to", "recipient"),
+        ({"to": ("+1",)}, "to", "“+1”"),
+        ({"to": ("+19898989898", "4155550123")}, "to", "“4155550123”"),
+        ({"to": ("+1989898989898989",)}, "to", "international format"),
+        ({"to": ("+09898989898",)}, "to", "international format"),
+        ({"from_": "14155550100"}, "from_", "sender number “14155550100”"),
+        ({"from_": ""}, "from_", "sender number"),
+        ({"content_urls": ()}, "documents", "document or a content URL"),
+        ({"content_urls": ("www.example.com/a.pdf",)}, "content_urls", "content URL"),
+        ({"content_urls": ("ftp://example.com/a.pdf",)}, "content_urls", "http://"),
+        ({"content_urls": ("https:///a.pdf",)}, "content_urls", "content URL"),
+        ({"content_urls": ("https://exa mple.com/",)}, "content_urls", "content URL"),
+        ({"header_text": "x" * 51}, "header_text", "header text"),
+        ({"header_time_zone": "Mars/Olympus_Mons"}, "header_time_zone", "“Mars/Olympus_Mons”"),
+        ({"header_time_zone": "europe/paris"}, "header_time_zone", "time zone"),
+        ({"header_time_zone": ""}, "header_time_zone", "time zone"),
+        ({"retry_delay_seconds": 29}, "retry_delay_seconds", "retry delay"),
+        ({"retry_delay_seconds": 301}, "retry_delay_seconds", "retry delay"),
+        ({"max_retries": -1}, "max_retries", "number of retries"),
+        ({"max_retries": 6}, "max_retries", "number of retries"),
+        ({"max_retries": True}, "max_retries", "number of retries"),
+        ({"resolution": Resolution("ULTRAFINE")}, "resolution", "resolution “ULTRAFINE”"),
+        (
+            {"image_conversion_method": ImageConversionMethod("SEPIA")},
+            "image_conversion_method",
+            "image conversion method “SEPIA”",
+        ),
+        ({"labels": {" ": "x"}}, "labels", "label"),
+        ({"callback_url": "cb.example.com"}, "callback_url", "callback URL"),
+        ({"callback_url": "https://[::1/cb"}, "callback_url", "callback URL"),
+        (
+            {"callback_url_content_type": "text/xml"},
+            "callback_url_content_type",
+            "multipart/form-data or application/json",
+        ),
+        ({"cover_page_id": " "}, "cover_page_id", "cover page ID"),
+        ({"cover_page_id": "01JA", "cover_page_data": {"": "x"}}, "cover_page_data", "name"),
+        (
+            {"cover_page_id": "01JA", "cover_page_data": {"toName": "Dr. Smith"}},
+            "cover_page_data",
+            "“toName” must be lower case: “toname”",
+        ),
+        ({"cover_page_data": {"to_name": "Dr. Smith"}}, "cover_page_data", "need a cover page"),
+        ({"service_id": ""}, "service_id", "service ID"),
     ],
 )
-def test_invalid_send_requests_name_the_field(changes: dict[str, Any], field: str) -> None:
+def test_invalid_send_requests_name_the_field(
+    changes: dict[str, Any], field: str, words: str
+) -> None:
     with pytest.raises(ValidationError) as caught:
         validate_send_request(_request(**changes))
     assert caught.value.field == field
-    assert str(caught.value)
+    assert words in str(caught.value)
 
 
 @pytest.mark.parametrize(
     "changes",
     [
         {"header_text": "x" * 50},
+        {"header_text": ""},
         {"retry_delay_seconds": 30},
         {"retry_delay_seconds": 300},
         {"max_retries": 0},
         {"max_retries": 5},
         {"content_urls": (), "documents": (Document(Path("a.pdf")),)},
+        {"to": ("+19898989898", " +14155550123 ")},
+        {"to": ("+123456789012345",)},
+        {"from_": "+14155550100"},
+        {"header_time_zone": "America/New_York"},
+        {"header_time_zone": "UTC"},
+        {"content_urls": ("HTTP://user:pw@example.com:8080/a.pdf?x=1",)},
+        {"callback_url": "https://user:pw@cb.example.com/fax"},
+        {"callback_url_content_type": "application/json"},
+        {"callback_url_content_type": "multipart/form-data"},
+        {
+            "resolution": Resolution.SUPERFINE,
+            "image_conversion_method": ImageConversionMethod.MONOCHROME,
+        },
+        {"cover_page_id": "01JA", "cover_page_data": {"to_name": "Dr. Smith", "pages": "3"}},
+        {"cover_page_id": "01JA"},
+        {"service_id": "01GVRB50KEQFFE1SGMPFRNBG6J"},
+        {"labels": {"ticket": "", "costCenter": "sales"}},
     ],
 )
-def test_boundary_send_requests_are_valid(changes: dict[str, Any]) -> None:
+def test_valid_send_requests_pass(changes: dict[str, Any]) -> None:
     validate_send_request(_request(**changes))
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"content_urls": ("ftp://alice:hunter2@files.example.com/a.pdf",)}, "content_urls"),
+        ({"callback_url": "htp://alice:hunter2@cb.example.com/fax"}, "callback_url"),
+    ],
+)
+def test_refused_urls_do_not_repeat_their_password(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        validate_send_request(_request(**changes))
+    assert caught.value.field == field
+    assert "hunter2" not in str(caught.value)
+    assert "alice:***@" in str(caught.value)
+
+
+def test_time_zone_names_are_the_tz_database_spelling() -> None:
+    assert is_time_zone_name("Europe/Berlin")
+    assert is_time_zone_name("America/Argentina/Buenos_Aires")
+    assert not is_time_zone_name("Europe/berlin")
+    assert not is_time_zone_name("../../etc/passwd")
+    assert not is_time_zone_name("CEST")
 
 
 def test_form_fields_send_false_and_zero_and_drop_none() -> None:
@@ -364,6 +455,107 @@ def test_json_body_for_several_recipients_uses_a_list() -> None:
     }
 
 
+def test_form_fields_carry_callback_type_and_cover_page() -> None:
+    fields = send_form_fields(
+        _request(
+            callback_url="https://cb.example.com/fax",
+            callback_url_content_type="application/json",
+            cover_page_id="01JA0000000000000000000000",
+            cover_page_data={"to_name": "Dr. Smith", "message": "Referral"},
+        )
+    )
+    assert fields == {
+        "to": ["+19898989898"],
+        "contentUrl": "https://x.example/",
+        "callbackUrl": "https://cb.example.com/fax",
+        "callbackUrlContentType": "application/json",
+        "coverPageId": "01JA0000000000000000000000",
+        "coverPageData[to_name]": "Dr. Smith",
+        "coverPageData[message]": "Referral",
+    }
+
+
+def test_form_fields_without_content_urls_have_no_content_url_part() -> None:
+    fields = send_form_fields(_request(content_urls=(), documents=(Document(Path("a.pdf")),)))
+    assert fields == {"to": ["+19898989898"]}
+
+
+def test_json_body_sends_false_and_zero_natively() -> None:
+    body = send_json_body(
+        _request(header_page_numbers=False, max_retries=0, retry_delay_seconds=30)
+    )
+    assert body["headerPageNumbers"] is False
+    assert body["maxRetries"] == 0
+    assert body["maxRetries"] is not False
+    assert body["retryDelaySeconds"] == 30
+
+
+def test_json_body_with_files_only_has_no_content_url() -> None:
+    pdf = b"%PDF-1.4\n\x00\xff"
+    body = send_json_body(
+        _request(
+            content_urls=(),
+            callback_url="https://cb.example.com/fax",
+            callback_url_content_type="application/json",
+            cover_page_id="01JA0000000000000000000000",
+            cover_page_data={"to_name": "Dr. Smith"},
+        ),
+        files=[
+            ("scan one.pdf", pdf, "application/pdf"),
+            ("photo.JPEG", b"\xff\xd8\xff", "application/octet-stream"),
+        ],
+    )
+    assert body == {
+        "to": "+19898989898",
+        "files": [
+            {"file": "JVBERi0xLjQKAP8=", "fileType": "PDF"},
+            {"file": "/9j/", "fileType": "JPG"},
+        ],
+        "callbackUrl": "https://cb.example.com/fax",
+        "callbackUrlContentType": "application/json",
+        "coverPageId": "01JA0000000000000000000000",
+        "coverPageData": {"to_name": "Dr. Smith"},
+    }
+
+
+def test_json_body_with_files_and_urls_sends_both() -> None:
+    body = send_json_body(_request(), files=[("a.tif", b"II*\x00", "image/tiff")])
+    assert body["contentUrl"] == ["https://x.example/"]
+    assert body["files"] == [{"file": "SUkqAA==", "fileType": "TIF"}]
+
+
+@pytest.mark.parametrize(
+    ("filename", "media_type", "expected"),
+    [
+        ("a.pdf", "application/pdf", "PDF"),
+        ("a", "application/pdf; charset=binary", "PDF"),
+        ("letter.docx", "application/octet-stream", "DOCX"),
+        (
+            "x",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "DOCX",
+        ),
+        ("scan.TIFF", "", "TIF"),
+        ("scan.tif", "image/tiff", "TIF"),
+        ("p.jpg", "image/jpeg", "JPG"),
+        ("p.png", "image/png", "PNG"),
+        ("notes.txt", "text/plain", "TXT"),
+        ("page.htm", "", "HTML"),
+        ("page", "text/html", "HTML"),
+        ("odd", "application/tif", "TIF"),
+    ],
+)
+def test_json_file_types_follow_the_oas_enum(filename: str, media_type: str, expected: str) -> None:
+    assert json_file_type(filename, media_type) == expected
+
+
+def test_json_file_of_an_unknown_type_is_refused_by_name() -> None:
+    with pytest.raises(ValidationError) as caught:
+        send_json_body(_request(), files=[("drawing.bmp", b"BM", "image/bmp")])
+    assert caught.value.field == "documents"
+    assert "“drawing.bmp”" in str(caught.value)
+
+
 # --- list queries ----------------------------------------------------------------------------
 
 
@@ -391,6 +583,20 @@ def test_list_query_string_with_every_filter() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("created", "sent"),
+    [
+        ("2026", "createTime=2026"),
+        ("2026-03", "createTime=2026-03"),
+        ("2026-03-01", "createTime=2026-03-01"),
+        ("2026-03-01T14:00:00Z", "createTime=2026-03-01T14:00:00Z"),
+    ],
+)
+def test_list_query_string_with_a_created_period(created: str, sent: str) -> None:
+    query = FaxQuery(created=created, page_size=10)
+    assert list_query_string(query) == f"{sent}&pageSize=10&page=1"
+
+
 def test_list_query_string_without_filters() -> None:
     assert list_query_string(FaxQuery()) == "pageSize=100&page=1"
 
@@ -412,3 +618,169 @@ def test_fax_to_wire_writes_utc_timestamps_with_z_and_leaves_unset_fields_out() 
     assert written["contentUrl"] == ["https://x.test/a.pdf"]
     assert written["from"] == "+14155550100"
     assert not {"headerText", "callbackUrl", "price", "resolution", "from_"} & written.keys()
+
+
+# --- services and cover pages ----------------------------------------------------------------
+
+
+def wire_service(**overrides: Any) -> dict[str, Any]:
+    service: dict[str, Any] = {
+        "id": "01GVRB50KEQFFE1SGMPFRNBG6J",
+        "name": "Front desk",
+        "incomingWebhookUrl": "https://user:***@hooks.example.com/in",
+        "webhookContentType": "application/json",
+        "defaultForProject": True,
+        "defaultFrom": "+14155550100",
+        "numberOfRetries": 2,
+        "retryDelaySeconds": 90,
+        "imageConversionMethod": "MONOCHROME",
+        "coverPageId": "01JA0000000000000000000000",
+        "saveOutboundFaxDocuments": False,
+        "saveInboundFaxDocuments": True,
+        "scanIncomingBarcodes": True,
+        "inProgressNotifications": False,
+        "projectId": "proj-123",
+        "resolution": "SUPERFINE",
+        "createdAt": "2024-06-06T14:42:42Z",
+        "updatedAt": "2024-06-07T08:00:00.250Z",
+    }
+    service.update(overrides)
+    return service
+
+
+def test_service_maps_every_field() -> None:
+    service = service_from_wire(wire_service())
+    assert service == Service(
+        id="01GVRB50KEQFFE1SGMPFRNBG6J",
+        name="Front desk",
+        default_for_project=True,
+        default_from="+14155550100",
+        incoming_webhook_url="https://user:***@hooks.example.com/in",
+        webhook_content_type="application/json",
+        number_of_retries=2,
+        retry_delay_seconds=90,
+        image_conversion_method=ImageConversionMethod.MONOCHROME,
+        resolution=Resolution.SUPERFINE,
+        cover_page_id="01JA0000000000000000000000",
+        save_outbound_fax_documents=False,
+        save_inbound_fax_documents=True,
+        scan_incoming_barcodes=True,
+        in_progress_notifications=False,
+        project_id="proj-123",
+        created_at=datetime(2024, 6, 6, 14, 42, 42, tzinfo=UTC),
+        updated_at=datetime(2024, 6, 7, 8, 0, 0, 250000, tzinfo=UTC),
+    )
+
+
+def test_service_with_only_an_id_takes_the_documented_defaults() -> None:
+    service = service_from_wire({"id": "01GV"})
+    assert service == Service(id="01GV")
+    assert service.save_outbound_fax_documents is True
+    assert service.save_inbound_fax_documents is True
+    assert service.default_for_project is False
+    assert service.number_of_retries is None
+
+
+def test_service_tolerates_string_booleans_and_numbers_and_keeps_the_unknown() -> None:
+    service = service_from_wire(
+        wire_service(
+            defaultForProject="false",
+            numberOfRetries="4",
+            resolution="ULTRAFINE",
+            emailDomain="fax.example.com",
+        )
+    )
+    assert service.default_for_project is False
+    assert service.number_of_retries == 4
+    assert service.resolution is not None
+    assert service.resolution.value == "ULTRAFINE"
+    assert service.extra == {"emailDomain": "fax.example.com"}
+
+
+def test_services_page_reads_the_services_list() -> None:
+    services = services_page_from_wire(
+        {
+            "services": [wire_service(id="A"), "junk", wire_service(id="B")],
+            "page": 1,
+            "pageSize": 20,
+            "totalItems": 2,
+            "totalPages": 1,
+        }
+    )
+    assert [service.id for service in services] == ["A", "B"]
+    assert services_page_from_wire({}) == []
+    assert services_page_from_wire({"services": "none"}) == []
+
+
+def test_service_to_wire_gives_back_what_the_service_sent() -> None:
+    sent = wire_service(futureField={"a": 1})
+    assert service_to_wire(service_from_wire(sent)) == sent
+
+
+PDF_TEMPLATE = b"%PDF-1.4\n{{to_name}}\n\x00\xff%%EOF"
+
+
+def wire_cover_page(**overrides: Any) -> dict[str, Any]:
+    page: dict[str, Any] = {
+        "id": "01JA0000000000000000000000",
+        "name": "Acme cover",
+        "file": {"fileContent": "JVBERi0xLjQKe3t0b19uYW1lfX0KAP8lJUVPRg==", "fileType": "PDF"},
+        "projectId": "proj-123",
+        "serviceId": "01GVRB50KEQFFE1SGMPFRNBG6J",
+        "createdTime": "2024-06-06T14:42:42Z",
+        "updatedTime": "2024-06-06T14:42:42.5+00:00",
+    }
+    page.update(overrides)
+    return page
+
+
+def test_cover_page_decodes_its_pdf() -> None:
+    page = cover_page_from_wire(wire_cover_page())
+    assert page == CoverPage(
+        id="01JA0000000000000000000000",
+        name="Acme cover",
+        service_id="01GVRB50KEQFFE1SGMPFRNBG6J",
+        project_id="proj-123",
+        created_time=datetime(2024, 6, 6, 14, 42, 42, tzinfo=UTC),
+        updated_time=datetime(2024, 6, 6, 14, 42, 42, 500000, tzinfo=UTC),
+        pdf=PDF_TEMPLATE,
+    )
+    assert "JVBER" not in repr(page)
+
+
+def test_cover_page_without_a_file_has_an_empty_pdf() -> None:
+    data = wire_cover_page()
+    del data["file"]
+    page = cover_page_from_wire(data)
+    assert page.pdf == b""
+    assert page.extra == {}
+
+
+def test_cover_page_with_unreadable_file_keeps_it_in_extra() -> None:
+    page = cover_page_from_wire(wire_cover_page(file={"fileContent": "%%%", "fileType": "PDF"}))
+    assert page.pdf == b""
+    assert page.extra == {"file": {"fileContent": "%%%", "fileType": "PDF"}}
+
+
+def test_cover_pages_list() -> None:
+    pages = cover_pages_from_wire(
+        {"coverPages": [wire_cover_page(id="A"), wire_cover_page(id="B")], "page": 1}
+    )
+    assert [page.id for page in pages] == ["A", "B"]
+    assert cover_pages_from_wire({"coverPages": None}) == []
+
+
+def test_cover_page_to_wire_round_trips_and_can_leave_the_file_out() -> None:
+    sent = wire_cover_page(updatedTime="2024-06-06T14:42:42.500Z")
+    page = cover_page_from_wire(sent)
+    assert cover_page_to_wire(page) == sent
+    without = dict(sent)
+    del without["file"]
+    assert cover_page_to_wire(page, with_file=False) == without
+
+
+def test_cover_page_body_encodes_the_template() -> None:
+    assert cover_page_body("Acme cover", PDF_TEMPLATE) == {
+        "name": "Acme cover",
+        "file": {"fileContent": "JVBERi0xLjQKe3t0b19uYW1lfX0KAP8lJUVPRg==", "fileType": "PDF"},
+    }

@@ -1,0 +1,168 @@
+"""Moving document bytes: upload bodies that report progress, downloads saved whole or not at all.
+
+`UploadStream` is an in-memory request body that tells a `TransferProgress` callback how much
+of it the transport has taken, and can be sent again from the start (after an OAuth token
+renewal). `upload_timeout` sizes the timeouts of a send to its body. `save_stream` writes a
+streamed response to a temporary file beside the destination and renames it into place only
+when every byte has arrived. This module knows nothing about fax endpoints or status codes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from faxdesk.core.ports import TransferProgress
+
+#: Upload bodies are handed to the transport in pieces of this size, one progress report each.
+UPLOAD_CHUNK_SIZE = 64 * 1024
+
+#: A send may take this long (per write, and waiting for the answer) whatever its size...
+UPLOAD_TIMEOUT_BASE_SECONDS = 30.0
+
+#: ...plus one second for each this many bytes: the slowest uplink we still want to succeed on
+#: (32 KiB/s, a poor mobile or satellite link), so a 20 MB scan gets about ten minutes.
+UPLOAD_TIMEOUT_BYTES_PER_SECOND = 32 * 1024
+
+#: Downloaded bytes are collected up to this size before one write off the event loop.
+DOWNLOAD_WRITE_SIZE = 1024 * 1024
+
+
+class UploadStream(httpx.ByteStream):
+    """A request body held in memory that reports progress as the transport reads it.
+
+    It subclasses `httpx.ByteStream`, the type httpx treats as replayable, so nothing replaces
+    it with a plain copy before sending (which would silence the reports). Every pass starts
+    with a report of 0, so a body sent twice shows as starting over.
+    """
+
+    def __init__(
+        self,
+        body: bytes,
+        progress: TransferProgress | None = None,
+        *,
+        chunk_size: int = UPLOAD_CHUNK_SIZE,
+    ) -> None:
+        super().__init__(body)
+        self._body = body
+        self._progress = progress
+        self._chunk_size = chunk_size
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._chunks()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._chunks():
+            yield chunk
+
+    def _chunks(self) -> Iterator[bytes]:
+        total = len(self._body)
+        view = memoryview(self._body)
+        self._report(0, total)
+        for start in range(0, total, self._chunk_size):
+            chunk = bytes(view[start : start + self._chunk_size])
+            yield chunk
+            # The transport asks for the next piece once it has written this one.
+            self._report(start + len(chunk), total)
+
+    def _report(self, done: int, total: int) -> None:
+        if self._progress is not None:
+            self._progress(done, total)
+
+
+def upload_timeout(client_timeout: httpx.Timeout, body_size: int) -> httpx.Timeout:
+    """The timeouts for sending a body of `body_size` bytes: longer writes and reads.
+
+    Reading is included because the service converts the documents before it answers. Connect
+    and pool timeouts stay as the client has them; a timeout the client leaves off (None)
+    stays off.
+    """
+    needed = UPLOAD_TIMEOUT_BASE_SECONDS + body_size / UPLOAD_TIMEOUT_BYTES_PER_SECOND
+
+    def grown(current: float | None) -> float | None:
+        return None if current is None else max(current, needed)
+
+    return httpx.Timeout(
+        connect=client_timeout.connect,
+        read=grown(client_timeout.read),
+        write=grown(client_timeout.write),
+        pool=client_timeout.pool,
+    )
+
+
+def content_length(response: httpx.Response) -> int | None:
+    """The body size the response announces, or None when it does not say (or says nonsense)."""
+    text = response.headers.get("Content-Length")
+    if text is None:
+        return None
+    try:
+        size = int(text)
+    except ValueError:
+        return None
+    return size if size >= 0 else None
+
+
+async def save_stream(
+    response: httpx.Response, destination: Path, progress: TransferProgress | None = None
+) -> None:
+    """Write the body of a streamed `response` to `destination`, atomically.
+
+    The bytes go to a temporary file beside `destination`, which replaces it only once the whole
+    body has arrived and is on disk; on any failure the temporary file is removed and
+    `destination` is left as it was. `progress` counts bytes against Content-Length (None when
+    absent): as they came off the wire when the body is compressed in transit, which is what
+    Content-Length then measures, and as written otherwise.
+    """
+    total = content_length(response)
+    compressed = response.headers.get("Content-Encoding", "identity").lower() != "identity"
+    handle, temp_path = await asyncio.to_thread(_open_temp_beside, destination)
+    try:
+        if progress is not None:
+            progress(0, total)
+        received = 0
+        pending: list[bytes] = []
+        pending_size = 0
+        async for chunk in response.aiter_bytes():
+            pending.append(chunk)
+            pending_size += len(chunk)
+            received += len(chunk)
+            if pending_size >= DOWNLOAD_WRITE_SIZE:
+                await asyncio.to_thread(handle.write, b"".join(pending))
+                pending, pending_size = [], 0
+            if progress is not None:
+                progress(response.num_bytes_downloaded if compressed else received, total)
+        if pending:
+            await asyncio.to_thread(handle.write, b"".join(pending))
+        await asyncio.to_thread(_commit, handle, temp_path, destination)
+    except BaseException:
+        # Closing and unlinking are quick, and awaiting again after a cancellation is unsafe.
+        _discard(handle, temp_path)
+        raise
+
+
+def _open_temp_beside(destination: Path) -> tuple[IO[bytes], Path]:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(
+        dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
+    )
+    return os.fdopen(fd, "wb"), Path(name)
+
+
+def _commit(handle: IO[bytes], temp_path: Path, destination: Path) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())
+    handle.close()
+    os.replace(temp_path, destination)
+
+
+def _discard(handle: IO[bytes], temp_path: Path) -> None:
+    handle.close()
+    with contextlib.suppress(FileNotFoundError):
+        temp_path.unlink()
