@@ -39,10 +39,28 @@ from faxdesk.core.models import (
     Resolution,
     SendRequest,
 )
+from faxdesk.core.ports import TransferProgress
 from faxdesk.services import commands
 
 #: The commands that talk to the fax service, run by `_run_service_command`.
-SERVICE_COMMANDS = ("send", "list", "get", "download")
+SERVICE_COMMANDS = ("send", "list", "get", "download", "delete-content", "services", "cover-pages")
+
+
+class _CommandListFormatter(argparse.HelpFormatter):
+    """Keeps each command's help on the same line as its name in `faxdesk --help`.
+
+    argparse measures sub-command names one indent level short, so the longest name
+    ("delete-content") would have its help pushed to the next line.
+    """
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        if action.help is not argparse.SUPPRESS and isinstance(action.choices, dict):
+            longest = max((len(name) for name in action.choices), default=0)
+            # The command list is indented one level deeper than argparse measured.
+            self._action_max_length = max(
+                self._action_max_length, longest + self._current_indent + 2
+            )
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -52,6 +70,7 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="faxdesk",
         description="A desktop fax console for the Sinch Fax API. "
         "With no command, FaxDesk opens its window.",
+        formatter_class=_CommandListFormatter,
     )
     parser.add_argument("--version", action="version", version=f"FaxDesk {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
@@ -60,7 +79,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     sandbox = commands.add_parser(
         "sandbox",
-        help="serve the built-in emulator of the Sinch Fax API on loopback",
+        help="serve the built-in Sinch Fax API emulator on loopback",
         description="Serve the FaxDesk sandbox: an emulator of the Sinch Fax API v3.",
     )
     server.add_arguments(sandbox)
@@ -107,6 +126,9 @@ def _add_service_commands(commands: Any) -> None:
     group.add_argument("--base-url", help="the fax service root URL")
     group.add_argument("--auth", choices=[method.value for method in settings.AuthMethod])
     group.add_argument(
+        "--auth-url", help="the OAuth2 server root URL (tokens come from URL/oauth2/token)"
+    )
+    group.add_argument(
         "--sandbox",
         action="store_true",
         help="run against a built-in sandbox started for this command (it keeps the faxes the "
@@ -130,7 +152,14 @@ def _add_service_commands(commands: Any) -> None:
     send.add_argument("--retry-delay", type=int, metavar="S", help="30 to 300 seconds")
     send.add_argument("--max-retries", type=int, metavar="N", help="0 to 5")
     send.add_argument("--label", action="append", default=[], metavar="KEY=VALUE")
-    send.add_argument("--callback-url", metavar="URL")
+    send.add_argument(
+        "--callback-url", metavar="URL", help="where the service posts FAX_COMPLETED"
+    )
+    send.add_argument(
+        "--callback-json",
+        action="store_true",
+        help="post FAX_COMPLETED to --callback-url as JSON instead of multipart",
+    )
     send.add_argument(
         "--image-conversion",
         type=str.upper,
@@ -140,14 +169,29 @@ def _add_service_commands(commands: Any) -> None:
     send.add_argument(
         "--resolution", type=str.upper, choices=["FINE", "SUPERFINE"], metavar="{fine,superfine}"
     )
+    send.add_argument("--cover-page-id", metavar="ID", help="a cover page of the service")
+    send.add_argument(
+        "--cover-data",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a field of the cover page, e.g. to_name=Dr. Smith",
+    )
     send.add_argument("--service", metavar="ID", help="the fax service id to send with")
 
     listing = commands.add_parser(
         "list",
-        parents=[connection, json_flag],
+        parents=[connection],
         help="list faxes",
-        description="List faxes, newest first. Without --since or --until the service lists "
-        "only the prior week. Dates are UTC days (YYYY-MM-DD) or ISO 8601 times.",
+        description="List faxes, newest first. Without --since, --until or --created the "
+        "service lists only the prior week. Dates are UTC days (YYYY-MM-DD) or ISO 8601 times.",
+    )
+    output = listing.add_mutually_exclusive_group()
+    output.add_argument(
+        "--json", action="store_true", help="print JSON with the service's field names"
+    )
+    output.add_argument(
+        "--csv", action="store_true", help="print the service's CSV export of every match"
     )
     listing.add_argument(
         "--direction",
@@ -155,12 +199,24 @@ def _add_service_commands(commands: Any) -> None:
         choices=["INBOUND", "OUTBOUND"],
         metavar="{inbound,outbound}",
     )
-    listing.add_argument("--status", type=str.upper, metavar="STATUS")
+    listing.add_argument(
+        "--status",
+        type=str.upper,
+        choices=[status.value for status in FaxStatus],
+        metavar="STATUS",
+        help="queued, in_progress, completed or failure",
+    )
     listing.add_argument("--to", metavar="PREFIX", help="numbers starting with PREFIX")
     listing.add_argument("--from", dest="from_", metavar="PREFIX")
     listing.add_argument("--service", metavar="ID")
     listing.add_argument("--since", metavar="DATE")
     listing.add_argument("--until", metavar="DATE", help="up to the end of this day")
+    listing.add_argument(
+        "--created",
+        metavar="DATE-PREFIX",
+        help="faxes created in a year (2026), month (2026-03), day (2026-03-01), "
+        "or after a time (2026-03-01T14:00:00Z)",
+    )
     listing.add_argument("--page-size", type=int, default=100, metavar="N", help="1 to 1000")
     listing.add_argument("--page", type=int, default=1, metavar="N")
     listing.add_argument("--all", action="store_true", help="every page")
@@ -172,6 +228,28 @@ def _add_service_commands(commands: Any) -> None:
     download.add_argument("fax_id", metavar="ID")
     download.add_argument("-o", "--output", type=Path, metavar="FILE", help="default ID.pdf")
     download.add_argument("--force", action="store_true", help="replace an existing file")
+
+    delete = commands.add_parser(
+        "delete-content",
+        parents=[connection],
+        help="delete the document of a fax (the record stays)",
+    )
+    delete.add_argument("fax_id", metavar="ID")
+
+    commands.add_parser(
+        "services",
+        parents=[connection, json_flag],
+        help="list the fax services, their sender numbers and defaults",
+    )
+
+    cover_pages = commands.add_parser(
+        "cover-pages",
+        parents=[connection, json_flag],
+        help="list the cover pages of a fax service",
+    )
+    cover_pages.add_argument(
+        "--service", metavar="ID", help="the service (default: the project's default service)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -197,6 +275,9 @@ def _run_service_command(args: argparse.Namespace, paths: Paths) -> int:
             "list": _list,
             "get": _get,
             "download": _download,
+            "delete-content": _delete_content,
+            "services": _services,
+            "cover-pages": _cover_pages,
         }[args.command](args, current)
         # Input is checked above, before the account is looked up or anything is started.
         target: commands.Target = (
@@ -211,6 +292,7 @@ def _run_service_command(args: argparse.Namespace, paths: Paths) -> int:
                     key_id=args.key_id,
                     base_url=args.base_url,
                     auth=args.auth,
+                    auth_url=args.auth_url,
                 ),
             )
         )
@@ -248,6 +330,8 @@ def _sentence(exc: Exception) -> str:
 def _send(
     args: argparse.Namespace, current: settings.Settings
 ) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
+    if args.callback_json and not args.callback_url:
+        raise ValidationError("--callback-json needs --callback-url.", field="callback_url")
     request = SendRequest(
         to=commands.numbers_to_e164(args.to, current.default_region),
         documents=commands.check_documents(args.files),
@@ -264,13 +348,18 @@ def _send(
         image_conversion_method=(
             ImageConversionMethod(args.image_conversion) if args.image_conversion else None
         ),
-        labels=commands.parse_labels(args.label),
+        labels=commands.parse_pairs(args.label, field="labels"),
         callback_url=args.callback_url,
+        callback_url_content_type=commands.JSON_MEDIA_TYPE if args.callback_json else None,
+        cover_page_id=args.cover_page_id,
+        cover_page_data=commands.parse_pairs(args.cover_data, field="cover_page_data"),
         service_id=args.service,
     )
+    # Every option is checked before an account is looked up or a sandbox started.
+    commands.validate_send(request)
 
     async def run(target: commands.Target) -> int:
-        faxes = await commands.send(target, request)
+        faxes = await commands.send(target, request, progress=_progress("Uploading"))
         if args.json:
             print(commands.faxes_json(faxes))
         else:
@@ -281,6 +370,30 @@ def _send(
     return run
 
 
+def _progress(verb: str) -> TransferProgress | None:
+    """A progress line on stderr that rewrites itself, when stderr is a terminal; else None.
+
+    Scripts that capture stderr get only the one-line result or reason, never progress noise.
+    """
+    if not _stderr_is_terminal():
+        return None
+    shown = ""
+
+    def report(done: int, total: int | None) -> None:
+        nonlocal shown
+        line = commands.transfer_line(verb, done, total)
+        if line != shown:
+            shown = line
+            end = "\n" if total is not None and done >= total else ""
+            print(f"\r{line}", end=end, file=sys.stderr, flush=True)
+
+    return report
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr is not None and sys.stderr.isatty()
+
+
 def _number_or_none(number: str | None, region: str) -> str | None:
     return commands.numbers_to_e164([number], region)[0] if number else None
 
@@ -289,6 +402,8 @@ def _list(
     args: argparse.Namespace, current: settings.Settings
 ) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
     region = current.default_region
+    if args.created and (args.since or args.until):
+        raise ValidationError("use --created or --since/--until, not both.", field="created")
     query = FaxQuery(
         direction=Direction(args.direction) if args.direction else None,
         status=FaxStatus(args.status) if args.status else None,
@@ -296,17 +411,22 @@ def _list(
         from_prefix=commands.number_prefix(args.from_, region) if args.from_ else None,
         created_after=commands.parse_when(args.since) if args.since else None,
         created_before=commands.parse_when(args.until, end_of_day=True) if args.until else None,
+        created=commands.parse_created(args.created) if args.created else None,
         service_id=args.service,
         page_size=args.page_size,
     )
 
     async def run(target: commands.Target) -> int:
-        if query.created_after is None and query.created_before is None:
+        if query.created_after is None and query.created_before is None and not query.created:
             # No range of our own: the command lists what the service lists, and says so.
             print(
-                "faxdesk list: without --since or --until the service lists only the prior week.",
+                "faxdesk list: without --since, --until or --created the service lists only "
+                "the prior week.",
                 file=sys.stderr,
             )
+        if args.csv:
+            await commands.export_csv(target, query, sys.stdout.buffer)
+            return 0
         if args.all:
             faxes = await commands.list_all(target, query)
         else:
@@ -341,7 +461,50 @@ def _download(
     destination = commands.download_destination(args.fax_id, args.output, force=args.force)
 
     async def run(target: commands.Target) -> int:
-        print(await commands.download(target, args.fax_id, destination))
+        saved = await commands.download(
+            target, args.fax_id, destination, progress=_progress("Downloading")
+        )
+        print(saved)
+        return 0
+
+    return run
+
+
+def _delete_content(
+    args: argparse.Namespace, _current: settings.Settings
+) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
+    fax_id = commands.check_fax_id(args.fax_id)
+
+    async def run(target: commands.Target) -> int:
+        await commands.delete_content(target, fax_id)
+        print(f"Deleted the document of fax {fax_id}; the fax record stays on the service.")
+        return 0
+
+    return run
+
+
+def _services(
+    args: argparse.Namespace, _current: settings.Settings
+) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
+    async def run(target: commands.Target) -> int:
+        services = await commands.list_services(target)
+        print(commands.services_json(services) if args.json else commands.service_table(services))
+        return 0
+
+    return run
+
+
+def _cover_pages(
+    args: argparse.Namespace, _current: settings.Settings
+) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
+    async def run(target: commands.Target) -> int:
+        service_id, pages = await commands.list_cover_pages(target, args.service)
+        if args.json:
+            print(commands.cover_pages_json(pages))
+        elif pages:
+            print(commands.cover_page_table(pages))
+        else:
+            print(f"The service {service_id} has no cover pages.")
         return 0
 
     return run

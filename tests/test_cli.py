@@ -23,7 +23,18 @@ def test_version_and_help_list_the_commands(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    for command in ("gui", "sandbox", "account", "send", "list", "get", "download"):
+    for command in (
+        "gui",
+        "sandbox",
+        "account",
+        "send",
+        "list",
+        "get",
+        "download",
+        "delete-content",
+        "services",
+        "cover-pages",
+    ):
         assert f"    {command} " in out
 
 

@@ -1,13 +1,19 @@
-"""The headless commands `faxdesk send`, `list`, `get` and `download`, run in-process through
-`faxdesk.cli.main` against a real sandbox server started once for the module."""
+"""The headless commands (`faxdesk send`, `list`, `get`, `download`, `delete-content`,
+`services`, `cover-pages`), run in-process through `faxdesk.cli.main` against a real sandbox
+server started once for the module."""
 
 from __future__ import annotations
 
+import base64
+import csv
+import io
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from faxdesk.cli import main
@@ -16,6 +22,7 @@ from faxdesk.core.models import TEST_NUMBER
 from faxdesk.documents.pages import count_pages_in_file, make_test_pdf
 from faxdesk.sandbox.config import SandboxConfig
 from faxdesk.sandbox.testing import SandboxProcess, sandbox_process
+from faxdesk.services import commands
 
 ACCOUNT_ENV = (
     "FAXDESK_BASE_URL",
@@ -222,3 +229,272 @@ def test_sandbox_flag_runs_against_a_sandbox_started_for_the_command(home, capsy
     assert code == 0
     assert json.loads(out) == []
     assert (home / "home" / "data" / "sandbox.sqlite3").exists()
+
+
+# --- every option of send, checked before anything is started ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--header-text", "x" * 51], "header text"),
+        (["--max-retries", "6"], "retries"),
+        (["--retry-delay", "10"], "retry delay"),
+        (["--header-timezone", "Mars/Olympus"], "Mars/Olympus"),
+        (["--callback-json"], "--callback-json needs --callback-url"),
+        (["--callback-url", "ftp://hooks.example.com/x"], "callback URL"),
+        (["--cover-data", "to_name=Dr. Smith"], "cover page"),
+        (["--cover-page-id", "cp-1", "--cover-data", "=x"], "'=x' is not KEY=VALUE"),
+        (["--label", "novalue"], "'novalue' is not KEY=VALUE"),
+    ],
+)
+def test_a_bad_send_option_is_named_before_an_account_is_needed(home, pdf, capsys, flags, named):
+    # No account is configured: a message about the option, not about the account, shows
+    # that options are checked first.
+    code, out, err = run(capsys, "send", str(pdf), "--to", TEST_NUMBER, *flags)
+    assert (code, out) == (2, "")
+    assert err.startswith("faxdesk send: ")
+    assert named in err
+    assert len(err.splitlines()) == 1
+
+
+def test_zero_retries_and_no_page_numbers_reach_the_service(account, pdf, capsys):
+    [sent] = send_json(
+        capsys, str(pdf), "--to", TEST_NUMBER, "--max-retries", "0", "--no-header-page-numbers"
+    )
+    assert sent["maxRetries"] == 0
+    assert sent["headerPageNumbers"] is False
+
+
+def test_callback_json_sets_the_callback_content_type(account, pdf, capsys):
+    [sent] = send_json(
+        capsys,
+        str(pdf),
+        "--to",
+        TEST_NUMBER,
+        "--callback-url",
+        "https://hooks.example.com/fax",
+        "--callback-json",
+    )
+    assert sent["callbackUrlContentType"] == "application/json"
+
+
+# --- list: --created and --csv ----------------------------------------------------------------
+
+
+def test_list_created_today_finds_todays_fax(account, pdf, capsys):
+    [sent] = send_json(capsys, str(pdf), "--to", TEST_NUMBER)
+    today = sent["createTime"][:10]
+    code, out, err = run(capsys, "list", "--json", "--all", "--created", today)
+    assert (code, err) == (0, "")
+    assert sent["id"] in {fax["id"] for fax in json.loads(out)}
+
+    code, out, err = run(capsys, "list", "--json", "--created", "2001-02")
+    assert (code, err) == (0, "")
+    assert json.loads(out) == []
+
+
+@pytest.mark.parametrize("created", ["2026-13", "26-01-01", "2026-02-30", "yesterday"])
+def test_list_created_must_be_a_date_prefix(home, capsys, created):
+    code, out, err = run(capsys, "list", "--created", created)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"faxdesk list: '{created}' is not a year (2026), month")
+
+
+def test_list_created_and_since_together_is_refused(home, capsys):
+    code, _, err = run(capsys, "list", "--created", "2026", "--since", "2026-01-01")
+    assert code == 2
+    assert err == "faxdesk list: use --created or --since/--until, not both.\n"
+
+
+def test_list_csv_prints_the_export_with_its_header(account, pdf, capsys):
+    sent = send_json(capsys, str(pdf), "--to", TEST_NUMBER, "--label", "case=A, \"B\"")
+    code, out, err = run(capsys, "list", "--csv", "--since", "2020-01-01")
+    assert (code, err) == (0, "")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows, out
+    assert list(rows[0])[:4] == ["Id", "Direction", "From", "To"]
+    [row] = [row for row in rows if row["Id"] == sent[0]["id"]]
+    assert row["To"] == TEST_NUMBER
+    assert 'A, "B"' in row["Labels"]
+
+
+def test_list_json_and_csv_together_is_refused(home, capsys):
+    with pytest.raises(SystemExit) as refused:
+        main(["list", "--json", "--csv"])
+    assert refused.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+# --- delete-content, services, cover pages ----------------------------------------------------
+
+
+def test_delete_content_keeps_the_record_and_the_pdf_is_gone(account, pdf, home, capsys):
+    [sent] = send_json(capsys, str(pdf), "--to", TEST_NUMBER)
+    assert wait_for_file(capsys, sent["id"])["hasFile"] is True
+    code, out, err = run(capsys, "delete-content", sent["id"])
+    assert (code, err) == (0, "")
+    assert out == (
+        f"Deleted the document of fax {sent['id']}; the fax record stays on the service.\n"
+    )
+    code, out, _ = run(capsys, "get", sent["id"], "--json")
+    assert json.loads(out)["hasFile"] is False
+    code, out, err = run(capsys, "download", sent["id"])
+    assert (code, out) == (1, "")
+    assert err.startswith("faxdesk download: ")
+    assert not (home / f"{sent['id']}.pdf").exists()
+
+
+def test_delete_content_of_an_unknown_fax_exits_1(account, capsys):
+    code, out, err = run(capsys, "delete-content", "01NOSUCHFAX0000000000000000")
+    assert (code, out) == (1, "")
+    assert err.startswith("faxdesk delete-content: ")
+    assert len(err.splitlines()) == 1
+
+
+def test_services_lists_the_default_service(account, capsys):
+    code, out, err = run(capsys, "services")
+    assert (code, err) == (0, "")
+    header, *rows = out.splitlines()
+    assert header.split()[:3] == ["ID", "NAME", "DEFAULT"]
+    assert any("Default service" in row and " yes " in row for row in rows)
+
+    code, out, _ = run(capsys, "services", "--json")
+    services = json.loads(out)
+    [default] = [service for service in services if service["defaultForProject"]]
+    assert default["name"] == "Default service"
+    assert default["projectId"] == account.config.project_id
+
+
+def test_cover_pages_of_the_default_service(account, capsys):
+    code, out, err = run(capsys, "cover-pages", "--json")
+    assert (code, err) == (0, "")
+    before = json.loads(out)
+    code, out, _ = run(capsys, "services", "--json")
+    [default] = [service for service in json.loads(out) if service["defaultForProject"]]
+    added = add_cover_page(account, default["id"], "Clinic cover")
+    code, out, err = run(capsys, "cover-pages", "--json", "--service", default["id"])
+    assert (code, err) == (0, "")
+    pages = json.loads(out)
+    assert len(pages) == len(before) + 1
+    assert {"id": added, "name": "Clinic cover"}.items() <= next(
+        page for page in pages if page["id"] == added
+    ).items()
+    code, out, _ = run(capsys, "cover-pages")
+    assert any(line.startswith(added) and "Clinic cover" in line for line in out.splitlines())
+
+
+def test_cover_pages_of_an_unknown_service_exits_1(account, capsys):
+    code, out, err = run(capsys, "cover-pages", "--service", "01NOSUCHSERVICE000000000000")
+    assert (code, out) == (1, "")
+    assert err.startswith("faxdesk cover-pages: ")
+
+
+def add_cover_page(server: SandboxProcess, service_id: str, name: str) -> str:
+    """Add a cover page to the sandbox the way an admin's script would, and return its id."""
+    url = (
+        f"{server.origin}/v3/projects/{server.config.project_id}"
+        f"/services/{service_id}/coverPages"
+    )
+    body = {
+        "name": name,
+        "file": {"fileContent": base64.b64encode(make_test_pdf(1)).decode(), "fileType": "PDF"},
+    }
+    response = httpx.post(
+        url, json=body, auth=(server.config.key_id, server.config.key_secret), timeout=10
+    )
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+# --- OAuth2 -----------------------------------------------------------------------------------
+
+
+def test_oauth2_account_gets_a_token_from_the_auth_url(account, pdf, monkeypatch, capsys):
+    monkeypatch.setenv("FAXDESK_AUTH", "oauth2")
+    monkeypatch.setenv("FAXDESK_AUTH_URL", account.origin)
+    code, out, err = run(capsys, "send", str(pdf), "--to", TEST_NUMBER, "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)[0]["to"] == TEST_NUMBER
+
+
+def test_oauth2_with_a_wrong_secret_says_check_your_key(account, monkeypatch, capsys):
+    monkeypatch.setenv("FAXDESK_AUTH", "oauth2")
+    monkeypatch.setenv("FAXDESK_KEY_SECRET", "wrong-secret")
+    code, out, err = run(capsys, "list", "--auth-url", account.origin)
+    assert (code, out) == (1, "")
+    assert "check your key id, key secret and project id" in err
+    assert "wrong-secret" not in err
+
+
+# --- what the service refuses -----------------------------------------------------------------
+
+
+def test_a_422_from_the_service_names_the_field(account, pdf, monkeypatch, capsys):
+    body = {
+        "code": 400,
+        "status": "INVALID_ARGUMENT",
+        "message": "Invalid fields in request.",
+        "details": [
+            {
+                "type": "BadRequest",
+                "fieldViolations": [{"field": "from", "description": "Not a number you own."}],
+            }
+        ],
+    }
+    service_answers(monkeypatch, httpx.Response(422, json=body))
+    code, out, err = run(capsys, "send", str(pdf), "--to", TEST_NUMBER)
+    assert (code, out) == (1, "")
+    assert err.startswith("faxdesk send: ")
+    assert "from" in err
+    assert "Not a number you own." in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_402_says_the_account_needs_funds(account, monkeypatch, capsys):
+    body = {"code": "402", "error": "Payment Required", "message": "Insufficient funds."}
+    service_answers(monkeypatch, httpx.Response(402, json=body))
+    code, out, err = run(capsys, "get", "01SOMEFAX")
+    assert (code, out) == (1, "")
+    assert err.startswith("faxdesk get: ")
+    assert "Insufficient funds" in err
+
+
+def service_answers(monkeypatch, response: httpx.Response) -> None:
+    """Route the commands' HTTP client to a fake service that gives this one answer."""
+
+    def transport_for(*_args, **_kwargs) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.MockTransport(lambda _request: response))
+
+    monkeypatch.setattr(commands, "create_http_client", transport_for)
+
+
+def test_list_status_must_be_a_known_status(home, capsys):
+    with pytest.raises(SystemExit) as refused:
+        main(["list", "--status", "complete"])
+    assert refused.value.code == 2
+    assert "invalid choice: 'COMPLETE'" in capsys.readouterr().err
+
+
+def test_on_a_terminal_send_and_download_show_progress(account, pdf, home, monkeypatch, capsys):
+    monkeypatch.setattr("faxdesk.cli._stderr_is_terminal", lambda: True)
+    code, out, err = run(capsys, "send", str(pdf), "--to", TEST_NUMBER)
+    assert code == 0
+    assert err.startswith("\rUploading ")
+    # The whole multipart body is counted: the PDF and the form fields around it.
+    assert re.search(r"\rUploading 100% \((\d+) KB of \1 KB\)\n\Z", err), err
+    fax_id = out.split()[0]
+    assert wait_for_file(capsys, fax_id)["hasFile"] is True
+    code, out, err = run(capsys, "download", fax_id)
+    assert code == 0
+    assert err.startswith("\rDownloading ")
+    assert "100%" in err.splitlines()[-1]
+    assert out.strip() == str(home / f"{fax_id}.pdf")
+
+
+def test_transfer_line_reads_naturally():
+    assert commands.transfer_line("Uploading", 1_300_000, 3_100_000) == (
+        "Uploading 41% (1.3 MB of 3.1 MB)"
+    )
+    assert commands.transfer_line("Downloading", 2_500_000, None) == "Downloading 2.5 MB"
+    assert commands.transfer_line("Uploading", 300, 42_000) == "Uploading 0% (1 KB of 42 KB)"

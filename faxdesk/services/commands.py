@@ -1,4 +1,5 @@
-"""The work behind the headless sub-commands `faxdesk send`, `list`, `get` and `download`.
+"""The work behind the headless sub-commands (`faxdesk send`, `list`, `get`, `download`,
+`delete-content`, `services`, `cover-pages`).
 
 Turns what was typed on the command line into core values (E.164 numbers, checked PDFs, labels,
 dates), finds the account (settings file, then environment, then flags, or a sandbox child
@@ -13,20 +14,39 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 from faxdesk.api.auth import BasicAuth, OAuth2ClientCredentials
 from faxdesk.api.client import FaxApiClient, create_http_client
-from faxdesk.api.wire import fax_to_wire
+from faxdesk.api.wire import (
+    cover_page_to_wire,
+    fax_to_wire,
+    service_to_wire,
+    validate_send_request,
+)
 from faxdesk.config import secrets
 from faxdesk.config.settings import DEFAULT_API_URL, DEFAULT_AUTH_URL, Account, AuthMethod
 from faxdesk.core import phone
 from faxdesk.core.errors import ConfigError, DocumentError, ValidationError
-from faxdesk.core.models import Direction, Document, Fax, FaxPage, FaxQuery, SendRequest
+from faxdesk.core.models import (
+    CoverPage,
+    Direction,
+    Document,
+    Fax,
+    FaxPage,
+    FaxQuery,
+    SendRequest,
+    Service,
+)
+from faxdesk.core.ports import TransferProgress
 from faxdesk.documents.pages import PDF_MEDIA_TYPE, count_pages_in_file
 from faxdesk.services.sandbox_process import SandboxProcess
 
@@ -36,6 +56,9 @@ ENV_KEY_SECRET = secrets.SECRET_ENV
 ENV_AUTH = "FAXDESK_AUTH"
 ENV_BASE_URL = "FAXDESK_BASE_URL"
 ENV_AUTH_URL = "FAXDESK_AUTH_URL"
+
+#: `callbackUrlContentType` for FAX_COMPLETED callbacks posted as JSON.
+JSON_MEDIA_TYPE = "application/json"
 
 
 class NoAccount(ConfigError):
@@ -50,6 +73,7 @@ class AccountOverrides:
     key_id: str | None = None
     base_url: str | None = None
     auth: str | None = None
+    auth_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +142,7 @@ def resolve_connection(
         choices = " or ".join(method.value for method in AuthMethod)
         raise ConfigError(f"the auth method {auth_text!r} is unknown; use {choices}.") from None
     base_url = pick(overrides.base_url, ENV_BASE_URL, account.api_url) or DEFAULT_API_URL
-    auth_url = pick(None, ENV_AUTH_URL, account.auth_url) or DEFAULT_AUTH_URL
+    auth_url = pick(overrides.auth_url, ENV_AUTH_URL, account.auth_url) or DEFAULT_AUTH_URL
     secret = env.get(ENV_KEY_SECRET) or secrets.get_key_secret(key_id)
     return Connection(
         base_url=base_url,
@@ -174,15 +198,61 @@ def numbers_to_e164(numbers: Iterable[str], default_region: str) -> tuple[str, .
     return tuple(phone.to_e164(number, default_region) for number in numbers)
 
 
-def parse_labels(items: Iterable[str]) -> dict[str, str]:
-    """`KEY=VALUE` items as a dict; raises `ValidationError` naming an item without a key."""
-    labels: dict[str, str] = {}
+def parse_pairs(items: Iterable[str], *, field: str) -> dict[str, str]:
+    """`KEY=VALUE` items (labels, cover page fields) as a dict.
+
+    Raises `ValidationError` for `field` naming an item without a key.
+    """
+    what = "label" if field == "labels" else "cover page field"
+    pairs: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise ValidationError(f"the label {item!r} is not KEY=VALUE.", field="labels")
-        labels[key.strip()] = value
-    return labels
+            raise ValidationError(f"the {what} {item!r} is not KEY=VALUE.", field=field)
+        pairs[key.strip()] = value
+    return pairs
+
+
+def validate_send(request: SendRequest) -> None:
+    """Check every option the way the client will, before an account or sandbox is needed."""
+    validate_send_request(request)
+
+
+def check_fax_id(fax_id: str) -> str:
+    """A fax id as typed, stripped; raises `ValidationError` for an empty or path-like one."""
+    cleaned = fax_id.strip()
+    if not cleaned or "/" in cleaned or "\\" in cleaned:
+        raise ValidationError(f"{fax_id!r} is not a fax id.", field="fax_id")
+    return cleaned
+
+
+_CREATED_FORMATS = (
+    (re.compile(r"\d{4}"), "%Y"),
+    (re.compile(r"\d{4}-\d{2}"), "%Y-%m"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}"), "%Y-%m-%d"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z"), "%Y-%m-%dT%H:%M:%SZ"),
+)
+
+
+def parse_created(text: str) -> str:
+    """The list endpoint's `createTime` filter: a year, month, day or UTC time, checked.
+
+    A time means "created after"; the others mean "created within". Raises `ValidationError`
+    for anything else, e.g. a day that does not exist.
+    """
+    raw = text.strip()
+    for pattern, layout in _CREATED_FORMATS:
+        if pattern.fullmatch(raw):
+            try:
+                datetime.strptime(raw, layout)
+            except ValueError:
+                break
+            return raw
+    raise ValidationError(
+        f"{text!r} is not a year (2026), month (2026-03), day (2026-03-01) "
+        "or UTC time (2026-03-01T14:00:00Z).",
+        field="created",
+    )
 
 
 def check_documents(paths: Iterable[Path]) -> tuple[Document, ...]:
@@ -263,9 +333,11 @@ def number_prefix(text: str, default_region: str) -> str:
 # --- the calls -------------------------------------------------------------------------------
 
 
-async def send(target: Target, request: SendRequest) -> list[Fax]:
+async def send(
+    target: Target, request: SendRequest, *, progress: TransferProgress | None = None
+) -> list[Fax]:
     async with open_api(target) as api:
-        return await api.send(request)
+        return await api.send(request, progress=progress)
 
 
 async def list_page(target: Target, query: FaxQuery, page: int) -> FaxPage:
@@ -287,9 +359,7 @@ def download_destination(fax_id: str, output: Path | None, *, force: bool) -> Pa
     """Where `download` writes: `output`, `{id}.pdf` inside it if it is a folder, or
     `{id}.pdf` in the current folder. Raises `ValidationError` if the file exists and not
     `force`, before anything is fetched."""
-    name = f"{fax_id.strip()}.pdf"
-    if not fax_id.strip() or "/" in fax_id or "\\" in fax_id:
-        raise ValidationError(f"{fax_id!r} is not a fax id.", field="fax_id")
+    name = f"{check_fax_id(fax_id)}.pdf"
     destination = Path.cwd() / name if output is None else output
     if destination.is_dir():
         destination = destination / name
@@ -300,9 +370,58 @@ def download_destination(fax_id: str, output: Path | None, *, force: bool) -> Pa
     return destination
 
 
-async def download(target: Target, fax_id: str, destination: Path) -> Path:
+async def download(
+    target: Target, fax_id: str, destination: Path, *, progress: TransferProgress | None = None
+) -> Path:
     async with open_api(target) as api:
-        return await api.download(fax_id, destination)
+        return await api.download(fax_id, destination, progress=progress)
+
+
+async def delete_content(target: Target, fax_id: str) -> None:
+    async with open_api(target) as api:
+        await api.delete_content(fax_id)
+
+
+async def export_csv(target: Target, query: FaxQuery, out: BinaryIO) -> None:
+    """The service's CSV export of every fax matching `query`, copied to `out` as it is."""
+    with tempfile.TemporaryDirectory(prefix="faxdesk-export-") as folder:
+        path = Path(folder) / "faxes.csv"
+        async with open_api(target) as api:
+            await api.export_csv(query, path)
+        await asyncio.to_thread(_copy_to, path, out)
+
+
+def _copy_to(path: Path, out: BinaryIO) -> None:
+    with path.open("rb") as source:
+        shutil.copyfileobj(source, out)
+    out.flush()
+
+
+async def list_services(target: Target) -> list[Service]:
+    async with open_api(target) as api:
+        return await api.list_services()
+
+
+async def list_cover_pages(
+    target: Target, service_id: str | None
+) -> tuple[str, list[CoverPage]]:
+    """The cover pages of `service_id`, or of the project's default service when it is None."""
+    async with open_api(target) as api:
+        if service_id is None or not service_id.strip():
+            service_id = default_service(await api.list_services()).id
+        return service_id, await api.list_cover_pages(service_id.strip())
+
+
+def default_service(services: Sequence[Service]) -> Service:
+    """The service faxes use when they name none: the project default, else the only one."""
+    for service in services:
+        if service.default_for_project:
+            return service
+    if len(services) == 1:
+        return services[0]
+    raise ValidationError(
+        "the project has no default fax service; name one with --service.", field="service_id"
+    )
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -328,24 +447,19 @@ _TABLE_HEADER = ("TIME", "DIRECTION", "FROM", "TO", "PAGES", "STATUS", "ID")
 
 def fax_table(faxes: Sequence[Fax]) -> str:
     """A plain-text table of the faxes, one row each, columns padded to line up."""
-    rows = [_TABLE_HEADER]
-    for fax in faxes:
-        rows.append(
-            (
-                _local_time(fax.create_time),
-                fax.direction.value.lower(),
-                fax.from_ or "-",
-                fax.to or "-",
-                str(fax.number_of_pages),
-                fax.status.value,
-                fax.id,
-            )
+    rows = [
+        (
+            _local_time(fax.create_time),
+            fax.direction.value.lower(),
+            fax.from_ or "-",
+            fax.to or "-",
+            str(fax.number_of_pages),
+            fax.status.value,
+            fax.id,
         )
-    widths = [max(len(row[column]) for row in rows) for column in range(len(_TABLE_HEADER))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
+        for fax in faxes
+    ]
+    return _table(_TABLE_HEADER, rows)
 
 
 def fax_details(fax: Fax) -> str:
@@ -369,6 +483,75 @@ def fax_details(fax: Fax) -> str:
         ("Error", " ".join(filter(None, (fax.error_type or "", fax.error_message)))),
     ]
     return "\n".join(f"{label + ':':<12}{value}" for label, value in lines if value)
+
+
+def services_json(services: Sequence[Service]) -> str:
+    """The services as a JSON array with the service's field names."""
+    return json.dumps([service_to_wire(service) for service in services], indent=2)
+
+
+_SERVICE_HEADER = ("ID", "NAME", "DEFAULT", "SENDER", "RETRIES", "DELAY", "COVER PAGE")
+
+
+def service_table(services: Sequence[Service]) -> str:
+    """A plain-text table of the services with the defaults their faxes get."""
+    rows = [
+        (
+            service.id,
+            service.name or "-",
+            "yes" if service.default_for_project else "no",
+            service.default_from or "-",
+            _or_dash(service.number_of_retries),
+            f"{service.retry_delay_seconds} s" if service.retry_delay_seconds is not None else "-",
+            service.cover_page_id or "-",
+        )
+        for service in services
+    ]
+    return _table(_SERVICE_HEADER, rows)
+
+
+def cover_pages_json(pages: Sequence[CoverPage]) -> str:
+    """The cover pages as a JSON array (without their PDF content)."""
+    return json.dumps([cover_page_to_wire(page, with_file=False) for page in pages], indent=2)
+
+
+_COVER_PAGE_HEADER = ("ID", "NAME", "UPDATED")
+
+
+def cover_page_table(pages: Sequence[CoverPage]) -> str:
+    rows = [
+        (page.id, page.name or "-", _local_time(page.updated_time or page.created_time))
+        for page in pages
+    ]
+    return _table(_COVER_PAGE_HEADER, rows)
+
+
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
+    """Rows under a header, columns padded to line up, no trailing spaces."""
+    everything = [header, *rows]
+    widths = [max(len(row[column]) for row in everything) for column in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in everything
+    )
+
+
+def transfer_line(verb: str, done: int, total: int | None) -> str:
+    """`Uploading 42% (1.3 MB of 3.1 MB)`, or without a total `Downloading 1.3 MB`."""
+    if total:
+        percent = min(100, done * 100 // total)
+        return f"{verb} {percent}% ({_size(done)} of {_size(total)})"
+    return f"{verb} {_size(done)}"
+
+
+def _size(count: int) -> str:
+    if count < 1_000_000:
+        return f"{max(1, round(count / 1000)) if count else 0} KB"
+    return f"{count / 1_000_000:.1f} MB"
+
+
+def _or_dash(value: int | None) -> str:
+    return "-" if value is None else str(value)
 
 
 def _local_time(moment: datetime | None) -> str:
