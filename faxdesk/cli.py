@@ -140,9 +140,15 @@ def _add_service_commands(commands: Any) -> None:
     )
 
     send = commands.add_parser(
-        "send", parents=[connection, json_flag], help="send PDFs to one or more fax numbers"
+        "send", parents=[connection, json_flag], help="send documents to one or more fax numbers"
     )
-    send.add_argument("files", nargs="*", type=Path, metavar="FILE", help="PDF files to send")
+    send.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="documents to send: PDF, Word (.docx), TIFF, JPEG, PNG, text or HTML",
+    )
     send.add_argument("--to", action="append", required=True, metavar="NUMBER")
     send.add_argument("--content-url", action="append", default=[], metavar="URL")
     send.add_argument("--from", dest="from_", metavar="NUMBER")
@@ -152,9 +158,7 @@ def _add_service_commands(commands: Any) -> None:
     send.add_argument("--retry-delay", type=int, metavar="S", help="30 to 300 seconds")
     send.add_argument("--max-retries", type=int, metavar="N", help="0 to 5")
     send.add_argument("--label", action="append", default=[], metavar="KEY=VALUE")
-    send.add_argument(
-        "--callback-url", metavar="URL", help="where the service posts FAX_COMPLETED"
-    )
+    send.add_argument("--callback-url", metavar="URL", help="where the service posts FAX_COMPLETED")
     send.add_argument(
         "--callback-json",
         action="store_true",

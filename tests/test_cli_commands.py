@@ -188,12 +188,23 @@ def test_a_missing_file_exits_2(account, home, capsys):
     assert err == f"faxdesk send: {home / 'nope.pdf'} does not exist.\n"
 
 
-def test_a_file_that_is_not_a_pdf_is_named_and_exits_2(account, home, capsys):
-    text = home / "notes.txt"
-    text.write_text("not a fax")
-    code, out, err = run(capsys, "send", str(text), "--to", TEST_NUMBER)
+def test_a_file_that_only_looks_like_a_pdf_is_named_and_exits_2(account, home, capsys):
+    fake = home / "notes.pdf"
+    fake.write_text("not a fax")
+    code, out, err = run(capsys, "send", str(fake), "--to", TEST_NUMBER)
     assert (code, out) == (2, "")
-    assert err == f"faxdesk send: {text} is not a readable PDF.\n"
+    assert err == f"faxdesk send: {fake} is named like a PDF but is not one.\n"
+
+
+def test_a_kind_of_file_the_service_does_not_take_exits_2(account, home, capsys):
+    sheet = home / "budget.xlsx"
+    sheet.write_bytes(b"PK\x03\x04 a spreadsheet")
+    code, out, err = run(capsys, "send", str(sheet), "--to", TEST_NUMBER)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"faxdesk send: {sheet} cannot be faxed: use a PDF, Word (.docx), TIFF, JPEG, PNG, "
+        "text or HTML file.\n"
+    )
 
 
 def test_a_wrong_secret_says_check_your_key(account, pdf, monkeypatch, capsys):
@@ -308,7 +319,7 @@ def test_list_created_and_since_together_is_refused(home, capsys):
 
 
 def test_list_csv_prints_the_export_with_its_header(account, pdf, capsys):
-    sent = send_json(capsys, str(pdf), "--to", TEST_NUMBER, "--label", "case=A, \"B\"")
+    sent = send_json(capsys, str(pdf), "--to", TEST_NUMBER, "--label", 'case=A, "B"')
     code, out, err = run(capsys, "list", "--csv", "--since", "2020-01-01")
     assert (code, err) == (0, "")
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -392,10 +403,7 @@ def test_cover_pages_of_an_unknown_service_exits_1(account, capsys):
 
 def add_cover_page(server: SandboxProcess, service_id: str, name: str) -> str:
     """Add a cover page to the sandbox the way an admin's script would, and return its id."""
-    url = (
-        f"{server.origin}/v3/projects/{server.config.project_id}"
-        f"/services/{service_id}/coverPages"
-    )
+    url = f"{server.origin}/v3/projects/{server.config.project_id}/services/{service_id}/coverPages"
     body = {
         "name": name,
         "file": {"fileContent": base64.b64encode(make_test_pdf(1)).decode(), "fileType": "PDF"},

@@ -47,7 +47,8 @@ from faxdesk.core.models import (
     Service,
 )
 from faxdesk.core.ports import TransferProgress
-from faxdesk.documents.pages import PDF_MEDIA_TYPE, count_pages_in_file
+from faxdesk.documents.kinds import PDF, sendable_kind
+from faxdesk.documents.pages import count_pages_in_file
 from faxdesk.services.sandbox_process import SandboxProcess
 
 ENV_PROJECT_ID = "FAXDESK_PROJECT_ID"
@@ -256,7 +257,7 @@ def parse_created(text: str) -> str:
 
 
 def check_documents(paths: Iterable[Path]) -> tuple[Document, ...]:
-    """The files as fax documents, each checked to be a readable PDF with pages.
+    """The files as fax documents, each one a kind the service takes; PDFs must open.
 
     Raises `DocumentError` naming the file as it was given.
     """
@@ -267,7 +268,9 @@ def check_documents(paths: Iterable[Path]) -> tuple[Document, ...]:
         if not path.is_file():
             raise DocumentError(f"{path} is not a file.", path=str(path))
         try:
-            count_pages_in_file(path)
+            kind = sendable_kind(path)
+            if kind is PDF:
+                count_pages_in_file(path)
         except DocumentError as exc:
             # The message names the file by its bare name; name it as it was typed instead.
             message, given = str(exc), str(path)
@@ -276,7 +279,7 @@ def check_documents(paths: Iterable[Path]) -> tuple[Document, ...]:
             else:
                 message = f"{given}: {message}"
             raise DocumentError(message, path=given) from None
-        documents.append(Document(path=path, media_type=PDF_MEDIA_TYPE))
+        documents.append(Document(path=path, media_type=kind.media_type))
     return tuple(documents)
 
 
@@ -402,9 +405,7 @@ async def list_services(target: Target) -> list[Service]:
         return await api.list_services()
 
 
-async def list_cover_pages(
-    target: Target, service_id: str | None
-) -> tuple[str, list[CoverPage]]:
+async def list_cover_pages(target: Target, service_id: str | None) -> tuple[str, list[CoverPage]]:
     """The cover pages of `service_id`, or of the project's default service when it is None."""
     async with open_api(target) as api:
         if service_id is None or not service_id.strip():
