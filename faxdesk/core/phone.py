@@ -72,3 +72,19 @@ def search_prefix(text: str, default_region: str = "US") -> str:
         digits = digits[len(trunk) :]
     country = phonenumbers.country_code_for_region(default_region.upper())
     return f"+{country}{digits}" if country else f"+{digits}"
+
+
+def country_of(e164: str) -> str | None:
+    """The ISO 3166-1 alpha-2 country of an E.164 number (`+14155550123` -> `US`), or None.
+
+    None when the number cannot be parsed or its country code is shared by no single region
+    (the international freephone `+800`, say).
+    """
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(number)
+    if (not region or region == "001") and number.country_code is not None:
+        region = phonenumbers.region_code_for_country_code(number.country_code)
+    return None if not region or region in ("ZZ", "001") else str(region)

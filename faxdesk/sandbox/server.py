@@ -26,6 +26,7 @@ import uvicorn
 from faxdesk.core.models import TEST_NUMBER
 from faxdesk.sandbox.app import create_app
 from faxdesk.sandbox.config import SandboxConfig
+from faxdesk.sandbox.numbers import BUSY_NUMBER
 
 #: The first line of the banner starts with this, followed by the base URL (`http://host:port`).
 BANNER_PREFIX = "FaxDesk sandbox listening on "
@@ -47,6 +48,8 @@ def banner(config: SandboxConfig, port: int) -> str:
         f"  Key id:       {config.key_id}\n"
         f"  Key secret:   {config.key_secret}\n"
         f"  Test number:  {TEST_NUMBER} (always delivered)\n"
+        f"  Failures:     {BUSY_NUMBER[:-2]}01 to 06 (busy, no answer, no fax tone, partial, "
+        "slow, busy then delivered)\n"
         "Press Ctrl+C to stop.\n"
     )
 

@@ -1,35 +1,34 @@
 """Moves outbound faxes through QUEUED -> IN_PROGRESS -> COMPLETED/FAILURE on a scaled timer.
 
 Every transition is written to the state as it happens, so a GET in between sees the real
-status, and a sandbox restarted on the same database resumes unfinished faxes. All timing and
-outcome rules live here: `outcome_for` is the one place that decides how a transmission ends
-(the test number and, for now, every other number are delivered; failure numbers plug in there).
-One asyncio task per fax, owned by the `Simulator`, which keeps strong references and cancels
-them on shutdown. It does not parse requests or know about HTTP.
+status, and a sandbox restarted on the same database resumes unfinished faxes (at the retry they
+had reached). How each attempt goes is the recipient's `numbers.Line`; a failed attempt is tried
+again after `retryDelaySeconds`, `maxRetries` times, counting `retryCount`. When a fax ends the
+`on_finished` hook gets it (the app sends FAX_COMPLETED from there). One asyncio task per fax,
+owned by the `Simulator`, which keeps strong references and cancels them on shutdown. It does not
+parse requests or know about HTTP.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from faxdesk.core.models import ErrorType, FaxStatus
+from faxdesk.sandbox.numbers import MAX_TRANSMISSION_SECONDS, SECONDS_PER_PAGE, line_for
 from faxdesk.sandbox.state import SandboxState
 from faxdesk.sandbox.wire import format_time
+
+__all__ = ["MAX_TRANSMISSION_SECONDS", "QUEUED_SECONDS", "SECONDS_PER_PAGE", "Simulator"]
 
 _log = logging.getLogger(__name__)
 
 #: Seconds a fax waits in the queue (where the documents are "converted"), at time scale 1.
 QUEUED_SECONDS = 1.0
-#: Seconds each page takes to transmit, at time scale 1 ...
-SECONDS_PER_PAGE = 1.0
-#: ... but never more than this for the whole transmission, so a demo never drags.
-MAX_TRANSMISSION_SECONDS = 4.0
 #: What the sandbox charges per page sent. The real test number is free; a price that is not
 #: zero shows where the price appears in the UI.
 PRICE_PER_PAGE = Decimal("0.0700")
@@ -40,25 +39,6 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """How a transmission ends: delivered, or failed with the service's error triple."""
-
-    status: FaxStatus
-    pages_sent: int
-    error_type: ErrorType | None = None
-    error_code: int | None = None
-    error_message: str = ""
-
-
-def outcome_for(fax: Mapping[str, Any]) -> Outcome:
-    """Decide the end of the transmission of `fax` (a Fax object about to be sent).
-
-    The test number +19898989898 is always delivered; so, in this version, is any other number.
-    """
-    return Outcome(FaxStatus.COMPLETED, pages_sent=int(fax.get("numberOfPages", 0)))
 
 
 def price_for(pages: int) -> dict[str, str]:
@@ -80,6 +60,7 @@ class Simulator:
         time_scale: float = 1.0,
         clock: Clock = utc_now,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_finished: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.time_scale = time_scale
         self._state = state
@@ -87,6 +68,7 @@ class Simulator:
         # Replaceable so tests can hold a fax in a state and release it step by step.
         self._sleep_for = sleep
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._on_finished = on_finished
 
     def start(self, fax_id: str) -> None:
         """Start (or resume) the lifecycle of `fax_id`; must be called on the running loop."""
@@ -146,7 +128,7 @@ class Simulator:
             await self._sleep(QUEUED_SECONDS)
             failure = self._state.get_plan(fax_id).get("conversionFailure")
             if failure is not None:
-                self._state.update_fax(
+                self._finish(
                     fax_id,
                     {
                         "status": FaxStatus.FAILURE.value,
@@ -164,28 +146,50 @@ class Simulator:
             )
         if fax["status"] != FaxStatus.IN_PROGRESS:
             return
+        await self._transmit(fax)
+
+    async def _transmit(self, fax: dict[str, Any]) -> None:
+        fax_id = fax["id"]
+        line = line_for(fax["to"])
         pages = int(fax.get("numberOfPages", 0))
-        await self._sleep(min(pages * SECONDS_PER_PAGE, MAX_TRANSMISSION_SECONDS))
-        outcome = outcome_for(fax)
-        if outcome.status == FaxStatus.COMPLETED:
-            self._state.update_fax(
-                fax_id,
-                {
-                    "status": FaxStatus.COMPLETED.value,
-                    "completedTime": format_time(self._clock()),
-                    "pagesSentSuccessfully": outcome.pages_sent,
-                    "price": price_for(outcome.pages_sent),
+        max_retries = int(fax.get("maxRetries", 0))
+        retry_delay = float(fax.get("retryDelaySeconds", 60))
+        while True:
+            retries = int(fax.get("retryCount", 0))
+            attempt = line.attempt(retries, pages)
+            await self._sleep(attempt.seconds)
+            if attempt.failure is None:
+                self._finish(
+                    fax_id,
+                    {
+                        "status": FaxStatus.COMPLETED.value,
+                        "completedTime": format_time(self._clock()),
+                        "pagesSentSuccessfully": attempt.pages_sent,
+                        "price": price_for(attempt.pages_sent),
+                        "hasFile": self._state.has_file(fax_id),
+                    },
+                )
+                return
+            if retries >= max_retries:
+                failure = attempt.failure
+                changes: dict[str, Any] = {
+                    "status": FaxStatus.FAILURE.value,
+                    "pagesSentSuccessfully": attempt.pages_sent,
+                    "errorType": failure.error_type.value,
+                    "errorCode": failure.error_code,
+                    "errorMessage": failure.error_message,
                     "hasFile": self._state.has_file(fax_id),
-                },
-            )
-        else:
-            self._state.update_fax(
-                fax_id,
-                {
-                    "status": outcome.status.value,
-                    "pagesSentSuccessfully": outcome.pages_sent,
-                    "errorType": outcome.error_type.value if outcome.error_type else None,
-                    "errorCode": outcome.error_code,
-                    "errorMessage": outcome.error_message,
-                },
-            )
+                }
+                if attempt.pages_sent:
+                    # The pages that did go through are charged, as on the service.
+                    changes["price"] = price_for(attempt.pages_sent)
+                self._finish(fax_id, changes)
+                return
+            # Counted when the retry is scheduled, so a GET during the wait shows it coming.
+            fax = self._state.update_fax(fax_id, {"retryCount": retries + 1})
+            await self._sleep(retry_delay)
+
+    def _finish(self, fax_id: str, changes: dict[str, Any]) -> None:
+        fax = self._state.update_fax(fax_id, changes)
+        if self._on_finished is not None:
+            self._on_finished(fax)

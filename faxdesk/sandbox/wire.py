@@ -28,6 +28,7 @@ from starlette.requests import Request
 
 from faxdesk.core.errors import FieldViolation
 from faxdesk.core.models import Direction, FaxStatus, ImageConversionMethod, Resolution
+from faxdesk.core.phone import country_of
 from faxdesk.sandbox.problems import ApiProblemError
 
 #: E.164 as the sandbox checks it: "+", a country code that does not start with 0, 8-15 digits.
@@ -90,6 +91,14 @@ class SendForm:
     callback_url_content_type: str = CALLBACK_CONTENT_TYPES[0]
     service_id: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    cover_page_id: str | None = None
+    cover_page_data: Mapping[str, str] = field(default_factory=dict)
+
+
+#: The two map fields, by lower-cased name: `labels[k]=v` and `coverPageData[k]=v`.
+_MAPS = ("labels", "coverpagedata")
+#: `to[]`, `to[0]`, `contentUrl[1]`: list items as form encoders number them.
+_LIST_ITEM_RE = re.compile(r"(.+)\[\d*\]")
 
 
 @dataclass(slots=True)
@@ -97,12 +106,23 @@ class _RawRequest:
     """What the body said, before validation: values by lower-cased field name."""
 
     values: dict[str, list[Any]] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
+    maps: dict[str, dict[str, str]] = field(default_factory=lambda: {m: {} for m in _MAPS})
     uploads: list[Upload] = field(default_factory=list)
     problems: list[FieldViolation] = field(default_factory=list)
 
     def add(self, name: str, value: Any) -> None:
+        match = _LIST_ITEM_RE.fullmatch(name)
+        if match and match.group(1).lower() not in _MAPS:
+            name = match.group(1)
         self.values.setdefault(name.lower(), []).append(value)
+
+    def map_entry(self, name: str) -> tuple[str, str] | None:
+        """(map, key) when `name` is `labels[key]` or `coverPageData[key]` in any case."""
+        lower = name.lower()
+        for map_name in _MAPS:
+            if lower.startswith(map_name + "[") and lower.endswith("]"):
+                return map_name, name[len(map_name) + 1 : -1]
+        return None
 
 
 async def read_send_form(request: Request) -> SendForm:
@@ -139,8 +159,8 @@ async def _read_form(request: Request) -> _RawRequest:
                         raw.uploads.append(Upload("", "", value.encode("utf-8")))
                 elif isinstance(value, UploadFile):
                     raw.problems.append(FieldViolation(name, "Only `file` parts may hold files."))
-                elif lower.startswith("labels[") and lower.endswith("]"):
-                    raw.labels[name[len("labels[") : -1]] = value
+                elif (entry := raw.map_entry(name)) is not None:
+                    raw.maps[entry[0]][entry[1]] = value
                 else:
                     raw.add(name, value)
     except HTTPException as exc:
@@ -159,13 +179,13 @@ async def _read_json(request: Request) -> _RawRequest:
     raw = _RawRequest()
     for name, value in body.items():
         lower = name.lower()
-        if lower == "labels":
+        if lower in _MAPS:
             if isinstance(value, dict):
-                raw.labels.update({str(k): _label_value(v) for k, v in value.items()})
+                raw.maps[lower].update({str(k): _label_value(v) for k, v in value.items()})
             else:
-                raw.problems.append(FieldViolation(name, "labels must be an object."))
-        elif lower.startswith("labels[") and lower.endswith("]"):
-            raw.labels[name[len("labels[") : -1]] = _label_value(value)
+                raw.problems.append(FieldViolation(name, f"{name} must be an object."))
+        elif (entry := raw.map_entry(name)) is not None:
+            raw.maps[entry[0]][entry[1]] = _label_value(value)
         elif lower == "files":
             for index, item in enumerate(value if isinstance(value, list) else [value]):
                 _add_json_file(raw, item, f"files[{index}]")
@@ -276,7 +296,10 @@ def _validate(raw: _RawRequest) -> SendForm:
         )
         or CALLBACK_CONTENT_TYPES[0],
         service_id=_text(raw, "serviceId", invalid) or None,
-        labels=dict(raw.labels),
+        labels=dict(raw.maps["labels"]),
+        cover_page_id=_text(raw, "coverPageId", invalid) or None,
+        # The service asks for lower-case keys; a client's `toName` still fills `{{toname}}`.
+        cover_page_data={k.lower(): v for k, v in raw.maps["coverpagedata"].items()},
     )
     if invalid:
         raise ApiProblemError(422, "Some fields have invalid values.", invalid)
@@ -422,10 +445,11 @@ def outbound_fax(
     `service` (a Service object) supplies what the request left out: retries, retry delay,
     resolution, image conversion and, before `default_from`, the sending number.
     """
+    from_ = form.from_ or service.get("defaultFrom") or default_from
     fax: dict[str, Any] = {
         "id": fax_id,
         "direction": Direction.OUTBOUND.value,
-        "from": form.from_ or service.get("defaultFrom") or default_from,
+        "from": from_,
         "to": to,
         "numberOfPages": number_of_pages,
         "status": FaxStatus.QUEUED.value,
@@ -444,12 +468,22 @@ def outbound_fax(
         "projectId": project_id,
         "serviceId": service["id"],
     }
+    fax.update(countries(from_, to))
+    if form.cover_page_id:
+        fax["coverPageId"] = form.cover_page_id
+        fax["coverPageData"] = dict(form.cover_page_data)
     if form.content_urls:
         # Always a list here; the service sometimes writes a single URL as a plain string.
         fax["contentUrl"] = [mask_url(url) for url in form.content_urls]
     if form.callback_url:
         fax["callbackUrl"] = mask_url(form.callback_url)
     return fax
+
+
+def countries(from_: str, to: str) -> dict[str, str]:
+    """`fromCountry` and `toCountry` for two E.164 numbers, leaving out what is not known."""
+    found = {"fromCountry": country_of(from_), "toCountry": country_of(to)}
+    return {key: value for key, value in found.items() if value}
 
 
 def _or_default(value: int | None, default: int) -> int:

@@ -87,8 +87,8 @@ async def test_headers_header_row_and_a_completed_fax(
             "Image Conversion Method": "HALFTONE",
             "Has File": "true",
             "Currency Code": "USD",
-            "From Country": "",
-            "To Country": "",
+            "From Country": "US",
+            "To Country": "US",
         }
     ]
 

@@ -66,6 +66,8 @@ async def test_a_fax_sent_over_loopback_is_delivered_and_the_server_stops_cleanl
             "  Key id:       sandbox",
             "  Key secret:   from:the:environment",
             "  Test number:  +19898989898 (always delivered)",
+            "  Failures:     +19898989801 to 06 (busy, no answer, no fax tone, partial, slow, "
+            "busy then delivered)",
             "Press Ctrl+C to stop.",
         ]
         assert int(port) > 0
