@@ -51,6 +51,7 @@ from faxdesk.sandbox.service_wire import (
 from faxdesk.sandbox.simulator import Clock, Simulator, utc_now
 from faxdesk.sandbox.state import SandboxState
 from faxdesk.sandbox.ulid import UlidGenerator
+from faxdesk.sandbox.webhooks import Webhook, WebhookEvent, WebhookSender
 from faxdesk.sandbox.wire import format_time, outbound_fax, read_send_form
 
 _PREFIX = "/v3/projects/{projectId}"
@@ -73,6 +74,7 @@ class Sandbox:
             times on services and cover pages, and token expiry.
         fetcher: fetches `contentUrl` documents.
         ulids: hands out the ids of faxes, services and cover pages.
+        webhooks: delivers FAX_COMPLETED and INCOMING_FAX.
     """
 
     config: SandboxConfig
@@ -81,6 +83,7 @@ class Sandbox:
     clock: Clock
     fetcher: Fetcher
     ulids: UlidGenerator
+    webhooks: WebhookSender
 
     def now(self) -> datetime:
         moment = self.clock()
@@ -92,20 +95,32 @@ def create_app(
     *,
     clock: Clock | None = None,
     fetch_transport: httpx.AsyncBaseTransport | None = None,
+    webhook_transport: httpx.AsyncBaseTransport | None = None,
 ) -> Starlette:
     """Build the sandbox app.
 
     `clock` replaces the wall clock (tests use it to create faxes in the past);
-    `fetch_transport` serves `contentUrl` fetches (tests serve documents in-process with it).
+    `fetch_transport` serves `contentUrl` fetches and `webhook_transport` receives webhooks
+    (tests serve both in-process with them).
     """
     state = SandboxState(config.db_path)
+    clock = clock or utc_now
+
+    def on_finished(fax: dict[str, Any]) -> None:
+        _send_fax_completed(sandbox, fax)
+
     sandbox = Sandbox(
         config=config,
         state=state,
-        simulator=Simulator(state, time_scale=config.time_scale, clock=clock or utc_now),
-        clock=clock or utc_now,
+        simulator=Simulator(
+            state, time_scale=config.time_scale, clock=clock, on_finished=on_finished
+        ),
+        clock=clock,
         fetcher=Fetcher(fetch_transport),
         ulids=UlidGenerator(),
+        webhooks=WebhookSender(
+            time_scale=config.time_scale, clock=clock, transport=webhook_transport
+        ),
     )
 
     @asynccontextmanager
@@ -115,6 +130,7 @@ def create_app(
             yield
         finally:
             await sandbox.simulator.aclose()
+            await sandbox.webhooks.aclose()
             sandbox.state.close()
 
     def guarded(handler: Callable[[Sandbox, Request], Awaitable[Response]]) -> Handler:
@@ -234,6 +250,34 @@ async def _send_fax(sandbox: Sandbox, request: Request) -> Response:
         faxes.append(fax)
     # One recipient: a Fax; several: {"faxes": [...]}, one Fax per number (as the SDKs see it).
     return JSONResponse(faxes[0] if len(faxes) == 1 else {"faxes": faxes})
+
+
+def _send_fax_completed(sandbox: Sandbox, fax: dict[str, Any]) -> None:
+    """Send FAX_COMPLETED for a fax that has just ended, to its callbackUrl or its service's.
+
+    The fax's own callbackUrl (kept unmasked in its plan) comes with its
+    callbackUrlContentType; without one the service's incomingWebhookUrl is used, in the
+    service's webhookContentType. No URL at all: nothing is sent.
+    """
+    url = sandbox.state.get_plan(fax["id"]).get("callbackUrl")
+    content_type = fax.get("callbackUrlContentType", "")
+    if not url:
+        service = sandbox.state.get_service(fax["serviceId"], fax["projectId"]) or {}
+        url = service.get("incomingWebhookUrl")
+        content_type = service.get("webhookContentType", "")
+    if not url:
+        return
+    pdf = sandbox.state.get_file(fax["id"]) if fax.get("hasFile") else None
+    sandbox.webhooks.send(
+        Webhook(
+            url=url,
+            content_type=content_type,
+            event=WebhookEvent.FAX_COMPLETED,
+            fax=fax,
+            pdf=pdf,
+            event_time=sandbox.now(),
+        )
+    )
 
 
 def _sending_service(sandbox: Sandbox, service_id: str | None) -> dict[str, Any]:

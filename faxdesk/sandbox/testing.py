@@ -75,13 +75,16 @@ async def in_process_sandbox(
     *,
     clock: Clock | None = None,
     fetch_transport: httpx.AsyncBaseTransport | None = None,
+    webhook_transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[LocalSandbox]:
     """Run a sandbox app in this event loop (lifespan included) for the `async with` body.
 
     The default config runs the lifecycle 100 times faster than real time.
     """
     config = config or SandboxConfig(time_scale=0.01)
-    app = create_app(config, clock=clock, fetch_transport=fetch_transport)
+    app = create_app(
+        config, clock=clock, fetch_transport=fetch_transport, webhook_transport=webhook_transport
+    )
     async with app.router.lifespan_context(app):
         yield LocalSandbox(
             app=app,

@@ -8,11 +8,21 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pymupdf
+import uvicorn
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from faxdesk.documents.pages import make_test_pdf
 from faxdesk.sandbox.testing import LocalSandbox
@@ -94,3 +104,95 @@ async def raw_get(local: LocalSandbox, path: str, query: bytes) -> tuple[int, An
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return status, json.loads(body)
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """One request a `WebhookReceiver` got."""
+
+    path: str
+    url: str
+    authorization: str
+    content_type: str
+    form: dict[str, Any]
+    json: Any
+    body: bytes
+
+
+class WebhookReceiver:
+    """A real ASGI app that takes webhooks: it records each request and answers from `answers`
+    (then 200). Serve it in-process (`transport`) or on loopback (`serving`)."""
+
+    def __init__(self, answers: list[int] | None = None) -> None:
+        self.answers = list(answers or [])
+        self.received: list[Received] = []
+        self._changed = asyncio.Condition()
+        self.app = Starlette(routes=[Route("/{path:path}", self._take, methods=["POST"])])
+
+    async def _take(self, request: Request) -> Response:
+        media_type = request.headers.get("content-type", "").split(";")[0]
+        raw = await request.body()
+        form: dict[str, Any] = {}
+        body: Any = None
+        if media_type == "multipart/form-data":
+            async with request.form() as parts:
+                for name, value in parts.multi_items():
+                    if isinstance(value, UploadFile):
+                        form[name] = (value.filename, value.content_type, await value.read())
+                    else:
+                        form[name] = value
+        else:
+            body = json.loads(raw)
+        async with self._changed:
+            self.received.append(
+                Received(
+                    path=request.url.path,
+                    url=str(request.url),
+                    authorization=request.headers.get("authorization", ""),
+                    content_type=request.headers.get("content-type", ""),
+                    form=form,
+                    json=body,
+                    body=raw,
+                )
+            )
+            self._changed.notify_all()
+        status = self.answers.pop(0) if self.answers else 200
+        return Response(status_code=status)
+
+    @property
+    def transport(self) -> httpx.ASGITransport:
+        return httpx.ASGITransport(app=self.app)
+
+    async def wait_for(self, count: int) -> list[Received]:
+        async with asyncio.timeout(10), self._changed:
+            await self._changed.wait_for(lambda: len(self.received) >= count)
+        return self.received
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[str]:
+        """Serve on a free loopback port with uvicorn, in this event loop; yields the origin."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        server = _AnnouncingServer(
+            uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
+        )
+        task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
+        try:
+            await asyncio.wait_for(server.ready.wait(), 10)
+            yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        finally:
+            server.should_exit = True
+            await task
+            sock.close()
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """A uvicorn server that sets `ready` once it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        self.ready.set()
