@@ -25,6 +25,16 @@ for _name in (
     os.environ.pop(_name, None)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _stop_conversion_workers() -> Iterator[None]:
+    """Conversions fork their workers from a server process; stop it after each module so no
+    test sees another module's child processes."""
+    yield
+    from faxdesk.documents.convert import shutdown_workers
+
+    shutdown_workers()
+
+
 @pytest.fixture
 def paths(tmp_path, monkeypatch) -> Paths:
     monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
