@@ -47,6 +47,14 @@ class Paths:
         """The archive of one account ("sandbox" or a project id): faxes never mix."""
         return self.data_dir / f"archive-{account}.sqlite3"
 
+    def outbox_db(self, account: str) -> Path:
+        """The outbox journal of one account: faxes waiting to go out, and what became of them."""
+        return self.data_dir / f"outbox-{account}.sqlite3"
+
+    def outbox_dir(self, account: str) -> Path:
+        """The outbox's own copies of the documents of faxes not yet delivered (one account)."""
+        return self.data_dir / "outbox" / account
+
     @property
     def documents_dir(self) -> Path:
         """Downloaded and sent fax PDFs, one file per fax id."""

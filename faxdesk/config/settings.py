@@ -58,6 +58,8 @@ class Settings:
     #: Seconds between status checks of faxes that are still queued or in progress.
     tracking_interval: float = 1.0
     theme: str = "auto"
+    #: Seconds a fax waits after Send before it goes out, so it can still be undone; 0 is off.
+    undo_send_seconds: float = 0.0
 
     @property
     def uses_sandbox(self) -> bool:

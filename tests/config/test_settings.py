@@ -76,3 +76,15 @@ def test_paths_are_rooted_in_faxdesk_home(paths: Paths, tmp_path):
     assert paths.config_dir == tmp_path / "home" / "config"
     assert paths.archive_db("sandbox").parent == tmp_path / "home" / "data"
     assert paths.archive_db("sandbox") != paths.archive_db("project-1")
+
+
+def test_the_undo_window_is_off_by_default_and_kept_when_set(paths: Paths):
+    assert Settings().undo_send_seconds == 0
+    settings.save(Settings(undo_send_seconds=5), paths.settings_file)
+    assert settings.load(paths.settings_file).undo_send_seconds == 5.0
+
+
+def test_each_account_has_its_own_outbox(paths: Paths):
+    assert paths.outbox_db("sandbox") != paths.outbox_db("p-1")
+    assert paths.outbox_db("sandbox") != paths.archive_db("sandbox")
+    assert paths.outbox_dir("sandbox") != paths.outbox_dir("p-1")

@@ -1,0 +1,409 @@
+"""The outbox against the real sandbox in this process, through the real client and journal.
+
+Faults the sandbox never produces on its own (refused connections, lost answers, 429s) come
+from `tests.fakes.faults.FaultyTransport` in front of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from faxdesk.api.client import FaxApiClient
+from faxdesk.core.errors import ValidationError
+from faxdesk.core.models import TEST_NUMBER, ErrorType, FaxStatus
+from faxdesk.core.outbox import (
+    SUBMISSION_LABEL,
+    EntryChanged,
+    OutboxError,
+    OutboxState,
+    UploadProgress,
+    WaitingChanged,
+)
+from faxdesk.sandbox.config import SandboxConfig
+from faxdesk.sandbox.testing import LocalSandbox, in_process_sandbox
+from faxdesk.services.outbox import Outbox
+from faxdesk.store.outbox import OutboxStore
+from tests.fakes.faults import Fault, FaultyTransport
+from tests.services.outbox_support import (
+    Recorder,
+    api_through,
+    make_outbox,
+    request_for,
+    running,
+    sandbox_faxes,
+    until_final,
+    until_state,
+    write_pdf,
+)
+from tests.waiting import until
+
+OTHER = "+14155550123"
+NO_SUCH_SERVICE = "01JNOSUCHSERV1CE0000000000"
+
+
+@pytest.fixture
+async def faults(local: LocalSandbox) -> FaultyTransport:
+    return FaultyTransport(local.transport)
+
+
+@pytest.fixture
+async def api(local: LocalSandbox, faults: FaultyTransport) -> AsyncIterator[FaxApiClient]:
+    async with api_through(local, faults) as client:
+        yield client
+
+
+@pytest.fixture
+async def clean_api(local: LocalSandbox) -> AsyncIterator[FaxApiClient]:
+    """A client without faults, to look at what the sandbox holds."""
+    async with api_through(local) as client:
+        yield client
+
+
+@pytest.fixture
+def outbox_and_store(api: FaxApiClient, tmp_path: Path):
+    outbox, store = make_outbox(api, tmp_path / "data")
+    yield outbox, store
+    store.close()
+
+
+@pytest.fixture
+def outbox(outbox_and_store) -> Outbox:
+    return outbox_and_store[0]
+
+
+@pytest.fixture
+def store(outbox_and_store) -> OutboxStore:
+    return outbox_and_store[1]
+
+
+def same_bytes(a: Path, b: Path) -> bool:
+    return a.read_bytes() == b.read_bytes()
+
+
+def size_of(path: Path) -> int:
+    return path.stat().st_size
+
+
+@pytest.fixture
+def pdf(tmp_path: Path) -> Path:
+    return write_pdf(tmp_path, pages=2)
+
+
+async def test_submit_writes_the_journal_and_copies_the_documents_before_sending(
+    outbox: Outbox, store: OutboxStore, faults: FaultyTransport, pdf: Path
+):
+    await outbox.open()
+    entries = await outbox.submit(request_for(pdf, TEST_NUMBER, OTHER, TEST_NUMBER))
+    # Nothing went out: the outbox is not running.
+    assert sum(faults.counts.values()) == 0
+    # One entry per distinct recipient, sharing the Send's batch, each with its own label.
+    assert [entry.to for entry in entries] == [TEST_NUMBER, OTHER]
+    assert len({entry.batch_id for entry in entries}) == 1
+    assert len({entry.submission for entry in entries}) == 2
+    assert [entry.id for entry in store.unfinished()] == [entry.id for entry in entries]
+    copy = entries[0].request.documents[0].path
+    assert copy != pdf
+    assert copy.name == pdf.name
+    assert same_bytes(copy, pdf)
+    # The original may change or go away now; the outbox sends its own copy.
+    pdf.unlink(missing_ok=False)  # noqa: ASYNC240 - a quick local file operation in a test
+    assert copy.is_file()
+
+
+async def test_faxes_are_sent_with_their_label_and_followed_until_delivered(
+    outbox: Outbox, store: OutboxStore, clean_api: FaxApiClient, pdf: Path
+):
+    recorder = Recorder(outbox)
+    async with running(outbox):
+        entries = await outbox.submit(request_for(pdf, TEST_NUMBER, OTHER, labels={"t": "42"}))
+        done = await until_final(store, 2)
+        # Delivered faxes need their copies no more.
+        copy = entries[0].request.documents[0].path
+        await until(lambda: not copy.exists())
+    assert [entry.state for entry in done] == [OutboxState.DELIVERED] * 2
+    on_service = {fax.id: fax for fax in await sandbox_faxes(clean_api)}
+    assert set(on_service) == {entry.fax_id for entry in done}
+    for entry in done:
+        fax = on_service[entry.fax_id]
+        assert fax.to == entry.to
+        assert fax.labels == {"t": "42", SUBMISSION_LABEL: entry.submission}
+        assert (entry.fax_status, entry.number_of_pages, entry.pages_sent) == (
+            FaxStatus.COMPLETED,
+            2,
+            2,
+        )
+    states = [e.entry.state for e in recorder.of(EntryChanged) if e.entry.id == entries[0].id]
+    assert states == [
+        OutboxState.QUEUED,
+        OutboxState.UPLOADING,
+        OutboxState.SUBMITTED,
+        *([OutboxState.SUBMITTED] * (len(states) - 4)),
+        OutboxState.DELIVERED,
+    ]
+    delivered = recorder.of(EntryChanged)[-1]
+    assert delivered.fax is not None
+    assert delivered.fax.status is FaxStatus.COMPLETED
+
+
+async def test_upload_progress_counts_up_to_the_whole_body(
+    outbox: Outbox, store: OutboxStore, pdf: Path
+):
+    recorder = Recorder(outbox)
+    async with running(outbox):
+        [entry] = await outbox.submit(request_for(pdf, TEST_NUMBER))
+        await until_state(store, entry.id, OutboxState.SUBMITTED)
+    progress = [event for event in recorder.of(UploadProgress) if event.entry_id == entry.id]
+    total = progress[-1].total
+    assert total is not None
+    assert total > size_of(pdf)  # the multipart framing counts too
+    assert progress[-1].done == total
+    done = [event.done for event in progress]
+    assert done == sorted(done)
+
+
+async def test_a_held_send_can_be_undone_and_nothing_goes_out(
+    outbox: Outbox, faults: FaultyTransport, pdf: Path
+):
+    async with running(outbox):
+        entries = await outbox.submit(request_for(pdf, TEST_NUMBER, OTHER), hold_seconds=30)
+        assert {entry.state for entry in entries} == {OutboxState.HELD}
+        cancelled = await outbox.undo(entries[0].batch_id)
+        assert [entry.state for entry in cancelled] == [OutboxState.CANCELLED] * 2
+        await asyncio.sleep(0.1)
+    assert faults.counts == {}
+    assert outbox.active() == []
+    assert not entries[0].request.documents[0].path.exists()
+
+
+async def test_a_held_send_goes_out_when_its_undo_window_ends(
+    outbox: Outbox, store: OutboxStore, pdf: Path
+):
+    async with running(outbox):
+        [entry] = await outbox.submit(request_for(pdf, TEST_NUMBER), hold_seconds=0.1)
+        assert entry.state is OutboxState.HELD
+        assert entry.hold_until == entry.created_at + timedelta(seconds=0.1)
+        await until_state(store, entry.id, OutboxState.DELIVERED)
+        with pytest.raises(OutboxError, match="too late to undo"):
+            await outbox.undo(entry.batch_id)
+
+
+async def test_send_now_ends_the_undo_window(outbox: Outbox, store: OutboxStore, pdf: Path):
+    async with running(outbox):
+        [entry] = await outbox.submit(request_for(pdf, TEST_NUMBER), hold_seconds=3600)
+        [released] = await outbox.release(entry.batch_id)
+        assert released.state is OutboxState.QUEUED
+        await until_state(store, entry.id, OutboxState.DELIVERED)
+
+
+async def test_a_queued_entry_can_be_cancelled_but_a_submitted_one_cannot(
+    outbox: Outbox, store: OutboxStore, faults: FaultyTransport, pdf: Path
+):
+    faults.down = True
+    async with running(outbox):
+        first, second = await outbox.submit(request_for(pdf, TEST_NUMBER, OTHER))
+        await until(lambda: outbox.waiting is not None)
+        cancelled = await outbox.cancel(second.id)
+        assert cancelled.state is OutboxState.CANCELLED
+        faults.down = False
+        outbox.retry_now()
+        submitted = await until_state(store, first.id, OutboxState.SUBMITTED)
+        with pytest.raises(OutboxError, match=r"already on its way|delivered already"):
+            await outbox.cancel(submitted.id)
+        await until_state(store, first.id, OutboxState.DELIVERED)
+    assert store.get(second.id).attempts == 0
+
+
+async def test_offline_entries_wait_say_why_and_go_out_in_order_when_back(
+    outbox: Outbox, store: OutboxStore, faults: FaultyTransport, clean_api, pdf: Path
+):
+    recorder = Recorder(outbox)
+    faults.down = True
+    async with running(outbox):
+        entries = [
+            (await outbox.submit(request_for(pdf, number)))[0]
+            for number in (TEST_NUMBER, OTHER, "+14155550124")
+        ]
+        await until(lambda: faults.counts["refused"] >= 3)
+        waiting = outbox.waiting
+        assert waiting is not None
+        assert "could not be reached" in waiting.reason
+        assert waiting.until is not None
+        # Refused connections never carried a fax, and the entries are still in the queue.
+        assert {e.state for e in outbox.active()} <= {OutboxState.QUEUED, OutboxState.UNCERTAIN}
+        faults.down = False
+        done = await until_final(store, 3)
+    assert [entry.state for entry in done] == [OutboxState.DELIVERED] * 3
+    faxes = sorted(await sandbox_faxes(clean_api), key=lambda fax: fax.create_time)
+    assert [fax.to for fax in faxes] == [entry.to for entry in entries]
+    # The wait was announced and then called off.
+    changes = [event.waiting for event in recorder.of(WaitingChanged)]
+    assert changes[0] is not None
+    assert changes[-1] is None
+    assert outbox.waiting is None
+
+
+@pytest.mark.parametrize("fault", [Fault.DROP_AFTER, Fault.TIMEOUT_AFTER, Fault.GATEWAY_AFTER])
+async def test_a_lost_answer_is_settled_by_the_label_without_a_second_fax(
+    outbox: Outbox, store: OutboxStore, faults: FaultyTransport, clean_api, pdf: Path, fault
+):
+    faults.plan = [fault]
+    recorder = Recorder(outbox)
+    async with running(outbox):
+        [entry] = await outbox.submit(request_for(pdf, TEST_NUMBER))
+        [done] = await until_final(store, 1)
+    assert faults.counts["recorded-then-lost"] == 1
+    assert done.state is OutboxState.DELIVERED
+    assert done.attempts == 1
+    [fax] = await sandbox_faxes(clean_api)
+    assert fax.id == done.fax_id
+    states = [e.entry.state for e in recorder.of(EntryChanged) if e.entry.id == entry.id]
+    assert states[:4] == [
+        OutboxState.QUEUED,
+        OutboxState.UPLOADING,
+        OutboxState.UNCERTAIN,
+        OutboxState.SUBMITTED,
+    ]
+
+
+@pytest.mark.parametrize("fault", [Fault.ERROR_500, Fault.ERROR_503, Fault.REFUSED])
+async def test_a_failure_before_the_fax_was_recorded_sends_it_once_more(
+    outbox: Outbox, store: OutboxStore, faults: FaultyTransport, clean_api, pdf: Path, fault
+):
+    faults.plan = [fault]
+    async with running(outbox):
+        await outbox.submit(request_for(pdf, TEST_NUMBER))
+        [done] = await until_final(store, 1)
+    assert done.state is OutboxState.DELIVERED
+    assert done.attempts == 2
+    assert len(await sandbox_faxes(clean_api)) == 1
+
+
+async def test_too_many_requests_waits_as_asked_and_needs_no_search(
+    outbox: Outbox, store: OutboxStore, faults: FaultyTransport, pdf: Path
+):
+    faults.plan = [Fault.TOO_MANY]
+    faults.retry_after = "0.05"
+    recorder = Recorder(outbox)
+    async with running(outbox):
+        [entry] = await outbox.submit(request_for(pdf, TEST_NUMBER))
+        await until_state(store, entry.id, OutboxState.DELIVERED)
+    states = [e.entry.state for e in recorder.of(EntryChanged) if e.entry.id == entry.id]
+    # Refused before anything was created: straight back to the queue, no uncertainty.
+    assert states[:4] == [
+        OutboxState.QUEUED,
+        OutboxState.UPLOADING,
+        OutboxState.QUEUED,
+        OutboxState.UPLOADING,
+    ]
+    [waiting] = [e.waiting for e in recorder.of(WaitingChanged) if e.waiting is not None]
+    assert "too many requests" in waiting.reason
+
+
+async def test_a_request_the_service_rejects_fails_with_its_reason_and_is_not_retried(
+    local: LocalSandbox, tmp_path: Path, pdf: Path
+):
+    # The service refuses a service id it does not know; the client cannot check that.
+    async with api_through(local) as api:
+        outbox, store = make_outbox(api, tmp_path / "data")
+        try:
+            async with running(outbox):
+                [entry] = await outbox.submit(
+                    request_for(pdf, TEST_NUMBER, service_id=NO_SUCH_SERVICE)
+                )
+                [done] = await until_final(store, 1)
+        finally:
+            store.close()
+    assert done.state is OutboxState.FAILED
+    assert done.attempts == 1
+    assert done.last_error.startswith("The fax service ")
+    assert done.can_resend
+    assert entry.request.documents[0].path.exists()  # kept for a resend
+
+
+async def test_a_bad_request_is_refused_at_submit(outbox: Outbox, store: OutboxStore, pdf: Path):
+    await outbox.open()
+    with pytest.raises(ValidationError, match="header text"):
+        await outbox.submit(request_for(pdf, TEST_NUMBER, header_text="x" * 51))
+    with pytest.raises(ValidationError, match="FaxDesk's own"):
+        await outbox.submit(request_for(pdf, TEST_NUMBER, labels={SUBMISSION_LABEL: "mine"}))
+    assert store.recent() == []
+
+
+async def test_a_failed_fax_can_be_resent_to_a_corrected_number(tmp_path: Path, pdf: Path):
+    # Slow transmissions, so the failure report below arrives while the fax is still going.
+    async with (
+        in_process_sandbox(SandboxConfig(time_scale=1.0)) as slow,
+        api_through(slow) as api,
+        api_through(slow) as looker,
+    ):
+        outbox, store = make_outbox(api, tmp_path / "data", default_region="US")
+        try:
+            async with running(outbox):
+                [entry] = await outbox.submit(request_for(pdf, OTHER))
+                submitted = await until_state(store, entry.id, OutboxState.SUBMITTED)
+                # A FAX_COMPLETED webhook for this fax, reporting a busy line.
+                fax = await looker.get_fax(submitted.fax_id)
+                busy = replace(
+                    fax,
+                    status=FaxStatus.FAILURE,
+                    error_type=ErrorType.CALL_ERROR,
+                    error_code=17,
+                    error_message="Busy",
+                    pages_sent_successfully=0,
+                )
+                failed = await outbox.fax_updated(busy)
+                assert failed is not None
+                assert failed.state is OutboxState.FAILED
+                assert failed.last_error == "The line was busy."
+                again = await outbox.resend(entry.id, to="(989) 898-9898")
+                assert again.to == TEST_NUMBER
+                assert again.resend_of == entry.id
+                assert again.submission != entry.submission
+                with pytest.raises(OutboxError, match="sent again already"):
+                    await outbox.resend(entry.id)
+                assert await outbox.resend_all_failed() == []
+                await until_state(store, again.id, OutboxState.SUBMITTED)
+        finally:
+            store.close()
+    assert store_entry_resent(tmp_path, entry.id) == again.id
+
+
+def store_entry_resent(tmp_path: Path, entry_id: int) -> int | None:
+    store = OutboxStore(tmp_path / "data" / "outbox.sqlite3")
+    try:
+        entry = store.get(entry_id)
+        return entry.resent_as if entry else None
+    finally:
+        store.close()
+
+
+async def test_resend_all_failed_resends_each_failed_entry_once(
+    local: LocalSandbox, tmp_path: Path, pdf: Path
+):
+    async with api_through(local) as api:
+        outbox, store = make_outbox(api, tmp_path / "data")
+        try:
+            await outbox.open()
+            bad = request_for(pdf, TEST_NUMBER, OTHER, service_id=NO_SUCH_SERVICE)
+            async with running(outbox):
+                await outbox.submit(bad)
+                failed = await until_final(store, 2)
+            assert {entry.state for entry in failed} == {OutboxState.FAILED}
+            resent = await outbox.resend_all_failed()
+            assert sorted(entry.resend_of for entry in resent) == [e.id for e in failed]
+            assert await outbox.resend_all_failed() == []
+        finally:
+            store.close()
+
+
+async def test_only_failed_entries_can_be_resent(outbox: Outbox, pdf: Path):
+    await outbox.open()
+    [entry] = await outbox.submit(request_for(pdf, TEST_NUMBER))
+    with pytest.raises(OutboxError, match="Only a failed fax can be sent again"):
+        await outbox.resend(entry.id)
