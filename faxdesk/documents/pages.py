@@ -63,6 +63,14 @@ def _open_pdf(data: bytes | None, path: Path | None, name: str) -> pymupdf.Docum
     return doc
 
 
+def open_pdf(data: bytes | None, path: Path | None, name: str) -> pymupdf.Document:
+    """Open a PDF from `data` or else `path`; raises DocumentError naming `name` and the cause.
+
+    The caller owns the Document: use it on one thread and close it (it is a context manager).
+    """
+    return _open_pdf(data, path, name)
+
+
 def count_pages(data: bytes, name: str = "The document") -> int:
     """Return the number of pages of a PDF held in memory, or raise DocumentError."""
     with _open_pdf(data, None, name) as doc:

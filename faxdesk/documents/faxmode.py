@@ -1,0 +1,416 @@
+"""Fax-mode rendering: each page of a fax PDF as the bi-level image the receiving machine prints.
+
+This module turns the pages of an already converted fax PDF into 1-bit images at the fax
+resolutions (FINE 204x196, SUPERFINE 204x392 lines per inch), halftoned (HALFTONE) or
+thresholded (MONOCHROME), with the header line the fax service prints at the top of every page,
+and estimates how many bytes the pages take on the line. It does not convert documents (that is
+`faxdesk.documents.convert`) and never runs on an event loop: it is synchronous and CPU-bound,
+so callers run it in a worker process. A Document never leaves the function that opened it.
+
+How a page maps onto the fax line: a fax scan line is 1728 pixels at 204 dpi (ITU-T T.4's
+standard line, 215 mm), for Letter and A4 alike. The paper is centred on that line at exactly
+204 dpi, so a Letter page (8.5 in, 1734 pixels) loses three pixels of its white margin on each
+side and an A4 page (8.27 in, 1687 pixels) gets about twenty white pixels on each side, as on a
+real machine. The page has as many lines as the paper is tall at the vertical resolution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pymupdf
+from pymupdf import mupdf
+
+from faxdesk.core.errors import DocumentError, ValidationError
+from faxdesk.core.models import ImageConversionMethod, Resolution
+from faxdesk.documents.pages import open_pdf
+
+#: Pixels on every fax scan line (T.4, Letter and A4).
+LINE_PIXELS = 1728
+#: Horizontal resolution, pixels per inch.
+X_DPI = 204
+#: Vertical resolution per mode, lines per inch. T.4 defines fine as 7.7 lines/mm and
+#: superfine as exactly twice that (Sinch calls them 200 and 400 dpi; 196 and 391 are the usual
+#: roundings): a superfine page is a fine page with every line split in two, hence 2 x 196.
+Y_DPI = {Resolution.FINE: 196, Resolution.SUPERFINE: 392}
+#: Paper sizes in points, by the names the settings and the command line use.
+PAPER_SIZES = {"letter": (612.0, 792.0), "a4": (595.28, 841.89)}
+#: Width of the fax line in points.
+LINE_WIDTH_PT = LINE_PIXELS * 72 / X_DPI
+#: Height of the band at the top of the page the header line is printed into, in points.
+HEADER_BAND_PT = 15.0
+HEADER_FONT_SIZE = 8.5
+#: The fax service's default header time zone.
+DEFAULT_TIME_ZONE = "America/New_York"
+
+# Grey levels below this print black in MONOCHROME.
+_THRESHOLD = 128
+_THRESHOLD_TABLE = bytes(0 if level < _THRESHOLD else 255 for level in range(256))
+_INVERT_TABLE = bytes(255 - value for value in range(256))
+# The header sits this far in from the edges of the line, in points.
+_HEADER_INSET_PT = 22.0
+
+
+@dataclass(frozen=True, slots=True)
+class FaxHeader:
+    """The line the fax service prints at the top of each page as it transmits it.
+
+    `sent_at` is when the fax is sent (its time is shown in `time_zone`); None means now.
+    """
+
+    text: str = ""
+    page_numbers: bool = True
+    time_zone: str = DEFAULT_TIME_ZONE
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FaxMode:
+    """How the pages are sent: resolution, image conversion, paper and header (None: none)."""
+
+    resolution: Resolution = Resolution.FINE
+    conversion: ImageConversionMethod = ImageConversionMethod.HALFTONE
+    paper: str = "letter"
+    header: FaxHeader | None = field(default_factory=FaxHeader)
+
+    def __post_init__(self) -> None:
+        if self.paper not in PAPER_SIZES:
+            raise ValidationError(
+                f"“{self.paper}” is not a fax paper size; use letter or a4.", field="paper"
+            )
+
+    @property
+    def y_dpi(self) -> int:
+        return Y_DPI[self.resolution]
+
+
+@dataclass(frozen=True, slots=True)
+class FaxPage:
+    """One fax page as 1-bit pixels, free of any PyMuPDF object, small enough to pass between
+    processes (about 470 KB at FINE).
+
+    `bits` holds `height` rows of `stride` bytes, the leftmost pixel in the highest bit, 1 for
+    black: the layout of a PBM file's pixels and of Qt's `QImage.Format_Mono` (give it the
+    colour table white, black). Pixels are not square: `x_dpi` by `y_dpi`, so a preview shows
+    the page at its true shape by scaling its height by `x_dpi / y_dpi`.
+    """
+
+    index: int
+    page_count: int
+    width: int
+    height: int
+    x_dpi: int
+    y_dpi: int
+    stride: int
+    bits: bytes
+
+    def dark_pixels(self, box: tuple[int, int, int, int] | None = None) -> int:
+        """Count the black pixels of the page, or of `box` (x0, y0, x1, y1; x1 and y1 excluded)."""
+        if box is None:
+            return int.from_bytes(self.bits, "big").bit_count()
+        x0, y0, x1, y1 = (
+            max(box[0], 0),
+            max(box[1], 0),
+            min(box[2], self.width),
+            min(box[3], self.height),
+        )
+        if x0 >= x1 or y0 >= y1:
+            return 0
+        first, last = x0 // 8, (x1 - 1) // 8
+        span_bits = (last - first + 1) * 8
+        # Keep only the bits from x0 to x1 of the bytes that hold them.
+        mask = ((1 << (x1 - x0)) - 1) << (span_bits - (x1 - first * 8))
+        count = 0
+        for row in range(y0, y1):
+            start = row * self.stride
+            count += (
+                int.from_bytes(self.bits[start + first : start + last + 1], "big") & mask
+            ).bit_count()
+        return count
+
+    def pbm(self) -> bytes:
+        """The page as a binary PBM (P4) image file."""
+        header = f"P4\n{self.width} {self.height}\n".encode("ascii")
+        row_bytes = (self.width + 7) // 8
+        if row_bytes == self.stride:
+            return header + self.bits
+        rows = (self.bits[i : i + row_bytes] for i in range(0, len(self.bits), self.stride))
+        return header + b"".join(rows)
+
+    def grey(self) -> bytes:
+        """The page as 8-bit grey pixels (0 black, 255 white), `width` bytes a row."""
+        return bytes(pymupdf.Pixmap(self.pbm()).samples)
+
+    def png(self) -> bytes:
+        """The page as a PNG file: its real pixels, with the fax resolution recorded in it."""
+        pix = pymupdf.Pixmap(self.pbm())
+        pix.set_dpi(self.x_dpi, self.y_dpi)
+        return pix.tobytes("png")
+
+    def mmr(self) -> bytes:
+        """The page coded as ITU-T T.6 (Group 4, MMR), as machines with error correction send it."""
+        return _ccitt(self, two_dimensional=True)
+
+    def mh(self) -> bytes:
+        """The page coded as ITU-T T.4 one-dimensional (Group 3, MH), which every machine takes."""
+        return _ccitt(self, two_dimensional=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TransmissionEstimate:
+    """What a fax takes on the line: its pages and their coded size at the chosen resolution.
+
+    The machines agree on the coding at each call: `mmr_bytes` is the size coded as T.6 (MMR,
+    with error correction, what two modern machines use), `mh_bytes` as T.4 one-dimensional
+    coding (MH, which every machine takes). Dithered photos can come out smaller in MH.
+    `page_bytes` holds each page's MMR size.
+    """
+
+    page_count: int
+    resolution: Resolution
+    mmr_bytes: int
+    mh_bytes: int
+    page_bytes: tuple[int, ...]
+
+    def summary(self) -> str:
+        pages = "1 page" if self.page_count == 1 else f"{self.page_count} pages"
+        return (
+            f"{pages} at {self.resolution.value}, {_size(self.mmr_bytes)} to transmit coded as "
+            f"T.6 (MMR), {_size(self.mh_bytes)} as T.4 (MH)"
+        )
+
+
+def render_fax_page(pdf: bytes | Path, index: int, mode: FaxMode | None = None) -> FaxPage:
+    """Render page `index` (0-based) of a fax PDF (its bytes, or a path) as the fax prints it.
+
+    Raises DocumentError when the PDF cannot be read or has no such page, and ValidationError
+    for a header time zone that does not exist.
+    """
+    mode = mode or FaxMode()
+    sent_at = _sent_at(mode.header)
+    with _open(pdf) as doc:
+        if not 0 <= index < doc.page_count:
+            name = pdf.name if isinstance(pdf, Path) else "The document"
+            raise DocumentError(
+                f"{name} has {doc.page_count} pages; there is no page {index + 1}.", path=name
+            )
+        with _fax_rasterising():
+            return _render(doc, index, mode, sent_at)
+
+
+def render_fax_pages(pdf: bytes | Path, mode: FaxMode | None = None) -> Iterator[FaxPage]:
+    """Render every page of a fax PDF as the fax prints it, one at a time, in order.
+
+    Every page carries the same send time. Raises as `render_fax_page`.
+    """
+    mode = mode or FaxMode()
+    sent_at = _sent_at(mode.header)
+    with _open(pdf) as doc:
+        for index in range(doc.page_count):
+            with _fax_rasterising():
+                page = _render(doc, index, mode, sent_at)
+            yield page
+
+
+def estimate_transmission(pdf: bytes | Path, mode: FaxMode | None = None) -> TransmissionEstimate:
+    """Page count and coded size of a fax PDF sent with `mode`; raises as `render_fax_page`."""
+    mode = mode or FaxMode()
+    return estimate_from_pages(render_fax_pages(pdf, mode), mode.resolution)
+
+
+def estimate_from_pages(pages: Iterable[FaxPage], resolution: Resolution) -> TransmissionEstimate:
+    """The transmission estimate of pages rendered with `resolution`, taken one at a time."""
+    mmr: list[int] = []
+    mh = 0
+    for page in pages:
+        mmr.append(len(page.mmr()))
+        mh += len(page.mh())
+    return TransmissionEstimate(
+        page_count=len(mmr),
+        resolution=resolution,
+        mmr_bytes=sum(mmr),
+        mh_bytes=mh,
+        page_bytes=tuple(mmr),
+    )
+
+
+def _open(pdf: bytes | Path) -> pymupdf.Document:
+    if isinstance(pdf, Path):
+        return open_pdf(None, pdf, pdf.name)
+    return open_pdf(pdf, None, "The document")
+
+
+def _sent_at(header: FaxHeader | None) -> datetime | None:
+    if header is None:
+        return None
+    try:
+        zone = ZoneInfo(header.time_zone)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        raise ValidationError(
+            f"The header time zone “{header.time_zone}” is not a time zone name such as "
+            "Europe/Berlin.",
+            field="header_time_zone",
+        ) from None
+    if header.sent_at is None:
+        return datetime.now(zone)
+    return header.sent_at.astimezone(zone)
+
+
+@contextmanager
+def _fax_rasterising() -> Iterator[None]:
+    """Render without anti-aliasing, and no line thinner than a pixel, while the block runs.
+
+    A fax machine prints text and rules solid black; anti-aliased edges would come out of the
+    halftone as ragged dots around every letter. With anti-aliasing off, text and line art come
+    out of MuPDF already bi-level and only real grey (images, tinted fills) is dithered. These
+    are settings of the whole process: PyMuPDF is used by one thread at a time anyway, and they
+    are put back afterwards so previews rendered in the same process stay smooth.
+    """
+    text, graphics = mupdf.fz_text_aa_level(), mupdf.fz_graphics_aa_level()
+    min_line_width = mupdf.fz_graphics_min_line_width()
+    mupdf.fz_set_text_aa_level(0)
+    mupdf.fz_set_graphics_aa_level(0)
+    mupdf.fz_set_graphics_min_line_width(1.0)
+    try:
+        yield
+    finally:
+        mupdf.fz_set_text_aa_level(text)
+        mupdf.fz_set_graphics_aa_level(graphics)
+        mupdf.fz_set_graphics_min_line_width(min_line_width)
+
+
+def _render(doc: pymupdf.Document, index: int, mode: FaxMode, sent_at: datetime | None) -> FaxPage:
+    paper_w, paper_h = PAPER_SIZES[mode.paper]
+    y_dpi = mode.y_dpi
+    sx, sy = X_DPI / 72, y_dpi / 72
+    rows = round(paper_h * sy)
+    canvas = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, LINE_PIXELS, rows), False)
+    canvas.clear_with(255)
+
+    page = doc[index]
+    rect = page.rect
+    # A normalized fax PDF has pages of the paper's size; anything else is fitted, not cropped.
+    scale = min(paper_w / rect.width, paper_h / rect.height)
+    if abs(scale - 1) < 0.005:
+        scale = 1.0
+    left = (LINE_WIDTH_PT - paper_w) / 2 + (paper_w - rect.width * scale) / 2
+    top = (paper_h - rect.height * scale) / 2
+    matrix = pymupdf.Matrix(
+        scale * sx, 0, 0, scale * sy, (left - rect.x0 * scale) * sx, (top - rect.y0 * scale) * sy
+    )
+    clip = pymupdf.Rect(0, 0, LINE_PIXELS, rows) * ~matrix
+    pix = page.get_pixmap(matrix=matrix, clip=clip, colorspace=pymupdf.csGRAY, alpha=False)
+    canvas.copy(pix, pix.irect)
+    del pix
+
+    if mode.header is not None and sent_at is not None:
+        band = _header_pixmap(mode.header, sent_at, index, doc.page_count, sx, sy)
+        canvas.copy(band, band.irect)
+
+    if mode.conversion is ImageConversionMethod.MONOCHROME:
+        samples = canvas.samples.translate(_THRESHOLD_TABLE)
+        canvas = pymupdf.Pixmap(pymupdf.csGRAY, LINE_PIXELS, rows, samples, False)
+    # MuPDF's default halftone is a 16x16 ordered (Bayer) dither; on a thresholded page,
+    # which holds only black and white, it changes nothing.
+    bitmap = mupdf.fz_new_bitmap_from_pixmap(canvas.this, mupdf.FzHalftone())
+    stride = bitmap.stride()
+    bits = mupdf.raw_to_python_bytes(bitmap.samples(), stride * bitmap.h())
+    return FaxPage(
+        index=index,
+        page_count=doc.page_count,
+        width=bitmap.w(),
+        height=bitmap.h(),
+        x_dpi=X_DPI,
+        y_dpi=y_dpi,
+        stride=stride,
+        bits=bits,
+    )
+
+
+def header_line(header: FaxHeader, sent_at: datetime, number: int, count: int) -> list[str]:
+    """The parts of the header line of page `number` of `count`: left, middle and right."""
+    when = sent_at.strftime("%Y-%m-%d %H:%M %Z").strip()
+    pages = f"Page {number}/{count}" if header.page_numbers else ""
+    return [when, header.text, pages]
+
+
+def _header_pixmap(
+    header: FaxHeader, sent_at: datetime, index: int, count: int, sx: float, sy: float
+) -> pymupdf.Pixmap:
+    left, middle, right = header_line(header, sent_at, index + 1, count)
+    with pymupdf.open() as scratch:
+        band = scratch.new_page(width=LINE_WIDTH_PT, height=HEADER_BAND_PT)
+        fonts = _HeaderFonts()
+        writer = pymupdf.TextWriter(band.rect)
+        baseline = HEADER_BAND_PT - 4.5
+        inner = LINE_WIDTH_PT - 2 * _HEADER_INSET_PT
+        _write(writer, fonts, left, _HEADER_INSET_PT, baseline)
+        _write(
+            writer, fonts, right, LINE_WIDTH_PT - _HEADER_INSET_PT - fonts.width(right), baseline
+        )
+        if middle:
+            start = max(
+                _HEADER_INSET_PT + fonts.width(left) + 12,
+                _HEADER_INSET_PT + (inner - fonts.width(middle)) / 2,
+            )
+            _write(writer, fonts, middle, start, baseline)
+        writer.write_text(band)
+        return band.get_pixmap(
+            matrix=pymupdf.Matrix(sx, sy), colorspace=pymupdf.csGRAY, alpha=False
+        )
+
+
+class _HeaderFonts:
+    """Helvetica for what it covers, MuPDF's CJK font for the rest, so any text prints."""
+
+    def __init__(self) -> None:
+        self.main = pymupdf.Font("helv")
+        self._fallback: pymupdf.Font | None = None
+
+    def font_for(self, char: str) -> pymupdf.Font:
+        if self.main.has_glyph(ord(char)) or char.isspace():
+            return self.main
+        if self._fallback is None:
+            self._fallback = pymupdf.Font("cjk")
+        return self._fallback
+
+    def runs(self, text: str) -> Iterator[tuple[pymupdf.Font, str]]:
+        start = 0
+        for end in range(1, len(text) + 1):
+            if end == len(text) or self.font_for(text[end]) is not self.font_for(text[start]):
+                yield self.font_for(text[start]), text[start:end]
+                start = end
+
+    def width(self, text: str) -> float:
+        return sum(
+            font.text_length(run, fontsize=HEADER_FONT_SIZE) for font, run in self.runs(text)
+        )
+
+
+def _write(
+    writer: pymupdf.TextWriter, fonts: _HeaderFonts, text: str, x: float, baseline: float
+) -> None:
+    for font, run in fonts.runs(text):
+        writer.append((x, baseline), run, font=font, fontsize=HEADER_FONT_SIZE)
+        x += font.text_length(run, fontsize=HEADER_FONT_SIZE)
+
+
+def _ccitt(page: FaxPage, *, two_dimensional: bool) -> bytes:
+    # MuPDF's encoders take PDF's default polarity, 0 for black: the reverse of ours.
+    data = page.bits.translate(_INVERT_TABLE)
+    encode = mupdf.fz_compress_ccitt_fax_g4 if two_dimensional else mupdf.fz_compress_ccitt_fax_g3
+    buffer = encode(mupdf.python_buffer_data(data), page.width, page.height, page.stride)
+    return bytes(buffer.fz_buffer_storage_memoryview())
+
+
+def _size(count: int) -> str:
+    if count < 1000:
+        return f"{count} bytes"
+    if count < 1_000_000:
+        return f"{count / 1000:.0f} KB"
+    return f"{count / 1_000_000:.1f} MB"
