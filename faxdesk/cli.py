@@ -15,11 +15,12 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from faxdesk import __version__
+from faxdesk.api.wire import HEADER_TEXT_MAX
 from faxdesk.config import secrets, settings
 from faxdesk.config.paths import Paths
 from faxdesk.core.errors import (
@@ -40,6 +41,7 @@ from faxdesk.core.models import (
     SendRequest,
 )
 from faxdesk.core.ports import TransferProgress
+from faxdesk.documents import faxmode, kinds, pages
 from faxdesk.services import commands
 
 #: The commands that talk to the fax service, run by `_run_service_command`.
@@ -110,7 +112,61 @@ def _build_parser() -> argparse.ArgumentParser:
         "--sandbox", action="store_true", help="forget the project and use the built-in sandbox"
     )
     _add_service_commands(commands)
+    _add_render_command(commands)
     return parser
+
+
+def _add_render_command(commands: Any) -> None:
+    render = commands.add_parser(
+        "render",
+        help="write the pages as the receiving fax machine prints them, as PNG files",
+        description="Convert documents into the fax they make, as the far end prints it: "
+        "DIR/fax.pdf holds the fax's pages as they are sent and DIR/page-001.png onwards the "
+        "bi-level page images at the fax resolution (their pixels are 204 dpi wide and 196 or "
+        "392 lines per inch tall). Files of those names in DIR are replaced. The transmission "
+        "estimate is printed on standard error.",
+    )
+    render.add_argument("files", nargs="+", type=Path, metavar="INPUT", help="the documents")
+    render.add_argument("--out", type=Path, required=True, metavar="DIR", help="where to write")
+    resolution = render.add_mutually_exclusive_group()
+    resolution.add_argument(
+        "--fine",
+        dest="resolution",
+        action="store_const",
+        const=Resolution.FINE,
+        help="204x196 dpi, what the service calls 200 dpi (the default)",
+    )
+    resolution.add_argument(
+        "--superfine",
+        dest="resolution",
+        action="store_const",
+        const=Resolution.SUPERFINE,
+        help="204x392 dpi, what the service calls 400 dpi",
+    )
+    conversion = render.add_mutually_exclusive_group()
+    conversion.add_argument(
+        "--halftone",
+        dest="conversion",
+        action="store_const",
+        const=ImageConversionMethod.HALFTONE,
+        help="dither greys and photos into dots (the default)",
+    )
+    conversion.add_argument(
+        "--monochrome",
+        dest="conversion",
+        action="store_const",
+        const=ImageConversionMethod.MONOCHROME,
+        help="print every grey as black or white: crisp text, no photos",
+    )
+    render.add_argument("--paper", choices=["letter", "a4"], default="letter")
+    render.add_argument("--header-text", default="", metavar="TEXT")
+    render.add_argument("--no-header-page-numbers", action="store_true")
+    render.add_argument(
+        "--header-timezone",
+        default=faxmode.DEFAULT_TIME_ZONE,
+        metavar="TZ",
+        help=f"a tz name, e.g. Europe/Berlin (default {faxmode.DEFAULT_TIME_ZONE})",
+    )
 
 
 def _add_service_commands(commands: Any) -> None:
@@ -264,6 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _account(args, Paths.default())
     if args.command in SERVICE_COMMANDS:
         return _run_service_command(args, Paths.default())
+    if args.command == "render":
+        return _render(args)
     from faxdesk import app
 
     return app.main(sys.argv[:1])
@@ -512,6 +570,78 @@ def _cover_pages(
         return 0
 
     return run
+
+
+def _render(args: argparse.Namespace) -> int:
+    """Write the fax-mode pages of the documents and their fax PDF into `args.out`."""
+    prefix = "faxdesk render: "
+    try:
+        if len(args.header_text) > HEADER_TEXT_MAX:
+            raise ValidationError(
+                f"the header text can be at most {HEADER_TEXT_MAX} characters long.",
+                field="header_text",
+            )
+        mode = faxmode.FaxMode(
+            resolution=args.resolution or Resolution.FINE,
+            conversion=args.conversion or ImageConversionMethod.HALFTONE,
+            paper=args.paper,
+            header=faxmode.FaxHeader(
+                text=args.header_text,
+                page_numbers=not args.no_header_page_numbers,
+                time_zone=commands.check_time_zone(args.header_timezone),
+            ),
+        )
+        if args.out.exists() and not args.out.is_dir():
+            raise ValidationError(f"{args.out} is not a folder.", field="out")
+        pdf = pages.merge_pdfs([(str(path), _fax_pdf(path)) for path in args.files])
+    except (ValidationError, DocumentError) as exc:
+        print(prefix + _sentence(exc), file=sys.stderr)
+        return 2
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "fax.pdf").write_bytes(pdf)
+        print(args.out / "fax.pdf")
+        estimate = faxmode.estimate_from_pages(
+            _write_pages(faxmode.render_fax_pages(pdf, mode), args.out), mode.resolution
+        )
+    except (ValidationError, DocumentError) as exc:
+        print(prefix + _sentence(exc), file=sys.stderr)
+        return 2
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(f"{prefix}could not write to {args.out}: {reason}.", file=sys.stderr)
+        return 1
+    print(f"{prefix}{estimate.summary()}.", file=sys.stderr)
+    return 0
+
+
+def _write_pages(rendered: Iterable[faxmode.FaxPage], out: Path) -> Iterator[faxmode.FaxPage]:
+    """Write each page as DIR/page-NNN.png as it comes, naming it on stdout, and pass it on."""
+    for page in rendered:
+        number = page.index + 1
+        if _stderr_is_terminal():
+            end = "\n" if number == page.page_count else ""
+            print(
+                f"\rRendering page {number} of {page.page_count}",
+                end=end,
+                file=sys.stderr,
+                flush=True,
+            )
+        path = out / f"page-{number:03d}.png"
+        path.write_bytes(page.png())
+        print(path)
+        yield page
+
+
+def _fax_pdf(path: Path) -> bytes:
+    """The PDF to fax for the document at `path`; raises DocumentError naming it as given."""
+    (document,) = commands.check_documents([path])
+    if document.media_type != kinds.PDF.media_type:
+        raise DocumentError(f"{path} is not a PDF; render takes PDF files.", path=str(path))
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"{path} could not be read ({exc.strerror}).", path=str(path)) from exc
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
