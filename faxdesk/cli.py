@@ -90,6 +90,16 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=argparse.SUPPRESS,  # used by the GUI: stop when standard input closes
     )
+    from faxdesk.sandbox import inject
+
+    inject.add_arguments(
+        sandbox.add_subparsers(dest="sandbox_command", metavar="COMMAND").add_parser(
+            "inject",
+            help="have a running sandbox receive faxes",
+            description="Have a running sandbox receive inbound faxes (and send INCOMING_FAX): "
+            "one, or --count of them backdated over --spread-days for trying sync and paging.",
+        )
+    )
 
     account = commands.add_parser(
         "account",
@@ -645,8 +655,10 @@ def _fax_pdf(path: Path) -> bytes:
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
-    from faxdesk.sandbox import server
+    from faxdesk.sandbox import inject, server
 
+    if args.sandbox_command == "inject":
+        return inject.main(args)
     if args.exit_with_parent:
         threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
     return server.run(server.config_from_args(args))

@@ -11,6 +11,7 @@ time anything needs it. Nothing here serves sockets (`server`).
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -26,10 +27,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from faxdesk.core.errors import FieldViolation
+from faxdesk.documents.pages import make_test_pdf
 from faxdesk.sandbox.auth import GRANT_TYPE, TOKEN_TYPE, Verdict, basic_matches, check, issue_token
 from faxdesk.sandbox.config import DEFAULT_FROM_NUMBER, DEFAULT_SERVICE_ID, SandboxConfig
 from faxdesk.sandbox.export import CSV_MEDIA_TYPE, content_disposition, faxes_to_csv
-from faxdesk.sandbox.intake import Fetcher, prepare
+from faxdesk.sandbox.inbound import (
+    InjectRequest,
+    arrival_times,
+    inbound_fax,
+    read_inject_request,
+    sample_sender,
+)
+from faxdesk.sandbox.intake import DocumentWorker, Fetcher, convert_documents, prepare
 from faxdesk.sandbox.problems import (
     ApiProblemError,
     error_response,
@@ -48,13 +57,15 @@ from faxdesk.sandbox.service_wire import (
     service_view,
     updated_service,
 )
-from faxdesk.sandbox.simulator import Clock, Simulator, utc_now
+from faxdesk.sandbox.simulator import Clock, Simulator, price_for, utc_now
 from faxdesk.sandbox.state import SandboxState
 from faxdesk.sandbox.ulid import UlidGenerator
 from faxdesk.sandbox.webhooks import Webhook, WebhookEvent, WebhookSender
 from faxdesk.sandbox.wire import format_time, outbound_fax, read_send_form
 
 _PREFIX = "/v3/projects/{projectId}"
+#: The sandbox's own endpoints, outside the Sinch paths so no client mistakes them for the API.
+CONTROL_PREFIX = "/sandbox"
 _SERVICE = f"{_PREFIX}/services/{{serviceId}}"
 #: The OAS's default page size for services; cover pages are given the same.
 SERVICES_PAGE_SIZE = 20
@@ -75,6 +86,7 @@ class Sandbox:
         fetcher: fetches `contentUrl` documents.
         ulids: hands out the ids of faxes, services and cover pages.
         webhooks: delivers FAX_COMPLETED and INCOMING_FAX.
+        documents: runs document conversion off the event loop.
     """
 
     config: SandboxConfig
@@ -84,6 +96,7 @@ class Sandbox:
     fetcher: Fetcher
     ulids: UlidGenerator
     webhooks: WebhookSender
+    documents: DocumentWorker
 
     def now(self) -> datetime:
         moment = self.clock()
@@ -121,16 +134,27 @@ def create_app(
         webhooks=WebhookSender(
             time_scale=config.time_scale, clock=clock, transport=webhook_transport
         ),
+        documents=DocumentWorker(),
     )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         sandbox.simulator.resume()
+        demo = None
+        if config.inbound_every_seconds:
+            demo = asyncio.get_running_loop().create_task(
+                _receive_now_and_then(sandbox, config.inbound_every_seconds),
+                name="faxdesk-sandbox-inbound-demo",
+            )
         try:
             yield
         finally:
+            if demo is not None:
+                demo.cancel()
+                await asyncio.gather(demo, return_exceptions=True)
             await sandbox.simulator.aclose()
             await sandbox.webhooks.aclose()
+            sandbox.documents.close()
             sandbox.state.close()
 
     def guarded(handler: Callable[[Sandbox, Request], Awaitable[Response]]) -> Handler:
@@ -147,11 +171,25 @@ def create_app(
 
         return endpoint
 
+    def controlled(handler: Callable[[Sandbox, Request], Awaitable[Response]]) -> Handler:
+        # The control endpoints take the same credentials as the API.
+        async def endpoint(request: Request) -> Response:
+            verdict = check(request.headers.get("authorization", ""), config, state, sandbox.now())
+            if verdict is Verdict.EXPIRED:
+                return expired_token()
+            if verdict is not Verdict.ALLOWED:
+                return unauthorized()
+            return await handler(sandbox, request)
+
+        return endpoint
+
     async def token_endpoint(request: Request) -> Response:
         return await _issue_token(sandbox, request)
 
     routes = [
         Route("/oauth2/token", token_endpoint, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/inbound", controlled(_inject_inbound), methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/webhooks", controlled(_webhook_attempts), methods=["GET"]),
         Route(f"{_PREFIX}/faxes", guarded(_send_fax), methods=["POST"]),
         Route(f"{_PREFIX}/faxes", guarded(_list_faxes), methods=["GET"]),
         Route(f"{_PREFIX}/faxes/{{faxId}}", guarded(_get_fax), methods=["GET"]),
@@ -222,7 +260,7 @@ def _page(items: list[Any], page: int, page_size: int, total: int, key: str) -> 
 async def _send_fax(sandbox: Sandbox, request: Request) -> Response:
     form = await read_send_form(request)
     service = _sending_service(sandbox, form.service_id)
-    prepared = await prepare(form, sandbox.fetcher)
+    prepared = await prepare(form, sandbox.fetcher, sandbox.documents)
     created = sandbox.now()
     plan: dict[str, Any] = {"callbackUrl": form.callback_url}
     if prepared.failure is not None:
@@ -532,3 +570,95 @@ _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 def _oauth_error(code: str) -> Response:
     """An OAuth2 error answer (RFC 6749 5.2): 400 with `{"error": code}`."""
     return JSONResponse({"error": code}, status_code=400, headers=_NO_STORE)
+
+
+# -- control endpoints -------------------------------------------------------------------------
+
+
+async def _inject_inbound(sandbox: Sandbox, request: Request) -> Response:
+    """`POST /sandbox/inbound`: faxes "received" on one of the project's numbers."""
+    faxes = await _receive(sandbox, read_inject_request(await read_json_object(request)))
+    return JSONResponse({"faxes": faxes})
+
+
+async def _webhook_attempts(sandbox: Sandbox, _request: Request) -> Response:
+    """`GET /sandbox/webhooks`: the latest webhook tries and how each was answered."""
+    return JSONResponse({"attempts": [a.as_json() for a in sandbox.webhooks.attempts]})
+
+
+async def _receive_now_and_then(sandbox: Sandbox, every_seconds: float) -> None:
+    # Demo mode (`--inbound-every`): a sample fax arrives every so often, for ever.
+    while True:
+        await asyncio.sleep(every_seconds)
+        request = InjectRequest(
+            to=None,
+            from_=None,
+            service_id=None,
+            document=None,
+            count=1,
+            created_at=None,
+            spread_days=0.0,
+        )
+        await _receive(sandbox, request)
+
+
+async def _receive(sandbox: Sandbox, request: InjectRequest) -> list[dict[str, Any]]:
+    project_id = sandbox.config.project_id
+    default = _default_service(sandbox)
+    services, _ = sandbox.state.list_services(project_id, page=1, page_size=1000)
+    numbers = {DEFAULT_FROM_NUMBER, *(s["defaultFrom"] for s in services if s.get("defaultFrom"))}
+    if request.service_id is not None:
+        service = _sending_service(sandbox, request.service_id)
+    elif request.to is not None:
+        owners = [s for s in services if s.get("defaultFrom") == request.to]
+        service = owners[0] if owners else default
+    else:
+        service = default
+    to = request.to or service.get("defaultFrom") or DEFAULT_FROM_NUMBER
+    if to not in numbers:
+        message = f"{to} is not one of the project's numbers ({', '.join(sorted(numbers))})."
+        raise ApiProblemError(422, message, [FieldViolation("to", message)])
+    if request.document is None:
+        pdf = await sandbox.documents.run(make_test_pdf, 1, "Sample inbound fax")
+        pages = 1
+    else:
+        prepared = await sandbox.documents.run(convert_documents, [request.document])
+        if prepared.failure is not None or prepared.pdf is None:
+            message = prepared.failure.message if prepared.failure else "The file is empty."
+            raise ApiProblemError(422, message, [FieldViolation("file", message)])
+        pdf, pages = prepared.pdf, prepared.pages
+    keep = bool(service["saveInboundFaxDocuments"])
+    now = sandbox.now()
+    faxes = []
+    # Oldest first, so the ids (which carry the time) and the order of the webhooks agree.
+    for index, arrived in reversed(
+        list(
+            enumerate(arrival_times(request.created_at or now, request.count, request.spread_days))
+        )
+    ):
+        fax = inbound_fax(
+            fax_id=sandbox.ulids.new(arrived),
+            from_=request.from_ or sample_sender(index),
+            to=to,
+            pages=pages,
+            arrived=arrived,
+            price=price_for(pages),
+            project_id=project_id,
+            service_id=service["id"],
+        )
+        fax["hasFile"] = keep
+        sandbox.state.add_fax(fax, plan={}, pdf=pdf if keep else None)
+        faxes.append(fax)
+        if service.get("incomingWebhookUrl"):
+            sandbox.webhooks.send(
+                Webhook(
+                    url=service["incomingWebhookUrl"],
+                    content_type=service["webhookContentType"],
+                    event=WebhookEvent.INCOMING_FAX,
+                    fax=fax,
+                    pdf=pdf if keep else None,
+                    event_time=now,
+                )
+            )
+    faxes.reverse()
+    return faxes

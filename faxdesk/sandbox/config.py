@@ -35,6 +35,8 @@ class SandboxConfig:
         db_path: SQLite file keeping faxes across restarts; None keeps them in memory.
         token_lifetime_seconds: how long an OAuth2 bearer token from `POST /oauth2/token` is
             accepted (its `expires_in`); the service's tokens last an hour.
+        inbound_every_seconds: for demos, a sample inbound fax arrives this often (real
+            seconds, not scaled); None for never.
     """
 
     host: str = "127.0.0.1"
@@ -45,8 +47,11 @@ class SandboxConfig:
     time_scale: float = 1.0
     db_path: Path | None = None
     token_lifetime_seconds: int = DEFAULT_TOKEN_LIFETIME_SECONDS
+    inbound_every_seconds: float | None = None
 
     def __post_init__(self) -> None:
+        if self.inbound_every_seconds is not None and not self.inbound_every_seconds > 0:
+            raise ValueError("inbound_every_seconds must be more than 0")
         if self.token_lifetime_seconds < 1:
             raise ValueError("token_lifetime_seconds must be at least 1")
         if self.time_scale < 0:

@@ -9,7 +9,12 @@ so this module returns a `ConversionFailure` instead of raising. It never touche
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from typing import ParamSpec, TypeVar
 
 import httpx
 
@@ -25,6 +30,9 @@ CODE_UNSUPPORTED_MEDIA_TYPE = 129
 CODE_PDF_UNREADABLE = 133
 
 FETCH_TIMEOUT_SECONDS = 15.0
+
+P = ParamSpec("P")
+T = TypeVar("T")
 _PDF_TYPES = frozenset((PDF_MEDIA_TYPE, "application/x-pdf"))
 _GENERIC_TYPES = frozenset(("", "application/octet-stream", "binary/octet-stream"))
 
@@ -88,9 +96,31 @@ class _Borrowed(httpx.AsyncBaseTransport):
         return await self._inner.handle_async_request(request)
 
 
-async def prepare(form: SendForm, fetcher: Fetcher) -> Prepared:
-    """Fetch, check, count and join the documents of `form`."""
-    documents: list[tuple[str, str, bytes]] = []
+class DocumentWorker:
+    """Runs document work (PyMuPDF) off the event loop, on one thread of its own.
+
+    One thread, because PyMuPDF is not thread-safe: conversions queue up behind each other
+    instead of running side by side, and the loop stays free for every other request.
+    """
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-documents")
+
+    async def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, partial(function, *args, **kwargs))
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+#: One document as it arrived: (name for messages, declared media type, bytes).
+Document = tuple[str, str, bytes]
+
+
+async def prepare(form: SendForm, fetcher: Fetcher, worker: DocumentWorker) -> Prepared:
+    """Fetch, convert, count and join the documents of `form` (URLs first, then files)."""
+    documents: list[Document] = []
     for url in form.content_urls:
         try:
             data, media_type = await fetcher.fetch(url)
@@ -100,9 +130,12 @@ async def prepare(form: SendForm, fetcher: Fetcher) -> Prepared:
         documents.append((mask_url(url), media_type, data))
     for index, upload in enumerate(form.uploads, start=1):
         documents.append((_upload_name(upload, index), upload.media_type, upload.data))
+    # Conversion is CPU-bound: it must not hold up the event loop and the other requests.
+    return await worker.run(convert_documents, documents)
 
-    # PyMuPDF work stays on the event loop thread: it is not thread-safe, and counting the pages
-    # of the few small documents a sandbox sees takes milliseconds.
+
+def convert_documents(documents: list[Document]) -> Prepared:
+    """Turn `documents` into one fax PDF, or the service's conversion failure. Blocking."""
     pages = 0
     for name, media_type, data in documents:
         failure = _check_media_type(name, media_type, data)

@@ -178,6 +178,16 @@ def _token_lifetime(text: str) -> int:
     return value
 
 
+def _interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("the interval must be more than 0 seconds")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the sandbox's options (defaults from SandboxConfig) to `parser`."""
     defaults = SandboxConfig()
@@ -221,6 +231,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="how long OAuth2 bearer tokens stay valid "
         f"(default {defaults.token_lifetime_seconds})",
     )
+    parser.add_argument(
+        "--inbound-every",
+        type=_interval,
+        default=None,
+        metavar="SECONDS",
+        help="for demos: a sample inbound fax arrives every SECONDS seconds (default: never)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> SandboxConfig:
@@ -235,6 +252,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         time_scale=args.time_scale,
         db_path=args.db,
         token_lifetime_seconds=args.token_lifetime,
+        inbound_every_seconds=args.inbound_every,
     )
 
 

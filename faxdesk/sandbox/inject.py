@@ -1,0 +1,197 @@
+"""`faxdesk sandbox inject`: have a running sandbox receive faxes, through its control endpoint.
+
+Reads the document (if one is given), sends one `POST /sandbox/inbound` with the sandbox's key,
+and prints the ids of the faxes it created. Options are checked before anything is sent; bad
+input exits 2, a sandbox that cannot be reached or refuses exits 1, each with one line saying
+why. It is a short-lived command-line client (blocking httpx), never used by the server itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import httpx
+
+from faxdesk.sandbox.config import SandboxConfig
+from faxdesk.sandbox.inbound import MAX_COUNT, parse_moment
+from faxdesk.sandbox.server import KEY_SECRET_ENV
+
+DEFAULT_URL = f"http://127.0.0.1:{SandboxConfig().port}"
+#: Injecting thousands of faxes converts the document once, but stores every fax: allow time.
+TIMEOUT_SECONDS = 120.0
+
+_MEDIA_TYPES = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".txt": "text/plain",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".docx": "application/docx",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of `inject` to its parser (dests are prefixed, the parent has its own)."""
+    defaults = SandboxConfig()
+    parser.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        help="the document received (PDF, image, text, HTML); default: a generated sample page",
+    )
+    parser.add_argument(
+        "--url",
+        dest="inject_url",
+        metavar="URL",
+        default=DEFAULT_URL,
+        help=f"the sandbox's address, as its banner prints it (default {DEFAULT_URL})",
+    )
+    parser.add_argument(
+        "--key-id",
+        dest="inject_key_id",
+        metavar="ID",
+        default=defaults.key_id,
+        help="the sandbox's key id",
+    )
+    parser.add_argument(
+        "--key-secret",
+        dest="inject_key_secret",
+        metavar="SECRET",
+        default=None,
+        help=f"the sandbox's key secret (default: ${KEY_SECRET_ENV}, else {defaults.key_secret!r})",
+    )
+    parser.add_argument(
+        "--to",
+        dest="inject_to",
+        metavar="NUMBER",
+        help="the project's number it arrives on (default: the service's)",
+    )
+    parser.add_argument(
+        "--from",
+        dest="inject_from",
+        metavar="NUMBER",
+        help="the sender's number (default: a fictional one)",
+    )
+    parser.add_argument(
+        "--service-id", dest="inject_service_id", metavar="ID", help="the receiving service"
+    )
+    parser.add_argument(
+        "--count",
+        dest="inject_count",
+        metavar="N",
+        type=int,
+        default=1,
+        help="how many faxes (default 1)",
+    )
+    parser.add_argument(
+        "--created-at",
+        dest="inject_created_at",
+        metavar="TIME",
+        help="when the newest arrived: a day (2026-05-04) or a timestamp (default: now)",
+    )
+    parser.add_argument(
+        "--spread-days",
+        dest="inject_spread_days",
+        type=float,
+        default=0.0,
+        metavar="D",
+        help="spread the faxes evenly over D days before --created-at",
+    )
+
+
+def main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run `inject` with parsed options; return the exit code (output to stdout and stderr)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        body = _request_body(args)
+    except ValueError as exc:
+        err.write(f"faxdesk sandbox inject: {exc}\n")
+        return 2
+    secret = args.inject_key_secret or os.environ.get(KEY_SECRET_ENV) or SandboxConfig().key_secret
+    url = args.inject_url.rstrip("/") + "/sandbox/inbound"
+    try:
+        response = httpx.post(
+            url,
+            json=body,
+            auth=httpx.BasicAuth(args.inject_key_id, secret),
+            timeout=TIMEOUT_SECONDS,
+        )
+    except httpx.HTTPError as exc:
+        err.write(
+            f"faxdesk sandbox inject: the sandbox at {args.inject_url} cannot be reached "
+            f"({exc.__class__.__name__}). Is `faxdesk sandbox` running there?\n"
+        )
+        return 1
+    if response.status_code == 401:
+        err.write("faxdesk sandbox inject: the sandbox refused the key id or secret.\n")
+        return 1
+    if response.status_code != 200:
+        err.write(f"faxdesk sandbox inject: {_problem(response)}\n")
+        return 2 if response.status_code in (400, 422) else 1
+    faxes = response.json()["faxes"]
+    out.write(
+        f"{len(faxes)} inbound fax{'es' if len(faxes) != 1 else ''} received on {faxes[0]['to']}:\n"
+    )
+    for fax in faxes:
+        out.write(f"{fax['id']}  {fax['createTime']}  from {fax['from']}\n")
+    return 0
+
+
+def _request_body(args: argparse.Namespace) -> dict[str, Any]:
+    if not 1 <= args.inject_count <= MAX_COUNT:
+        raise ValueError(f"--count must be from 1 to {MAX_COUNT}.")
+    if args.inject_spread_days < 0:
+        raise ValueError("--spread-days must not be negative.")
+    body: dict[str, Any] = {"count": args.inject_count, "spreadDays": args.inject_spread_days}
+    if args.inject_created_at:
+        moment = parse_moment(args.inject_created_at)
+        if moment is None:
+            raise ValueError(
+                f"--created-at {args.inject_created_at!r} is not a day (2026-05-04) "
+                "or a timestamp (2026-05-04T10:30:00Z)."
+            )
+        body["createdAt"] = moment.isoformat().replace("+00:00", "Z")
+    for key, value in (
+        ("to", args.inject_to),
+        ("from", args.inject_from),
+        ("serviceId", args.inject_service_id),
+    ):
+        if value:
+            body[key] = value
+    path: Path | None = args.file
+    if path is not None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ValueError(f"{path} cannot be read ({exc.strerror or exc}).") from None
+        body["file"] = base64.b64encode(data).decode("ascii")
+        body["fileName"] = path.name
+        body["mediaType"] = _MEDIA_TYPES.get(path.suffix.lower(), "")
+    return body
+
+
+def _problem(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except json.JSONDecodeError:
+        return f"the sandbox answered {response.status_code}."
+    details = [
+        violation.get("description", "")
+        for detail in body.get("details", []) or []
+        for violation in detail.get("fieldViolations", [])
+    ]
+    return (
+        " ".join(details) or body.get("message") or f"the sandbox answered {response.status_code}."
+    )
