@@ -118,9 +118,10 @@ async def open_session(
         faxes,
         session.renderer,
         tasks,
-        default_region=settings.default_region,
         refresh_interval=settings.refresh_interval,
         tracking_interval=settings.tracking_interval,
+        settings=settings,
+        settings_file=paths.settings_file,
     )
     session.controller.start()
     tasks.start(session.controller.check_connection(), key="ping")

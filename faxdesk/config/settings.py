@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import json
 import logging
 import os
 import tempfile
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from faxdesk.core.models import ImageConversionMethod, Resolution
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -49,21 +54,88 @@ class Account:
         return bool(self.project_id and self.key_id)
 
 
+class PaperSize(enum.StrEnum):
+    """The paper faxes are laid out on: what the recipient's machine prints on."""
+
+    LETTER = "letter"
+    A4 = "a4"
+
+
+def _bounded(default: float | None, low: int, high: int) -> Any:
+    """A setting that must lie in [low, high]; a value outside falls back to `default`."""
+    return field(default=default, metadata={"range": (low, high)})
+
+
+@dataclass(frozen=True, slots=True)
+class SendingDefaults:
+    """The options a new fax starts with in the composer.
+
+    None, or "" for text, leaves the choice to the fax service: the defaults of the service
+    the fax goes through, or Sinch's own. The ranges are the service's limits.
+    """
+
+    service_id: str = ""
+    from_number: str = ""
+    resolution: Resolution | None = None
+    image_conversion_method: ImageConversionMethod | None = None
+    header_text: str = field(default="", metadata={"max_length": 50})
+    header_page_numbers: bool = True
+    header_time_zone: str = ""
+    max_retries: int | None = _bounded(None, 0, 5)
+    retry_delay_seconds: int | None = _bounded(None, 30, 300)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     account: Account = field(default_factory=Account)
+    #: The country numbers typed without a country code belong to (ISO 3166 code, "US").
     default_region: str = "US"
+    #: Show the whole fax, its page count and recipients once more before it is sent.
+    confirm_before_send: bool = True
+    paper_size: PaperSize = PaperSize.LETTER
+    sending: SendingDefaults = field(default_factory=SendingDefaults)
     #: Seconds between list refreshes while the window is open.
     refresh_interval: float = 15.0
     #: Seconds between status checks of faxes that are still queued or in progress.
     tracking_interval: float = 1.0
     theme: str = "auto"
     #: Seconds a fax waits after Send before it goes out, so it can still be undone; 0 is off.
-    undo_send_seconds: float = 0.0
+    undo_send_seconds: float = _bounded(0.0, 0, 60)
 
     @property
     def uses_sandbox(self) -> bool:
         return not self.account.is_configured
+
+
+@functools.cache
+def _field_types(cls: type[Any]) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _convert(kind: Any, raw: object) -> object:
+    """`raw` from JSON as a value of type `kind`; raises ValueError when it is not one."""
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        options = [option for option in typing.get_args(kind) if option is not type(None)]
+        if raw is None:
+            return None
+        (kind,) = options
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        # The wire enums keep unknown values; a setting must be one FaxDesk knows.
+        if raw not in {member.value for member in kind}:
+            raise ValueError(raw)
+        return kind(raw)
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        raise ValueError(raw)
+    if kind in (int, float, str):
+        # JSON gives "7" or 7 for a number typed by hand; a bool is never a number here.
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            raise ValueError(raw)
+        if kind is int and isinstance(raw, float) and not raw.is_integer():
+            raise ValueError(raw)
+        return kind(raw)
+    raise ValueError(raw)
 
 
 def _from_dict(cls: type[T], data: object) -> T:
@@ -71,26 +143,29 @@ def _from_dict(cls: type[T], data: object) -> T:
     if not isinstance(data, dict):
         return cls()
     values: dict[str, Any] = {}
+    hints = _field_types(cls)
     for f in dataclasses.fields(cls):
         if f.name not in data:
             continue
         raw = data[f.name]
-        default = getattr(cls(), f.name)
-        if dataclasses.is_dataclass(default) and not isinstance(default, type):
-            values[f.name] = _from_dict(type(default), raw)
-        elif isinstance(default, enum.Enum):
-            try:
-                values[f.name] = type(default)(raw)
-            except ValueError:
-                log.warning("Ignoring unknown value %r for setting %s", raw, f.name)
-        elif isinstance(default, bool) or not isinstance(default, int | float | str):
-            if isinstance(raw, type(default)):
-                values[f.name] = raw
-        elif isinstance(raw, int | float | str) and not isinstance(raw, bool):
-            try:
-                values[f.name] = type(default)(raw)
-            except ValueError:
-                log.warning("Ignoring bad value %r for setting %s", raw, f.name)
+        kind = hints[f.name]
+        if dataclasses.is_dataclass(kind):
+            values[f.name] = _from_dict(kind, raw)  # type: ignore[arg-type]
+            continue
+        try:
+            value = _convert(kind, raw)
+        except (ValueError, TypeError):
+            log.warning("Ignoring bad value %r for setting %s", raw, f.name)
+            continue
+        low, high = f.metadata.get("range", (None, None))
+        if isinstance(value, int | float) and low is not None and not low <= value <= high:
+            log.warning("Ignoring out-of-range value %r for setting %s", raw, f.name)
+            continue
+        limit = f.metadata.get("max_length")
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            log.warning("Ignoring over-long value for setting %s", f.name)
+            continue
+        values[f.name] = value
     return cls(**values)
 
 

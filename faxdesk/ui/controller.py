@@ -8,6 +8,7 @@ rendering runs in worker processes (`PageRenderer`), so the window never freezes
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -19,6 +20,8 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QDialog, QFileDialog
 
+from faxdesk.config import settings as settings_io
+from faxdesk.config.settings import Settings
 from faxdesk.core.errors import (
     AuthError,
     DocumentError,
@@ -35,6 +38,7 @@ from faxdesk.services.previews import PageRenderer
 from faxdesk.services.tracking import StatusTracker
 from faxdesk.ui.composer import ComposerDialog
 from faxdesk.ui.main_window import MainWindow, View
+from faxdesk.ui.settings_dialog import SettingsDialog
 from faxdesk.ui.tasks import TaskKeeper, dialog_result
 
 log = logging.getLogger(__name__)
@@ -65,6 +69,8 @@ class MainController(QObject):
 
     Attributes:
         tracker: follows unfinished faxes to their final status.
+        settings: the preferences in force; the Settings dialog changes them, and they are
+            saved to `settings_file` (not saved when that is None).
     """
 
     def __init__(
@@ -77,8 +83,16 @@ class MainController(QObject):
         default_region: str = "US",
         refresh_interval: float = 15.0,
         tracking_interval: float = 1.0,
+        settings: Settings | None = None,
+        settings_file: Path | None = None,
     ) -> None:
         super().__init__(window)
+        self.settings = (
+            settings if settings is not None else Settings(default_region=default_region)
+        )
+        self._settings_file = settings_file
+        self._settings_dialog: SettingsDialog | None = None
+        default_region = self.settings.default_region
         self._window = window
         self._faxes = faxes
         self._renderer = renderer
@@ -104,6 +118,7 @@ class MainController(QObject):
         w = self._window
         self._connections = [
             (w.new_fax_requested, self._on_window_new_fax_requested),
+            (w.settings_requested, self._on_window_settings_requested),
             (w.files_dropped, self._on_window_files_dropped),
             (w.refresh_requested, self._on_window_refresh_requested),
             (w.view_changed, self._on_window_view_changed),
@@ -135,6 +150,12 @@ class MainController(QObject):
             signal.disconnect(slot)
         self._connections = []
         self._composer.close()
+        if self._settings_dialog is not None:
+            self._settings_dialog.close()
+
+    @property
+    def settings_dialog(self) -> SettingsDialog | None:
+        return self._settings_dialog
 
     @property
     def composer(self) -> ComposerDialog:
@@ -318,6 +339,44 @@ class MainController(QObject):
             self._online = False
             self._window.set_connection("offline", str(exc))
         self._window.show_status_message(str(exc), 10_000)
+
+    # -- settings -------------------------------------------------------------------------
+
+    def _on_window_settings_requested(self) -> None:
+        if self._settings_dialog is None:
+            self._settings_dialog = SettingsDialog(self.settings, self._window)
+            self._settings_dialog.settings_accepted.connect(
+                self._on_settings_dialog_settings_accepted
+            )
+        else:
+            self._settings_dialog.set_settings(self.settings)
+        self._settings_dialog.open()
+
+    def _on_settings_dialog_settings_accepted(self, edited: Settings) -> None:
+        self.apply_settings(edited)
+        if self._settings_file is not None:
+            self._tasks.start(self._save_settings(edited, self._settings_file), key="settings")
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use `settings` from now on (the next fax, the list's number search)."""
+        self.settings = settings
+        self._default_region = settings.default_region
+        self._composer.default_region = settings.default_region
+
+    async def _save_settings(self, edited: Settings, path: Path) -> None:
+        try:
+            # The account may have been changed on the command line meanwhile: keep that.
+            on_disk = await asyncio.to_thread(settings_io.load, path)
+            await asyncio.to_thread(
+                settings_io.save, replace(edited, account=on_disk.account), path
+            )
+        except OSError as exc:
+            self._window.show_error(
+                f"The settings could not be saved to {path}: {exc.strerror or exc}. They apply "
+                "until FaxDesk is closed."
+            )
+            return
+        self._window.show_status_message("Settings saved.")
 
     # -- composer -------------------------------------------------------------------------
 

@@ -6,8 +6,9 @@ import pytest
 
 from faxdesk.config import secrets, settings
 from faxdesk.config.paths import Paths
-from faxdesk.config.settings import Account, AuthMethod, Settings
+from faxdesk.config.settings import Account, AuthMethod, PaperSize, SendingDefaults, Settings
 from faxdesk.core.errors import ConfigError
+from faxdesk.core.models import ImageConversionMethod, Resolution
 
 
 def test_missing_file_gives_defaults_and_sandbox(paths: Paths):
@@ -88,3 +89,62 @@ def test_each_account_has_its_own_outbox(paths: Paths):
     assert paths.outbox_db("sandbox") != paths.outbox_db("p-1")
     assert paths.outbox_db("sandbox") != paths.archive_db("sandbox")
     assert paths.outbox_dir("sandbox") != paths.outbox_dir("p-1")
+
+
+def test_sending_defaults_round_trip(paths: Paths):
+    original = Settings(
+        confirm_before_send=False,
+        undo_send_seconds=10,
+        paper_size=PaperSize.A4,
+        sending=SendingDefaults(
+            service_id="01SERVICE",
+            from_number="+14155550100",
+            resolution=Resolution.SUPERFINE,
+            image_conversion_method=ImageConversionMethod.MONOCHROME,
+            header_text="Mercy Clinic",
+            header_page_numbers=False,
+            header_time_zone="Europe/Berlin",
+            max_retries=2,
+            retry_delay_seconds=120,
+        ),
+    )
+    settings.save(original, paths.settings_file)
+    assert settings.load(paths.settings_file) == original
+    data = json.loads(paths.settings_file.read_text())
+    assert data["sending"]["resolution"] == "SUPERFINE"
+    assert data["paper_size"] == "a4"
+
+
+def test_values_outside_the_service_limits_take_the_default(paths: Paths):
+    paths.settings_file.write_text(
+        json.dumps(
+            {
+                "undo_send_seconds": 600,
+                "confirm_before_send": "no",
+                "paper_size": "tabloid",
+                "sending": {
+                    "max_retries": 9,
+                    "retry_delay_seconds": 20.5,
+                    "resolution": "ULTRAFINE",
+                    "header_text": "x" * 51,
+                    "image_conversion_method": "MONOCHROME",
+                },
+            }
+        )
+    )
+    loaded = settings.load(paths.settings_file)
+    assert loaded.undo_send_seconds == 0
+    assert loaded.confirm_before_send is True
+    assert loaded.paper_size is PaperSize.LETTER
+    assert loaded.sending == SendingDefaults(
+        image_conversion_method=ImageConversionMethod.MONOCHROME
+    )
+
+
+def test_unset_sending_options_stay_unset(paths: Paths):
+    paths.settings_file.write_text(
+        json.dumps({"sending": {"resolution": None, "max_retries": "3"}})
+    )
+    loaded = settings.load(paths.settings_file)
+    assert loaded.sending.resolution is None
+    assert loaded.sending.max_retries == 3
