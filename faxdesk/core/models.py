@@ -247,3 +247,41 @@ class FaxPage:
     @property
     def has_more(self) -> bool:
         return self.page < self.total_pages
+
+
+class SortColumn(enum.StrEnum):
+    """What the fax list can be sorted by (the archive sorts, so every cached fax takes part)."""
+
+    TIME = "time"
+    DIRECTION = "direction"
+    FROM = "from"
+    TO = "to"
+    CONTACT = "contact"
+    PAGES = "pages"
+    STATUS = "status"
+    REASON = "reason"
+    PRICE = "price"
+    LABELS = "labels"
+    HANDLED = "handled"
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilter:
+    """What the fax list shows: the service's own filters plus a quick search of cached faxes.
+
+    `search` matches the digits of either number, the contact name of the other party, a label
+    (key or value), the note, or the fax id; `number_prefixes` (E.164, "+" included) also match
+    the start of either number, for number fragments typed in the user's national format.
+    `created_after` is inclusive, `created_before` exclusive. Rows are ordered by `sort` then
+    by time and id, all in the same direction.
+    """
+
+    direction: Direction | None = None
+    status: FaxStatus | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    service_id: str | None = None
+    search: str = ""
+    number_prefixes: tuple[str, ...] = ()
+    sort: SortColumn = SortColumn.TIME
+    descending: bool = True
