@@ -38,6 +38,7 @@ from faxdesk.services.faxes import FaxService
 from faxdesk.services.previews import PageRenderer
 from faxdesk.store.archive import Archive
 from faxdesk.ui import icons, theme
+from faxdesk.ui.collector import MainThreadCollector
 from faxdesk.ui.controller import MainController
 from faxdesk.ui.main_window import MainWindow
 from faxdesk.ui.tasks import TaskKeeper
@@ -235,7 +236,12 @@ def main(argv: list[str]) -> int:
     app.setDesktopFileName("faxdesk")
     theme.apply_theme(app, settings.theme)
     app.setWindowIcon(icons.icon("faxdesk"))
+    collector = MainThreadCollector(app)
+    collector.start()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    with loop:
-        return loop.run_until_complete(_run(app, paths, settings))
+    try:
+        with loop:
+            return loop.run_until_complete(_run(app, paths, settings))
+    finally:
+        collector.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import Iterator
 
@@ -33,6 +34,23 @@ def _stop_conversion_workers() -> Iterator[None]:
     from faxdesk.documents.convert import shutdown_workers
 
     shutdown_workers()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collect_cycles_on_the_main_thread() -> Iterator[None]:
+    """As the app does (faxdesk.ui.collector): a worker thread must never free a Qt object."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_between_tests() -> Iterator[None]:
+    yield
+    counts, thresholds = gc.get_count(), gc.get_threshold()
+    due = [generation for generation in range(3) if counts[generation] > thresholds[generation]]
+    if due:
+        gc.collect(max(due))
 
 
 @pytest.fixture
