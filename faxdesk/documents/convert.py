@@ -18,8 +18,14 @@ import html
 import io
 import multiprocessing
 import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import tempfile
 import textwrap
 import unicodedata
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -28,6 +34,19 @@ from typing import Any
 import pymupdf
 
 from faxdesk.core.errors import DocumentError
+
+#: What MuPDF raises for input it cannot read: its own error classes and a few builtins.
+_MUPDF_ERRORS = (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase)
+
+
+def _check_memory(exc: BaseException) -> None:
+    """Raise MemoryError when MuPDF failed for want of memory: that is the bound, not the file."""
+    text = str(exc).lower()
+    # zlib reports a failed allocation as its error code -4 (Z_MEM_ERROR).
+    words = ("malloc", "out of memory", "cannot allocate", "failed: -4")
+    if isinstance(exc, MemoryError) or any(word in text for word in words):
+        raise MemoryError from exc
+
 
 # MuPDF prints its complaints about damaged files to stderr; FaxDesk reports them itself.
 pymupdf.TOOLS.mupdf_display_errors(False)
@@ -318,7 +337,18 @@ def convert_to_pdf(
     name = filename or "The document"
     # Deciding the kind is cheap and needs no MuPDF: do it here, so an impostor is refused at once.
     kind = detect_kind(content, filename=filename, media_type=media_type)
-    request = _Request(content, filename, kind, paper.strip().lower(), password, memory_limit)
+    office = find_libreoffice() if kind in _OFFICE_SUFFIXES else None
+    request = _Request(
+        content,
+        filename,
+        kind,
+        paper.strip().lower(),
+        password,
+        memory_limit,
+        office=office,
+        # LibreOffice must give up before the worker is stopped, or it would be left behind.
+        office_time_limit=max(time_limit * 0.9, time_limit - 5),
+    )
     return _run_bounded(request, name, time_limit)
 
 
@@ -330,6 +360,9 @@ class _Request:
     paper: str
     password: str | None
     memory_limit: int
+    #: The LibreOffice program for Word files, or None when there is none.
+    office: str | None = None
+    office_time_limit: float = DEFAULT_TIME_LIMIT
 
 
 def _context() -> Any:
@@ -446,7 +479,8 @@ def convert_here(request: _Request) -> ConvertedDocument:
         doc = converter(request, name, notices)
     except DocumentError:
         raise
-    except (RuntimeError, ValueError) as exc:
+    except _MUPDF_ERRORS as exc:
+        _check_memory(exc)
         raise DocumentError(
             f"{name} could not be read as a {request.kind.label} ({_cause(exc)}).",
             path=request.filename,
@@ -477,7 +511,8 @@ def _open_pdf(request: _Request, name: str, notices: list[str]) -> pymupdf.Docum
         )
     try:
         doc = pymupdf.open(stream=content, filetype="pdf")
-    except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
+    except _MUPDF_ERRORS as exc:
+        _check_memory(exc)
         raise DocumentError(f"{name} is not a readable PDF.", path=request.filename) from exc
     if doc.needs_pass:
         if request.password is None:
@@ -510,7 +545,7 @@ def _convert_pdf(request: _Request, name: str, notices: list[str]) -> pymupdf.Do
         if source.is_form_pdf or _has_annotations(source):
             # Form fields and annotations are drawn by viewers, not by the page content:
             # bake them in so the fax shows what was filled in.
-            with contextlib.suppress(RuntimeError, ValueError, AttributeError):
+            with contextlib.suppress(*_MUPDF_ERRORS, AttributeError):
                 source.bake()
         return _fit_pages(source, request, name)
 
@@ -534,11 +569,12 @@ def _fit_pages(source: pymupdf.Document, request: _Request, name: str) -> pymupd
         upright = min(1.0, area.width / shown.width, area.height / shown.height)
         turned = min(1.0, area.width / shown.height, area.height / shown.width)
         turn = 0
-        if turned > upright * 1.001:
+        # A page a little too wide is better shrunk a little than turned sideways.
+        if turned > upright * 1.1:
             # A page shown landscape by its /Rotate is turned back to how it was made (its
             # text upright); a page made landscape is turned counter-clockwise, as printers do.
             turn = page.rotation if page.rotation in (90, 270) else 90
-        scale = max(upright, turned)
+        scale = turned if turn else upright
         w, h = (shown.height, shown.width) if turn else (shown.width, shown.height)
         left = area.x0 + (area.width - w * scale) / 2
         top = area.y0 + (area.height - h * scale) / 2
@@ -554,7 +590,8 @@ def _fit_pages(source: pymupdf.Document, request: _Request, name: str) -> pymupd
             fax_page.show_pdf_page(
                 target, source, number, rotate=(turn - rotation) % 360, keep_proportion=True
             )
-        except (RuntimeError, ValueError) as exc:
+        except _MUPDF_ERRORS as exc:
+            _check_memory(exc)
             raise DocumentError(
                 f"Page {number + 1} of {name} could not be read ({_cause(exc)}).",
                 path=request.filename,
@@ -573,26 +610,240 @@ _IMAGE_FILETYPES = {
 }
 
 
+#: Images with more pixels than this are resampled to `_RESAMPLE_DPI` at their fitted size:
+#: a fax prints at most about 200 x 400 dpi, and the far end would have to decode them whole.
+_MAX_IMAGE_PIXELS = 16_000_000
+_RESAMPLE_DPI = 300
+#: The resolution assumed for an image that states none, as browsers and MuPDF do.
+_DEFAULT_DPI = 96.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Raster:
+    """What the header of a PNG or JPEG says, read without decoding a pixel."""
+
+    width: int
+    height: int
+    xres: float
+    yres: float
+    grey: bool
+    #: A CMYK JPEG with Adobe's marker stores its inks inverted (Photoshop's convention).
+    cmyk_inverted: bool = False
+
+
 def _convert_image(request: _Request, name: str, _notices: list[str]) -> pymupdf.Document:
+    # PNG and JPEG go into the PDF still compressed, so that even a huge one is never decoded
+    # whole: MuPDF reads such a stream at a reduced size when it renders it smaller.
+    embedded = None
+    try:
+        if request.kind is DocumentKind.JPEG:
+            embedded = _embed_jpeg(request.content)
+        elif request.kind is DocumentKind.PNG:
+            embedded = _embed_png(request.content)
+    except DocumentError as exc:
+        # The header readers say what is wrong; the file's name goes in front here.
+        raise DocumentError(f"{name} {exc}.", path=request.filename) from None
+    if embedded is None:
+        pages = _decoded_image_pages(request, name)
+    else:
+        pages, raster = embedded
+        if raster.width * raster.height > _MAX_IMAGE_PIXELS:
+            pages = _resampled(pages, raster, request)
+    with pages:
+        return _fit_pages(pages, request, name)
+
+
+def _decoded_image_pages(request: _Request, name: str) -> pymupdf.Document:
     filetype = _IMAGE_FILETYPES[request.kind]
     try:
-        images = pymupdf.open(stream=request.content, filetype=filetype)
-    except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
-        raise DocumentError(
-            f"{name} is not a readable {request.kind.label}.", path=request.filename
-        ) from exc
-    with images:
-        if images.page_count == 0:
-            raise DocumentError(f"{name} has no pages.", path=request.filename)
-        try:
+        with pymupdf.open(stream=request.content, filetype=filetype) as images:
+            if images.page_count == 0:
+                raise DocumentError(f"{name} has no pages.", path=request.filename)
             pdf_bytes = images.convert_to_pdf()
-        except (RuntimeError, ValueError) as exc:
+    except _MUPDF_ERRORS as exc:
+        _check_memory(exc)
+        raise DocumentError(
+            f"{name} is not a readable {request.kind.label} ({_cause(exc)}).",
+            path=request.filename,
+        ) from exc
+    return pymupdf.open(stream=pdf_bytes, filetype="pdf")
+
+
+def _image_page(raster: _Raster) -> tuple[pymupdf.Document, pymupdf.Page]:
+    doc = pymupdf.open()
+    page = doc.new_page(
+        width=raster.width * 72 / raster.xres, height=raster.height * 72 / raster.yres
+    )
+    return doc, page
+
+
+def _embed_jpeg(content: bytes) -> tuple[pymupdf.Document, _Raster] | None:
+    raster = _jpeg_raster(content)
+    if raster is None:
+        return None
+    # Scan data never holds the end-of-image marker; without one the file was cut off, and
+    # MuPDF would quietly fill the missing rows with grey.
+    if content.rfind(b"\xff\xd9") < content.find(b"\xff\xda"):
+        raise DocumentError("is incomplete: the image ends before its last row")
+    doc, page = _image_page(raster)
+    try:
+        # MuPDF keeps a JPEG as it is (DCTDecode), with the inverted CMYK of Adobe files noted.
+        xref = page.insert_image(page.rect, stream=content, keep_proportion=False)
+    except _MUPDF_ERRORS:
+        doc.close()
+        return None
+    if doc.xref_get_key(xref, "Decode")[0] != "null" and not raster.cmyk_inverted:
+        # MuPDF marks every CMYK JPEG as inverted; only those with Adobe's marker are.
+        doc.xref_set_key(xref, "Decode", "null")
+    return doc, raster
+
+
+def _jpeg_raster(content: bytes) -> _Raster | None:
+    """Size, density and colour of a baseline or progressive JPEG, from its markers."""
+    position = 2
+    density: tuple[float, float] | None = None
+    adobe = False
+    while position + 4 <= len(content):
+        if content[position] != 0xFF:
+            return None
+        marker = content[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        length = int.from_bytes(content[position + 2 : position + 4], "big")
+        body = content[position + 4 : position + 2 + length]
+        if marker == 0xE0 and body.startswith(b"JFIF\x00") and len(body) >= 12:
+            units, x, y = (
+                body[7],
+                int.from_bytes(body[8:10], "big"),
+                int.from_bytes(body[10:12], "big"),
+            )
+            if units in (1, 2) and x and y:
+                factor = 2.54 if units == 2 else 1.0
+                density = (x * factor, y * factor)
+        if marker == 0xEE and body.startswith(b"Adobe"):
+            adobe = True
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE):
+            if len(body) < 6:
+                return None
+            height = int.from_bytes(body[1:3], "big")
+            width = int.from_bytes(body[3:5], "big")
+            if not width or not height:
+                return None
+            xres, yres = density or (_DEFAULT_DPI, _DEFAULT_DPI)
+            components = body[5]
+            return _Raster(
+                width,
+                height,
+                xres,
+                yres,
+                grey=components == 1,
+                cmyk_inverted=components == 4 and adobe,
+            )
+        if marker in (0xD9, 0xDA):  # end of image, start of scan: no frame header came
+            return None
+        position += 2 + length
+    return None
+
+
+def _embed_png(content: bytes) -> tuple[pymupdf.Document, _Raster] | None:
+    """The PNG as a PDF image whose Flate stream is the PNG's own data, or None when the PNG
+    has what a PDF image cannot carry that way (transparency, interlacing)."""
+    chunks = _png_chunks(content)
+    if chunks is None:
+        return None
+    header = chunks.get(b"IHDR", [b""])[0]
+    if len(header) != 13:
+        return None
+    width = int.from_bytes(header[0:4], "big")
+    height = int.from_bytes(header[4:8], "big")
+    depth, colour, _, _, interlace = header[8:13]
+    if interlace or b"tRNS" in chunks or colour not in (0, 2, 3) or not width or not height:
+        return None
+    colours = 3 if colour == 2 else 1
+    if colour == 3:
+        palette = chunks.get(b"PLTE", [b""])[0]
+        if not palette or len(palette) % 3:
+            return None
+        space = f"[/Indexed/DeviceRGB {len(palette) // 3 - 1}<{palette.hex()}>]"
+    else:
+        space = "/DeviceRGB" if colour == 2 else "/DeviceGray"
+    xres = yres = _DEFAULT_DPI
+    physical = chunks.get(b"pHYs", [b""])[0]
+    if len(physical) == 9 and physical[8] == 1:  # pixels per metre
+        x = int.from_bytes(physical[0:4], "big") * 0.0254
+        y = int.from_bytes(physical[4:8], "big") * 0.0254
+        if x >= 1 and y >= 1:
+            xres, yres = x, y
+    raster = _Raster(width, height, xres, yres, grey=colour == 0)
+    doc, page = _image_page(raster)
+    xref = doc.get_new_xref()
+    doc.update_object(
+        xref,
+        f"<</Type/XObject/Subtype/Image/Width {width}/Height {height}/ColorSpace {space}"
+        f"/BitsPerComponent {depth}>>",
+    )
+    # Writing a stream uncompressed drops its /Filter: name the filter afterwards.
+    doc.update_stream(xref, b"".join(chunks[b"IDAT"]), compress=False)
+    doc.xref_set_key(xref, "Filter", "/FlateDecode")
+    doc.xref_set_key(
+        xref,
+        "DecodeParms",
+        f"<</Predictor 15/Colors {colours}/BitsPerComponent {depth}/Columns {width}>>",
+    )
+    page.insert_image(page.rect, xref=xref, keep_proportion=False)
+    return doc, raster
+
+
+def _png_chunks(content: bytes) -> dict[bytes, list[bytes]] | None:
+    chunks: dict[bytes, list[bytes]] = {}
+    position = 8
+    while position + 8 <= len(content):
+        length = int.from_bytes(content[position : position + 4], "big")
+        kind = content[position + 4 : position + 8]
+        body = content[position + 8 : position + 8 + length]
+        if len(body) != length:
+            return None  # cut off: let the decoder say what is wrong
+        crc = int.from_bytes(content[position + 8 + length : position + 12 + length], "big")
+        if zlib.crc32(kind + body) != crc:
+            raise DocumentError("is damaged: a check sum inside the image does not match")
+        chunks.setdefault(kind, []).append(body)
+        position += 12 + length
+        if kind == b"IEND":
+            break
+    return chunks if b"IDAT" in chunks and b"IHDR" in chunks else None
+
+
+def _resampled(pages: pymupdf.Document, raster: _Raster, request: _Request) -> pymupdf.Document:
+    """The image page rendered at `_RESAMPLE_DPI` for the size it will be printed at."""
+    with pages:
+        page = pages[0]
+        area = content_rect(request.paper)
+        fitted = max(
+            min(area.width / page.rect.width, area.height / page.rect.height),
+            min(area.width / page.rect.height, area.height / page.rect.width),
+        )
+        zoom = min(1.0, fitted) * _RESAMPLE_DPI / 72
+        try:
+            pixmap = page.get_pixmap(
+                matrix=pymupdf.Matrix(zoom, zoom),
+                colorspace=pymupdf.csGRAY if raster.grey else pymupdf.csRGB,
+                alpha=False,
+            )
+        except _MUPDF_ERRORS as exc:
+            _check_memory(exc)
+            name = request.filename or "The document"
             raise DocumentError(
                 f"{name} is not a readable {request.kind.label} ({_cause(exc)}).",
                 path=request.filename,
             ) from exc
-    with pymupdf.open(stream=pdf_bytes, filetype="pdf") as pages:
-        return _fit_pages(pages, request, name)
+        out = pymupdf.open()
+        smaller = out.new_page(width=page.rect.width, height=page.rect.height)
+        if request.kind is DocumentKind.JPEG:
+            smaller.insert_image(smaller.rect, stream=pixmap.tobytes("jpeg", jpg_quality=90))
+        else:
+            smaller.insert_image(smaller.rect, pixmap=pixmap)
+        return out
 
 
 # --- text and HTML -----------------------------------------------------------------------------
@@ -720,13 +971,95 @@ def _lay_out(sections: list[str], request: _Request, *, css: str) -> pymupdf.Doc
 # --- word processors ---------------------------------------------------------------------------
 
 
-def _convert_word(request: _Request, name: str, _notices: list[str]) -> pymupdf.Document:
-    raise UnsupportedDocumentKind(
-        f"{name} is a {request.kind.label}, which FaxDesk converts with LibreOffice; "
-        "LibreOffice is not installed on this computer. Install it (for example "
-        "'apt install libreoffice-writer'), or save the document as PDF and fax that.",
-        path=request.filename,
+#: Where LibreOffice installs its `soffice` outside the PATH.
+_OFFICE_PLACES = (
+    "/usr/lib/libreoffice/program/soffice",
+    "/opt/libreoffice/program/soffice",
+    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+    r"C:\Program Files\LibreOffice\program\soffice.exe",
+    r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
+)
+_OFFICE_SUFFIXES = {DocumentKind.DOCX: ".docx", DocumentKind.DOC: ".doc", DocumentKind.ODT: ".odt"}
+
+
+#: Names the LibreOffice program to use, for installs in unusual places; when it names no
+#: program, Word files are treated as if LibreOffice were not installed.
+OFFICE_ENV = "FAXDESK_SOFFICE"
+
+
+def find_libreoffice() -> str | None:
+    """The `soffice` program of an installed LibreOffice, or None."""
+    chosen = os.environ.get(OFFICE_ENV)
+    if chosen is not None:
+        return chosen if os.path.isfile(chosen) and os.access(chosen, os.X_OK) else None
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return next((place for place in _OFFICE_PLACES if os.path.isfile(place)), None)
+
+
+def _convert_word(request: _Request, name: str, notices: list[str]) -> pymupdf.Document:
+    if request.office is None:
+        raise UnsupportedDocumentKind(
+            f"{name} is a {request.kind.label}, which FaxDesk converts with LibreOffice, and "
+            "LibreOffice is not installed on this computer. Install it (on Debian or Ubuntu: "
+            "'sudo apt install libreoffice-writer'; elsewhere from libreoffice.org), or save the "
+            "document as PDF and fax that.",
+            path=request.filename,
+        )
+    with tempfile.TemporaryDirectory(prefix="faxdesk-office-") as folder:
+        source = os.path.join(folder, "document" + _OFFICE_SUFFIXES[request.kind])
+        with open(source, "wb") as handle:
+            handle.write(request.content)
+        command = [
+            request.office,
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+            # A profile of its own: a LibreOffice the user has open must not take the job.
+            "-env:UserInstallation=" + pathlib.Path(folder, "profile").as_uri(),
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            folder,
+            source,
+        ]
+        _run_office(command, request, name)
+        target = os.path.join(folder, "document.pdf")
+        if not os.path.isfile(target):
+            raise DocumentError(
+                f"{name} could not be converted: LibreOffice could not read it as a "
+                f"{request.kind.label}.",
+                path=request.filename,
+            )
+        with open(target, "rb") as handle:
+            pdf = handle.read()
+    converted = _Request(pdf, request.filename, DocumentKind.PDF, request.paper, None, 0)
+    return _convert_pdf(converted, name, notices)
+
+
+def _run_office(command: list[str], request: _Request, name: str) -> None:
+    # Its own process group, so that on a time-out LibreOffice's helper processes go too.
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
+    try:
+        process.wait(timeout=request.office_time_limit)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, AttributeError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.kill()
+        process.wait()
+        raise DocumentError(
+            f"{name} could not be converted within {request.office_time_limit:g} s by "
+            "LibreOffice; it may be damaged or far too long for a fax.",
+            path=request.filename,
+        ) from None
 
 
 _CONVERTERS: dict[DocumentKind, Callable[[_Request, str, list[str]], pymupdf.Document]] = {

@@ -111,22 +111,6 @@ def tiff(
     return buffer.getvalue()
 
 
-def huge_png(width: int, height: int) -> bytes:
-    """A white greyscale PNG of `width` x `height` written row by row, never held as pixels."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
-        return len(body).to_bytes(4, "big") + kind + body + crc.to_bytes(4, "big")
-
-    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes((8, 0, 0, 0, 0))
-    packer = zlib.compressobj(9)
-    row = b"\x00" + b"\xff" * width
-    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class PageLayout:
     """What one converted page holds: its size, where its content is, how its text runs."""
@@ -155,3 +139,197 @@ def page_layout(data: bytes) -> list[PageLayout]:
                 PageLayout(page.rect.width, page.rect.height, content, page.get_text(), direction)
             )
     return layouts
+
+
+def broken_xref_pdf(pages: int = 2) -> bytes:
+    """A PDF whose cross-reference offset points nowhere, as a bad editor writes it."""
+    data = pdf([LETTER] * pages)
+    cut = data.rfind(b"startxref")
+    return data[:cut] + b"startxref\n999999\n%%EOF\n"
+
+
+def zero_page_pdf() -> bytes:
+    return (
+        b"%PDF-1.4\n1 0 obj <</Type/Catalog/Pages 2 0 R>> endobj\n"
+        b"2 0 obj <</Type/Pages/Kids[]/Count 0>> endobj\n"
+        b"trailer <</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+def _bilevel(size: tuple[int, int]) -> Image.Image:
+    picture = Image.new("1", size, 1)
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((10, 10, size[0] // 3, size[1] // 3), fill=0)
+    return picture
+
+
+def g4_strip(picture: Image.Image) -> bytes:
+    """The picture coded as ITU-T T.6 (Group 4), black runs for black pixels."""
+    # libtiff codes a 0 bit as white; Pillow's bi-level images have 0 for black: invert first.
+    inverted = picture.convert("L").point(lambda value: 255 - value).convert("1")
+    buffer = io.BytesIO()
+    inverted.save(buffer, "TIFF", compression="group4", tiffinfo={278: picture.height})
+    coded = Image.open(io.BytesIO(buffer.getvalue()))
+    offset, length = coded.tag_v2[273][0], coded.tag_v2[279][0]
+    return buffer.getvalue()[offset : offset + length]
+
+
+def _jbig2_segment(number: int, kind: int, body: bytes) -> bytes:
+    # Segment header: number, type, no referred-to segments, page 1, data length.
+    return number.to_bytes(4, "big") + bytes((kind, 0, 1)) + len(body).to_bytes(4, "big") + body
+
+
+def jbig2_stream(picture: Image.Image) -> bytes:
+    """An embedded JBIG2 stream (as in a PDF) holding the picture as one MMR generic region."""
+    width, height = (value.to_bytes(4, "big") for value in picture.size)
+    page_information = width + height + bytes(8) + b"\x00" + bytes(2)
+    region = width + height + bytes(8) + b"\x00" + b"\x01" + g4_strip(picture)  # MMR coding
+    return (
+        _jbig2_segment(0, 48, page_information)
+        + _jbig2_segment(1, 38, region)
+        + _jbig2_segment(2, 49, b"")
+    )
+
+
+def scanned_pdf(coding: str, size: tuple[int, int] = (1700, 2200), dpi: int = 200) -> bytes:
+    """A one-page PDF holding a bi-level scan, coded with CCITT Group 4 or JBIG2 as scanners
+    write them: a black box in the top-left corner of a white page."""
+    picture = _bilevel(size)
+    doc = pymupdf.open()
+    page = doc.new_page(width=size[0] * 72 / dpi, height=size[1] * 72 / dpi)
+    xref = doc.get_new_xref()
+    doc.update_object(
+        xref,
+        f"<</Type/XObject/Subtype/Image/Width {size[0]}/Height {size[1]}"
+        "/ColorSpace/DeviceGray/BitsPerComponent 1>>",
+    )
+    if coding == "ccitt":
+        doc.update_stream(xref, g4_strip(picture), compress=False)
+        doc.xref_set_key(xref, "Filter", "/CCITTFaxDecode")
+        doc.xref_set_key(xref, "DecodeParms", f"<</K -1/Columns {size[0]}/Rows {size[1]}>>")
+    else:
+        doc.update_stream(xref, jbig2_stream(picture), compress=False)
+        doc.xref_set_key(xref, "Filter", "/JBIG2Decode")
+    page.insert_image(page.rect, xref=xref)
+    data = doc.tobytes()
+    doc.close()
+    return data
+
+
+def huge_png(width: int, height: int, *, alpha: bool = False) -> bytes:
+    """A white RGB (or RGBA) PNG of width x height pixels (1.2 GB decoded at 20000 x 20000),
+    made in well under a second: identical blocks of rows, each deflated from a reset state."""
+    rows = 50
+    channels = 4 if alpha else 3
+    block = (b"\x00" + b"\xff" * (width * channels)) * rows
+    packer = zlib.compressobj(9)
+    first = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
+    repeated = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
+    end = packer.flush()[:-4]  # the Adler-32 it ends with covers two blocks; write the real one
+    checksum = 1
+    for _ in range(height // rows):
+        checksum = zlib.adler32(block, checksum)
+    data = first + repeated * (height // rows - 1) + end + checksum.to_bytes(4, "big")
+    colour = 6 if alpha else 2
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes((8, colour, 0, 0, 0))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", data)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+    return len(body).to_bytes(4, "big") + kind + body + crc.to_bytes(4, "big")
+
+
+def plain_cmyk_jpeg(size: tuple[int, int] = (400, 300)) -> bytes:
+    """A CMYK JPEG without Adobe's marker, its ink values stored as they are (not inverted)."""
+    # Pillow stores CMYK inverted and says so in an Adobe APP14 marker. Inverting the picture
+    # first and dropping the marker leaves plain CMYK that reads back as the picture.
+    picture = Image.open(io.BytesIO(image(size, mode="CMYK", format="JPEG")))
+    inverted = Image.eval(picture, lambda value: 255 - value)
+    buffer = io.BytesIO()
+    inverted.save(buffer, "JPEG", quality=95)
+    data = buffer.getvalue()
+    start = data.find(b"\xff\xee")
+    assert start > 0, "Pillow wrote no Adobe marker"
+    length = int.from_bytes(data[start + 2 : start + 4], "big")
+    return data[:start] + data[start + 2 + length :]
+
+
+def docx(paragraphs: Sequence[str]) -> bytes:
+    """A minimal Word (.docx) document with one paragraph per text."""
+    import zipfile
+
+    body = "".join(f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>" for text in paragraphs)
+    files = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/word/document.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+            '2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>'
+        ),
+        "word/document.xml": (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            f"<w:body>{body}</w:body></w:document>"
+        ),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def odt(paragraphs: Sequence[str]) -> bytes:
+    """A minimal OpenDocument text (.odt) with one paragraph per text."""
+    import zipfile
+
+    body = "".join(f"<text:p>{text}</text:p>" for text in paragraphs)
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f"<office:body><office:text>{body}</office:text></office:body>"
+        "</office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"'
+        ' manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        # The mimetype entry comes first and stored, as the format requires.
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def shade(data: bytes, x: float, y: float, page: int = 0) -> int:
+    """The grey level (0 black, 255 white) at (x, y), given as fractions of the page content's
+    bounding box, of page `page` rendered at 72 dpi."""
+    with pymupdf.open(stream=data, filetype="pdf") as doc:
+        content = page_layout(data)[page].content
+        pixmap = doc[page].get_pixmap(dpi=72, colorspace=pymupdf.csGRAY)
+        return pixmap.pixel(
+            int(content.x0 + x * content.width), int(content.y0 + y * content.height)
+        )[0]
