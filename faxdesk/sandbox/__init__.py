@@ -4,8 +4,10 @@
 Inside: `wire` and `query` read requests, `service_wire` reads and writes services and cover
 pages, `auth` checks Basic credentials and issues OAuth2 tokens, `intake` turns documents into the
 fax's PDF, `export` writes the CSV export, `state` keeps it all in SQLite, `simulator` moves faxes
-through their lifecycle, and `testing` starts a sandbox for tests. The package imports only
-`faxdesk.core`, `faxdesk.documents`, the standard library, Starlette, uvicorn and httpx (to fetch
-`contentUrl`); never the client (`api`), `services`, `store`, `config` or Qt. This module
-imports nothing, so importing it is cheap.
+through their lifecycle on the lines `numbers` describes, `webhooks` delivers FAX_COMPLETED and
+INCOMING_FAX, `inbound` plans received faxes (`inject` is its command line), and `testing`
+starts a sandbox for tests. The package imports only `faxdesk.core`, `faxdesk.documents`, the
+standard library, Starlette, uvicorn and httpx (to fetch `contentUrl` and send webhooks); never
+the client (`api`), `services`, `store`, `config` or Qt. This module imports nothing, so
+importing it is cheap.
 """

@@ -1,25 +1,31 @@
 """Turn the documents of a send request into the one PDF a fax carries, or the service's error.
 
 Fetches `contentUrl` documents (with httpx, Basic auth taken from the URL), puts them before the
-uploaded files, checks each is a PDF the sandbox can read, counts pages through
-`faxdesk.documents.pages.count_pages` and joins them. A document problem is not an HTTP error: the
-fax is still created and later fails with the DOCUMENT_CONVERSION_ERROR code the service uses,
-so this module returns a `ConversionFailure` instead of raising. It never touches state.
+uploaded files, converts each (PDF, images, TIFF, text, HTML, and Word through LibreOffice when
+it is installed) with `faxdesk.documents.convert.convert_to_pdf` and joins them. A document
+problem is not an HTTP error: the fax is still created and later fails with the
+DOCUMENT_CONVERSION_ERROR code the service uses (128 kind unknown, 129 kind not supported, 133 a
+PDF that cannot be read, 4 any other file that cannot), so this module returns a
+`ConversionFailure` instead of raising. Conversion runs on the `DocumentWorker`'s thread, off
+the event loop. It never touches state.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
 from faxdesk.core.errors import DocumentError
-from faxdesk.documents.pages import PDF_MEDIA_TYPE, count_pages, merge_pdfs
+from faxdesk.documents.convert import UnknownDocumentKind, UnsupportedDocumentKind, convert_to_pdf
+from faxdesk.documents.pages import PDF_MEDIA_TYPE, merge_pdfs
 from faxdesk.sandbox.wire import SendForm, Upload, mask_url
 
 # DOCUMENT_CONVERSION_ERROR codes from the service's failure catalogue.
@@ -127,7 +133,7 @@ async def prepare(form: SendForm, fetcher: Fetcher, worker: DocumentWorker) -> P
         except (httpx.HTTPError, httpx.InvalidURL, ValueError):
             message = f"Could not access the URL you provided: {mask_url(url)}"
             return Prepared(None, 0, ConversionFailure(CODE_URL_UNREACHABLE, message))
-        documents.append((mask_url(url), media_type, data))
+        documents.append((_url_name(url), media_type, data))
     for index, upload in enumerate(form.uploads, start=1):
         documents.append((_upload_name(upload, index), upload.media_type, upload.data))
     # Conversion is CPU-bound: it must not hold up the event loop and the other requests.
@@ -136,40 +142,46 @@ async def prepare(form: SendForm, fetcher: Fetcher, worker: DocumentWorker) -> P
 
 def convert_documents(documents: list[Document]) -> Prepared:
     """Turn `documents` into one fax PDF, or the service's conversion failure. Blocking."""
+    converted: list[tuple[str, bytes]] = []
     pages = 0
     for name, media_type, data in documents:
-        failure = _check_media_type(name, media_type, data)
-        if failure is not None:
-            return Prepared(None, 0, failure)
         try:
-            pages += count_pages(data, name)
+            document = convert_to_pdf(data, filename=name, media_type=media_type)
+        except UnknownDocumentKind as exc:
+            return Prepared(None, 0, ConversionFailure(CODE_UNKNOWN_MEDIA_TYPE, str(exc)))
+        except UnsupportedDocumentKind as exc:
+            return Prepared(None, 0, ConversionFailure(CODE_UNSUPPORTED_MEDIA_TYPE, str(exc)))
         except DocumentError as exc:
-            return Prepared(
-                None, 0, ConversionFailure(CODE_PDF_UNREADABLE, f"Failed to normalize PDF: {exc}")
-            )
+            code = CODE_PDF_UNREADABLE if _claims_pdf(name, media_type, data) else CODE_MERGE_FAILED
+            return Prepared(None, 0, ConversionFailure(code, str(exc)))
+        converted.append((name, document.pdf))
+        pages += document.page_count
     try:
-        pdf = merge_pdfs([(name, data) for name, _, data in documents])
+        pdf = merge_pdfs(converted)
     except DocumentError as exc:
         message = f"There was a problem merging the files: {exc}"
         return Prepared(None, 0, ConversionFailure(CODE_MERGE_FAILED, message))
     return Prepared(pdf, pages)
 
 
+def _url_name(url: str) -> str:
+    # The last part of the path names the document (its suffix may tell its kind); the query
+    # and the credentials do not belong in a name.
+    path = urlsplit(url).path
+    return path.rsplit("/", 1)[-1] or mask_url(url)
+
+
 def _upload_name(upload: Upload, index: int) -> str:
     return upload.filename or f"File {index}"
 
 
-def _check_media_type(name: str, media_type: str, data: bytes) -> ConversionFailure | None:
-    # The service converts Word, images, text and HTML too; this minimal sandbox only takes PDF,
-    # and says so with the service's own "not supported" code.
-    if media_type in _PDF_TYPES:
-        return None
-    if media_type in _GENERIC_TYPES:
-        if b"%PDF-" in data[:1024] or name.lower().endswith(".pdf"):
-            return None
-        return ConversionFailure(
-            CODE_UNKNOWN_MEDIA_TYPE, f"Could not determine the mimetype of {name}."
-        )
-    return ConversionFailure(
-        CODE_UNSUPPORTED_MEDIA_TYPE, f"Mimetype not supported: {media_type} ({name})."
-    )
+def _claims_pdf(name: str, media_type: str, data: bytes) -> bool:
+    """Whether the document is meant as a PDF: by its declared type, else its name's suffix,
+    else its first bytes (the order in which the kind of a document is decided)."""
+    declared = media_type.split(";")[0].strip().lower()
+    if declared not in _GENERIC_TYPES:
+        return declared in _PDF_TYPES
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix:
+        return suffix == ".pdf"
+    return b"%PDF-" in data[:1024]

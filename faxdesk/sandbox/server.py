@@ -24,6 +24,7 @@ from typing import Any, TextIO
 import uvicorn
 
 from faxdesk.core.models import TEST_NUMBER
+from faxdesk.documents.convert import shutdown_workers
 from faxdesk.sandbox.app import create_app
 from faxdesk.sandbox.config import SandboxConfig
 from faxdesk.sandbox.numbers import BUSY_NUMBER
@@ -112,6 +113,8 @@ def run(config: SandboxConfig, *, out: TextIO = sys.stdout) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         sock.close()
+        # The conversions' fork server is a child of this process: stop it with the server.
+        shutdown_workers()
     # A failed startup (uvicorn has logged why) must not look like a clean stop.
     return 0 if server.started else 1
 

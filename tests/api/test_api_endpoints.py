@@ -465,8 +465,9 @@ async def test_sandbox_oauth_send_renews_an_expired_token(
     local: LocalSandbox, sandbox_clock: SandboxClock, tmp_path: Path
 ) -> None:
     big = tmp_path / "big.pdf"
-    # Padded with a trailing comment line, which PDF readers skip, to span several chunks.
-    big.write_bytes(make_test_pdf(12, "A long letter") + b"\n%" + b"x" * 300_000 + b"\n")
+    # Padded with a trailing comment line, which PDF readers skip, to span several chunks; the
+    # end-of-file marker is repeated after it, so the file does not look cut off.
+    big.write_bytes(make_test_pdf(12, "A long letter") + b"\n%" + b"x" * 300_000 + b"\n%%EOF\n")
     seen = Recording(local.transport)
     oauth = OAuth2ClientCredentials(
         local.config.key_id, local.config.key_secret, auth_base_url=local.origin

@@ -123,7 +123,8 @@ async def test_wrong_secret_is_an_auth_error_without_the_secret(server: SandboxP
 async def test_upload_progress_over_a_real_socket(api: FaxApiClient, tmp_path):
     big = tmp_path / "big.pdf"
     # Padded with a trailing comment line, which PDF readers skip, to span several chunks.
-    big.write_bytes(make_test_pdf(3, "Big") + b"\n%" + b"x" * 300_000 + b"\n")
+    # The end-of-file marker is repeated after the padding, so the file does not look cut off.
+    big.write_bytes(make_test_pdf(3, "Big") + b"\n%" + b"x" * 300_000 + b"\n%%EOF\n")
     reports: list[tuple[int, int | None]] = []
 
     [sent] = await api.send(

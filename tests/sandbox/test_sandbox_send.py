@@ -285,34 +285,6 @@ async def test_unreadable_pdf_creates_a_fax_that_fails_with_code_133(
     assert "broken.pdf" in done["errorMessage"]
 
 
-@pytest.mark.parametrize(
-    ("part", "code"),
-    [
-        (("scan.png", b"\x89PNG\r\n\x1a\n....", "image/png"), 129),
-        (("notes", b"just some words", "application/octet-stream"), 128),
-    ],
-)
-async def test_documents_that_are_not_pdf_fail_the_fax(
-    local: LocalSandbox, client: httpx.AsyncClient, part: tuple[str, bytes, str], code: int
-) -> None:
-    response = await client.post("faxes", data={"to": TEST_NUMBER}, files=[("file", part)])
-
-    assert response.status_code == 200
-    done = await finished(local, client, response.json()["id"])
-    assert (done["status"], done["errorCode"]) == ("FAILURE", code)
-
-
-async def test_json_file_type_other_than_pdf_fails_with_code_129(
-    local: LocalSandbox, client: httpx.AsyncClient
-) -> None:
-    response = await client.post(
-        "faxes", json={"to": TEST_NUMBER, "files": [{"file": b64(b"hello"), "fileType": "TXT"}]}
-    )
-
-    done = await finished(local, client, response.json()["id"])
-    assert (done["status"], done["errorCode"]) == ("FAILURE", 129)
-
-
 async def test_owner_password_only_pdf_among_several_is_joined(
     local: LocalSandbox, client: httpx.AsyncClient
 ) -> None:
