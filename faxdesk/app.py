@@ -35,8 +35,10 @@ from faxdesk.services.commands import (
     resolve_connection,
 )
 from faxdesk.services.faxes import FaxService
+from faxdesk.services.outbox import Outbox, OutboxTiming
 from faxdesk.services.previews import PageRenderer
 from faxdesk.store.archive import Archive
+from faxdesk.store.outbox import OutboxStore
 from faxdesk.ui import icons, theme
 from faxdesk.ui.collector import MainThreadCollector
 from faxdesk.ui.controller import MainController
@@ -56,16 +58,20 @@ class Session:
     #: The HTTP client and, in sandbox mode, the sandbox child; closed in reverse order.
     connection: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     archive: Archive | None = None
+    outbox_store: OutboxStore | None = None
     controller: MainController | None = None
 
     async def close(self) -> None:
         if self.controller is not None:
             self.controller.stop()
+        # The outbox task goes with the others; an upload it cuts short is settled next start.
         await self.tasks.close()
         await self.connection.aclose()
         await asyncio.to_thread(self.renderer.shutdown)
         if self.archive is not None:
             self.archive.close()
+        if self.outbox_store is not None:
+            self.outbox_store.close()
 
 
 async def open_session(
@@ -104,6 +110,17 @@ async def open_session(
         session.archive, damaged = await asyncio.to_thread(
             Archive.open_or_recover, paths.archive_db(archive_name)
         )
+        # Unlike the archive, the outbox holds faxes nobody else has: a damaged one is never
+        # replaced behind the user's back (OutboxStoreError says what to do).
+        session.outbox_store = await asyncio.to_thread(OutboxStore, paths.outbox_db(archive_name))
+        outbox = Outbox(
+            api,
+            session.outbox_store,
+            paths.outbox_dir(archive_name),
+            default_region=settings.default_region,
+            timing=OutboxTiming(poll_interval=settings.tracking_interval),
+        )
+        await outbox.open()
     except FaxDeskError as exc:
         _without_service(window, str(exc))
         return session
@@ -119,6 +136,7 @@ async def open_session(
         faxes,
         session.renderer,
         tasks,
+        outbox,
         refresh_interval=settings.refresh_interval,
         tracking_interval=settings.tracking_interval,
         settings=settings,

@@ -162,3 +162,83 @@ def test_a_damaged_archive_is_replaced_and_the_user_told(qtbot, qloop, paths: Pa
         ]
     finally:
         qloop.run_until_complete(session.close())
+
+
+def _offline_api():
+    """A client that must never be used: every request fails the test."""
+    import httpx
+
+    from faxdesk.api.auth import BasicAuth
+    from faxdesk.api.client import FaxApiClient
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"unexpected request {request.method} {request.url}")
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(refuse))
+    return http, FaxApiClient(
+        http, base_url="http://unused.test", project_id="p", auth=BasicAuth("k", "s")
+    )
+
+
+def test_faxes_left_in_the_outbox_go_out_when_faxdesk_starts(qtbot, qloop, paths: Paths, tmp_path):
+    from faxdesk.app import open_session
+    from faxdesk.core.models import TEST_NUMBER, Document, SendRequest
+    from faxdesk.core.outbox import OutboxState
+    from faxdesk.documents.pages import make_test_pdf
+    from faxdesk.services.outbox import Outbox
+    from faxdesk.store.outbox import OutboxStore
+
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(make_test_pdf(1))
+
+    async def left_behind() -> int:
+        # An earlier FaxDesk wrote the fax down and stopped before sending it.
+        http, api = _offline_api()
+        store = OutboxStore(paths.outbox_db("sandbox"))
+        try:
+            outbox = Outbox(api, store, paths.outbox_dir("sandbox"))
+            await outbox.open()
+            [entry] = await outbox.submit(
+                SendRequest(to=(TEST_NUMBER,), documents=(Document(pdf),))
+            )
+            return entry.id
+        finally:
+            store.close()
+            await http.aclose()
+
+    entry_id = qloop.run_until_complete(left_behind())
+    window = MainWindow(sandbox=True)
+    qtbot.addWidget(window)
+
+    async def scenario() -> None:
+        session = await open_session(
+            window, paths, Settings(tracking_interval=0.1), sandbox_time_scale=0.1
+        )
+        try:
+            store = session.outbox_store
+            assert store is not None
+            await until(lambda: store.get(entry_id).state is OutboxState.DELIVERED, limit=60)
+            fax_id = store.get(entry_id).fax_id
+            # The list shows it, and the archive has it for the next start.
+            await until(lambda: session.archive.get(fax_id) is not None)
+        finally:
+            await session.close()
+
+    qloop.run_until_complete(scenario())
+
+
+def test_a_damaged_outbox_is_left_alone_and_the_user_told(qtbot, qloop, paths: Paths):
+    from faxdesk.app import open_session
+
+    damaged = paths.outbox_db("sandbox")
+    damaged.write_bytes(b"garbage" * 1000)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    session = qloop.run_until_complete(open_session(window, paths, Settings()))
+    try:
+        message = window.message_bar.label.text()
+        assert f"The outbox file {damaged} is damaged" in message
+        assert "FaxDesk left it as it is" in message
+        assert damaged.read_bytes() == b"garbage" * 1000
+    finally:
+        qloop.run_until_complete(session.close())

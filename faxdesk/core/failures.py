@@ -42,7 +42,7 @@ class FailureReason:
 
 _BUSY = ("The line was busy.", True)
 _NO_ANSWER = ("Nobody answered the call.", True)
-_NO_FAX_ANSWER = ("The number answered, but no fax machine picked up.", True)
+_NO_FAX_ANSWER = ("No fax machine answered the call.", True)
 _NO_FAX_TONE = ("No fax tone: the number answered, but not with a fax machine.", False)
 _DROPPED = ("The call was cut off before the fax went through.", True)
 _LINE_TROUBLE = ("There was trouble on the phone line.", True)

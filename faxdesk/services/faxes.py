@@ -11,6 +11,7 @@ import asyncio
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from faxdesk.core.models import Direction, Fax, FaxPage, FaxQuery, SendRequest
@@ -28,6 +29,10 @@ class FaxService:
         faxes = await self._api.send(request)
         await asyncio.to_thread(self._archive.upsert, faxes)
         return faxes
+
+    async def remember(self, faxes: Sequence[Fax]) -> None:
+        """Write what the service said about `faxes` (heard elsewhere) to the archive."""
+        await asyncio.to_thread(self._archive.upsert, faxes)
 
     async def load_page(self, query: FaxQuery, page: int = 1) -> FaxPage:
         result = await self._api.list_faxes(query, page)

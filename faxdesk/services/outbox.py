@@ -106,6 +106,7 @@ class Outbox:
 
     Attributes:
         timing: the waits, see `OutboxTiming`.
+        default_region: the country a corrected number typed for `resend` is read in.
     """
 
     def __init__(
@@ -122,7 +123,7 @@ class Outbox:
         self._api = api
         self._store = store
         self._documents_dir = documents_dir
-        self._default_region = default_region
+        self.default_region = default_region
         self._clock = clock
         self._active: dict[int, OutboxEntry] = {}
         self._progress: dict[int, tuple[int, int | None]] = {}
@@ -266,7 +267,7 @@ class Outbox:
         when the entry did not fail or was resent already, `ValidationError` for a bad number.
         """
         original = await self._get(entry_id)
-        number = phone.to_e164(to, self._default_region) if to is not None else original.to
+        number = phone.to_e164(to, self.default_region) if to is not None else original.to
         if not original.can_resend:
             raise OutboxError(_not_resendable(original))
         missing = await asyncio.to_thread(_missing_documents, original.request.documents)

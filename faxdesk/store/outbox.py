@@ -105,13 +105,23 @@ class OutboxStore:
 
     def __init__(self, path: Path | str) -> None:
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        try:
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise OutboxStoreError(f"The outbox file {path} cannot be opened ({exc}).") from exc
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             # Durable at every commit: the journal must not forget that a send was started.
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate(path)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            # Never set aside or replaced automatically: it may hold faxes not yet sent.
+            raise OutboxStoreError(
+                f"The outbox file {path} is damaged ({exc}). FaxDesk left it as it is; move it "
+                "elsewhere to start with an empty outbox (faxes waiting in it are then not sent)."
+            ) from exc
         except BaseException:
             self._db.close()
             raise

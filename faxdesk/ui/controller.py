@@ -28,12 +28,21 @@ from faxdesk.core.errors import (
     FaxDeskError,
     NotFound,
     Offline,
-    RequestTimeout,
 )
+from faxdesk.core.failures import describe_failure
 from faxdesk.core.models import Direction, Fax, FaxQuery, FaxStatus, SendRequest
+from faxdesk.core.outbox import (
+    EntryChanged,
+    OutboxEntry,
+    OutboxEvent,
+    OutboxState,
+    UploadProgress,
+    WaitingChanged,
+)
 from faxdesk.core.phone import display, search_prefix
 from faxdesk.documents.pages import RenderedPage
 from faxdesk.services.faxes import FaxService
+from faxdesk.services.outbox import Outbox
 from faxdesk.services.previews import PageRenderer
 from faxdesk.services.tracking import StatusTracker
 from faxdesk.ui.composer import ComposerDialog
@@ -65,10 +74,11 @@ def to_qimage(page: RenderedPage) -> QImage:
 
 
 class MainController(QObject):
-    """Drives a MainWindow from a FaxService.
+    """Drives a MainWindow from a FaxService, and sends through the Outbox.
 
     Attributes:
-        tracker: follows unfinished faxes to their final status.
+        tracker: follows unfinished faxes to their final status (the outbox follows its own).
+        outbox: the durable background sender every Send goes through.
         settings: the preferences in force; the Settings dialog changes them, and they are
             saved to `settings_file` (not saved when that is None).
     """
@@ -79,6 +89,7 @@ class MainController(QObject):
         faxes: FaxService,
         renderer: PageRenderer,
         tasks: TaskKeeper,
+        outbox: Outbox,
         *,
         default_region: str = "US",
         refresh_interval: float = 15.0,
@@ -97,6 +108,10 @@ class MainController(QObject):
         self._faxes = faxes
         self._renderer = renderer
         self._tasks = tasks
+        self.outbox = outbox
+        #: Sends from this window whose first fax is shown once the service has taken it.
+        self._to_show: set[str] = set()
+        self._upload_percent: dict[int, int] = {}
         self.tracker = StatusTracker(faxes, self._on_tracker_update, interval=tracking_interval)
         self._default_region = default_region
         self._composer = ComposerDialog(window, default_region=default_region)
@@ -134,9 +149,14 @@ class MainController(QObject):
         ]
         for signal, slot in self._connections:
             signal.connect(slot)
+        self._unsubscribe_outbox = self.outbox.subscribe(self._on_outbox_event)
 
     def start(self) -> None:
-        """Show the archive at once, then load from the service and keep it fresh."""
+        """Show the archive at once, then load from the service and keep it fresh.
+
+        The outbox starts sending too, beginning with whatever an earlier run left unfinished.
+        """
+        self._tasks.start(self.outbox.run(), key="outbox")
         self._tasks.start(self.tracker.run(), key="tracker")
         self._tasks.start(self._renderer.warm_up(), key="warm-up")
         self._window.preview.show_message("Select a fax to preview it.")
@@ -149,6 +169,7 @@ class MainController(QObject):
         for signal, slot in self._connections:
             signal.disconnect(slot)
         self._connections = []
+        self._unsubscribe_outbox()
         self._composer.close()
         if self._settings_dialog is not None:
             self._settings_dialog.close()
@@ -255,6 +276,11 @@ class MainController(QObject):
         else:
             model.append_page(faxes, has_more)
         for fax in faxes:
+            self._watch(fax)
+
+    def _watch(self, fax: Fax) -> None:
+        # The outbox follows the faxes it sent; asking for them twice would only cost requests.
+        if not self.outbox.tracks(fax.id):
             self.tracker.watch(fax)
 
     async def _refresh_first_page(self, generation: int) -> None:
@@ -266,7 +292,7 @@ class MainController(QObject):
                     return
                 for fax in page.faxes:
                     self._window.fax_list.model.upsert(fax)
-                    self.tracker.watch(fax)
+                    self._watch(fax)
         except FaxDeskError as exc:
             self._report_connection_error(exc)
             return
@@ -303,9 +329,15 @@ class MainController(QObject):
             if fax.has_file and not had_file and self._window.preview.key != fax.id:
                 # The service stores a fax's document only once sending starts.
                 self._tasks.start(self._show_preview(fax), key="preview")
-        if fax.status.is_final:
-            word = "delivered" if fax.status is FaxStatus.COMPLETED else "failed"
-            self._window.show_status_message(f"Fax to {display(fax.to)} {word}.")
+        if fax.status is FaxStatus.COMPLETED:
+            self._window.show_status_message(f"Fax to {display(fax.to)} delivered.")
+        elif fax.status is FaxStatus.FAILURE:
+            reason = describe_failure(fax)
+            self._window.show_status_message(
+                f"Fax to {display(fax.to)} failed: {reason}"
+                if reason
+                else f"Fax to {display(fax.to)} failed."
+            )
 
     # -- connection -----------------------------------------------------------------------
 
@@ -362,6 +394,7 @@ class MainController(QObject):
         self.settings = settings
         self._default_region = settings.default_region
         self._composer.default_region = settings.default_region
+        self.outbox.default_region = settings.default_region
 
     async def _save_settings(self, edited: Settings, path: Path) -> None:
         try:
@@ -405,10 +438,12 @@ class MainController(QObject):
         self._composer.set_document_info(path, "1 page" if count == 1 else f"{count} pages")
 
     def _on_composer_send_requested(self, request: SendRequest) -> None:
-        self._tasks.start(self._send(request), key="send")
+        # No key: a second Send must not cancel the first one halfway into the outbox.
+        self._tasks.start(self._send(request))
 
     async def _send(self, request: SendRequest) -> None:
-        self._composer.set_busy(True, "Sending…")
+        """Hand the fax to the outbox; the composer is free again as soon as it is written down."""
+        self._composer.set_busy(True, "Adding to the outbox…")
         # A document may have been sent before its check finished, or changed since.
         for document in request.documents:
             try:
@@ -417,42 +452,76 @@ class MainController(QObject):
                 self._composer.set_busy(False)
                 self._composer.set_document_problem(document.path, str(exc))
                 return
+        undo_seconds = max(0.0, self.settings.undo_send_seconds)
         try:
-            faxes = await self._faxes.send(request)
-        except RequestTimeout as exc:
-            # The upload may have reached the service before the answer was lost.
-            self._composer.set_busy(False)
-            self._composer.show_error(
-                f"{exc} The fax may already have been sent: check Sent before you send it again."
-            )
-            self._report_connection_error(exc)
-            self.reload()
-            return
+            entries = await self.outbox.submit(request, hold_seconds=undo_seconds)
         except FaxDeskError as exc:
             self._composer.set_busy(False)
             self._composer.show_error(str(exc))
-            if isinstance(exc, Offline | AuthError):
-                self._report_connection_error(exc)
             return
         self._composer.set_busy(False)
         self._composer.reset()
         self._composer.hide()
-        # Keyboard focus goes back to the list, where the new fax is.
+        # Keyboard focus goes back to the list, where the new fax will be.
         self._window.activateWindow()
-        for fax in faxes:
-            self.tracker.watch(fax)
-        numbers = ", ".join(display(fax.to) for fax in faxes)
-        self._window.show_status_message(f"Fax to {numbers} accepted by the service.")
-        if not faxes:
+        if not entries:
             return
-        if all(self._matches_view(fax) for fax in faxes):
-            for fax in faxes:
-                self._window.fax_list.model.upsert(fax)
-            self._window.fax_list.select_fax(faxes[0].id)
+        self._to_show.add(entries[0].batch_id)
+        numbers = ", ".join(display(entry.to) for entry in entries)
+        if undo_seconds:
+            self._window.show_status_message(
+                f"Fax to {numbers} goes out in {undo_seconds:g} s; it can be undone until then."
+            )
+        else:
+            self._window.show_status_message(f"Fax to {numbers} is in the outbox.")
+
+    # -- outbox ---------------------------------------------------------------------------
+
+    def _on_outbox_event(self, event: OutboxEvent) -> None:
+        if isinstance(event, EntryChanged):
+            self._on_outbox_entry_changed(event.entry, event.fax)
+        elif isinstance(event, UploadProgress):
+            self._on_outbox_upload_progress(event)
+        elif isinstance(event, WaitingChanged) and event.waiting is not None:
+            self._window.show_status_message(
+                f"Faxes are waiting to go out: {event.waiting.reason}", 10_000
+            )
+
+    def _on_outbox_entry_changed(self, entry: OutboxEntry, fax: Fax | None) -> None:
+        if entry.state is not OutboxState.UPLOADING:
+            self._upload_percent.pop(entry.id, None)
+        if entry.state is OutboxState.FAILED and fax is None:
+            # Refused by the service before it became a fax: no list row to show it on.
+            self._window.show_status_message(
+                f"Fax to {display(entry.to)} failed: {entry.last_error}"
+            )
+        if fax is None:
+            return
+        self._tasks.start(self._faxes.remember([fax]))
+        if entry.batch_id in self._to_show:
+            self._to_show.discard(entry.batch_id)
+            self._window.show_status_message(f"Fax to {display(fax.to)} accepted by the service.")
+            self._show_sent(fax)
+        self._on_tracker_update(fax)
+
+    def _show_sent(self, fax: Fax) -> None:
+        """Select the fax the user just sent, switching to Sent if the view does not show it."""
+        if self._matches_view(fax):
+            self._window.fax_list.model.upsert(fax)
+            self._window.fax_list.select_fax(fax.id)
         else:
             # Show the user the fax they just sent: it is in Sent, not in the Inbox.
-            self._select_after_reload = faxes[0].id
+            self._select_after_reload = fax.id
             self._window.set_current_view(View.SENT)
+
+    def _on_outbox_upload_progress(self, event: UploadProgress) -> None:
+        if not event.total:
+            return
+        percent = event.done * 100 // event.total
+        if self._upload_percent.get(event.entry_id) == percent:
+            return
+        self._upload_percent[event.entry_id] = percent
+        self._window.show_status_message(f"Sending a fax… {percent} %")
 
     # -- selection and preview ------------------------------------------------------------
 

@@ -157,3 +157,12 @@ def test_a_journal_from_a_newer_faxdesk_is_refused_and_left_alone(tmp_path: Path
 def test_the_journal_is_in_wal_mode(store: OutboxStore, tmp_path):
     with sqlite3.connect(tmp_path / "outbox.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_a_damaged_journal_is_refused_in_words_and_left_as_it_is(tmp_path: Path):
+    path = tmp_path / "outbox.sqlite3"
+    path.write_bytes(b"not a database" * 100)
+    with pytest.raises(OutboxStoreError, match="is damaged") as caught:
+        OutboxStore(path)
+    assert "faxes waiting in it are then not sent" in str(caught.value)
+    assert path.read_bytes() == b"not a database" * 100

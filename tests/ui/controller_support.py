@@ -1,7 +1,7 @@
 """A MainController on real parts behind a window, for tests that need one without a sandbox.
 
 The service answers every list with an empty page (through `httpx.MockTransport`); the archive,
-the renderer, the task keeper and the widgets are real.
+the outbox journal, the renderer, the task keeper and the widgets are real.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from faxdesk.api.auth import BasicAuth
 from faxdesk.api.client import FaxApiClient, create_http_client
 from faxdesk.config.paths import Paths
 from faxdesk.services.faxes import FaxService
+from faxdesk.services.outbox import Outbox
 from faxdesk.services.previews import PageRenderer
 from faxdesk.store.archive import Archive
+from faxdesk.store.outbox import OutboxStore
 from faxdesk.ui.controller import MainController
 from faxdesk.ui.main_window import MainWindow
 from faxdesk.ui.tasks import TaskKeeper
@@ -36,12 +38,14 @@ def controller_for(
     )
     api = FaxApiClient(http, base_url="http://fax.test", project_id="p-1", auth=BasicAuth("k", "s"))
     archive = Archive(paths.archive_db("test"))
+    outbox_store = OutboxStore(paths.outbox_db("test"))
+    outbox = Outbox(api, outbox_store, paths.outbox_dir("test"))
     renderer = PageRenderer()
     errors: list[BaseException] = []
     tasks = TaskKeeper(on_error=errors.append)
     options.setdefault("settings_file", paths.settings_file)
     controller = MainController(
-        window, FaxService(api, archive, paths.documents_dir), renderer, tasks, **options
+        window, FaxService(api, archive, paths.documents_dir), renderer, tasks, outbox, **options
     )
     try:
         yield controller
@@ -51,4 +55,5 @@ def controller_for(
         loop.run_until_complete(http.aclose())
         renderer.shutdown()
         archive.close()
+        outbox_store.close()
     assert errors == []

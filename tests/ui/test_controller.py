@@ -19,11 +19,14 @@ from faxdesk.config.paths import Paths
 from faxdesk.core.models import TEST_NUMBER
 from faxdesk.documents.pages import make_test_pdf
 from faxdesk.services.faxes import FaxService
+from faxdesk.services.outbox import Outbox
 from faxdesk.services.previews import PageRenderer
 from faxdesk.store.archive import Archive
+from faxdesk.store.outbox import OutboxStore
 from faxdesk.ui.controller import MainController
 from faxdesk.ui.main_window import MainWindow, View
 from faxdesk.ui.tasks import TaskKeeper
+from tests.services.outbox_support import FAST
 from tests.waiting import until
 
 EMPTY_PAGE = {"faxes": [], "page": 1, "pageSize": 100, "totalItems": 0, "totalPages": 0}
@@ -33,6 +36,7 @@ EMPTY_PAGE = {"faxes": [], "page": 1, "pageSize": 100, "totalItems": 0, "totalPa
 class Harness:
     window: MainWindow
     controller: MainController
+    tasks: TaskKeeper
     requests: list[httpx.Request] = field(default_factory=list)
     errors: list[BaseException] = field(default_factory=list)
     #: When set, every request is answered with this status and an empty body.
@@ -61,21 +65,24 @@ def harness(qtbot, qloop, paths: Paths) -> Iterator[Harness]:
     http = create_http_client(transport=httpx.MockTransport(answer))
     api = FaxApiClient(http, base_url="http://fax.test", project_id="p-1", auth=BasicAuth("k", "s"))
     archive = Archive(paths.archive_db("test"))
+    outbox_store = OutboxStore(paths.outbox_db("test"))
+    outbox = Outbox(api, outbox_store, paths.outbox_dir("test"), timing=FAST)
     renderer = PageRenderer()
     errors: list[BaseException] = []
     tasks = TaskKeeper(on_error=errors.append)
     window = MainWindow()
     qtbot.addWidget(window)
     controller = MainController(
-        window, FaxService(api, archive, paths.documents_dir), renderer, tasks
+        window, FaxService(api, archive, paths.documents_dir), renderer, tasks, outbox
     )
-    built = Harness(window, controller, requests, errors)
+    built = Harness(window, controller, tasks, requests, errors)
     yield built
     controller.stop()
     qloop.run_until_complete(tasks.close())
     qloop.run_until_complete(http.aclose())
     renderer.shutdown()
     archive.close()
+    outbox_store.close()
     assert errors == []
 
 
@@ -119,30 +126,40 @@ def test_the_empty_list_speaks_of_the_view_and_the_filter(harness: Harness, qloo
     qloop.run_until_complete(scenario())
 
 
-def test_a_send_without_an_answer_warns_that_the_fax_may_have_gone(
+def test_a_send_without_an_answer_is_looked_for_before_it_goes_again(
     harness: Harness, qloop, qtbot, tmp_path
 ):
     pdf = tmp_path / "letter.pdf"
     pdf.write_bytes(make_test_pdf(1))
     composer = harness.controller.composer
-    harness.window.new_fax_requested.emit()
-    composer.add_paths([pdf])
-    qtbot.keyClicks(composer.recipient_edit, TEST_NUMBER)
-    qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
-    qloop.run_until_complete(until(lambda: not composer.is_busy()))
-    posts = [request for request in harness.requests if request.method == "POST"]
-    assert len(posts) == 1  # never retried on its own
-    assert "may already have been sent: check Sent" in composer.message_label.text()
-    assert composer.isVisible()
-    assert composer.document_paths() == [pdf]
-    # The list is asked again, so a fax that did arrive shows up, and the outage is over.
-    qloop.run_until_complete(
-        until(
-            lambda: harness.window.statusBar().currentMessage() == "The fax service answers again."
-        )
-    )
-    assert harness.requests[-1].method == "GET"
-    assert harness.window.connection_text() == "Connected"
+
+    def posts() -> list[httpx.Request]:
+        return [request for request in harness.requests if request.method == "POST"]
+
+    async def scenario() -> None:
+        harness.controller.start()
+        harness.window.new_fax_requested.emit()
+        composer.add_paths([pdf])
+        qtbot.keyClicks(composer.recipient_edit, TEST_NUMBER)
+        qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+        # The composer is free for the next fax once the outbox has the fax written down.
+        await until(lambda: not composer.isVisible())
+        assert composer.document_paths() == []
+        await until(lambda: len(posts()) >= 2)
+        # Stop the busy outbox while the loop runs: between run_until_complete calls, work
+        # finishing in threads would resume its tasks with no running loop.
+        await harness.tasks.cancel_all()
+
+    qloop.run_until_complete(scenario())
+    first, second = posts()[:2]
+    # Between the unanswered send and the next one, the service was asked whether it had the fax.
+    between = harness.requests[harness.requests.index(first) + 1 : harness.requests.index(second)]
+    searches = [r for r in between if r.method == "GET" and "to=%2B19898989898" in str(r.url)]
+    assert searches
+    assert "createTime>=" in searches[0].url.query.decode()
+    assert b"faxdeskSubmission" in first.content
+    [entry] = harness.controller.outbox.active()
+    assert entry.attempts >= 2
 
 
 def test_refused_credentials_are_shown_where_they_cannot_be_missed(harness: Harness, qloop):
