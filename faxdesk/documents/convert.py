@@ -334,7 +334,6 @@ def convert_to_pdf(
     `paper`.
     """
     paper_size(paper)
-    name = filename or "The document"
     # Deciding the kind is cheap and needs no MuPDF: do it here, so an impostor is refused at once.
     kind = detect_kind(content, filename=filename, media_type=media_type)
     office = find_libreoffice() if kind in _OFFICE_SUFFIXES else None
@@ -349,7 +348,9 @@ def convert_to_pdf(
         # LibreOffice must give up before the worker is stopped, or it would be left behind.
         office_time_limit=max(time_limit * 0.9, time_limit - 5),
     )
-    return _run_bounded(request, name, time_limit)
+    return run_bounded(
+        convert_here, request, filename=filename, time_limit=time_limit, memory_limit=memory_limit
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,11 +392,26 @@ def shutdown_workers() -> None:
         stop()
 
 
-def _run_bounded(request: _Request, name: str, time_limit: float) -> ConvertedDocument:
+def run_bounded(
+    task: Callable[[Any], ConvertedDocument],
+    argument: object,
+    *,
+    filename: str,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    memory_limit: int = DEFAULT_MEMORY_LIMIT,
+) -> ConvertedDocument:
+    """`task(argument)` in a child process bounded in time and memory; `task` must be a
+    module-level function (it is sent to the child by name). Its `DocumentError`s come back
+    as they were raised; running out of time or memory is a `DocumentError` naming
+    `filename`."""
+    name = filename or "The document"
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
-        target=_worker, args=(sender, request), name="faxdesk-convert", daemon=True
+        target=_worker,
+        args=(sender, task, argument, filename, memory_limit),
+        name="faxdesk-convert",
+        daemon=True,
     )
     process.start()
     sender.close()
@@ -404,7 +420,7 @@ def _run_bounded(request: _Request, name: str, time_limit: float) -> ConvertedDo
             raise DocumentError(
                 f"{name} could not be converted within {time_limit:g} s; it may be "
                 "damaged or far too complex for a fax.",
-                path=request.filename,
+                path=filename,
             )
         try:
             outcome = receiver.recv()
@@ -417,18 +433,21 @@ def _run_bounded(request: _Request, name: str, time_limit: float) -> ConvertedDo
         process.join()
     if outcome is None:
         # The worker died without a word: the memory bound (or a crash inside MuPDF).
-        raise DocumentError(
-            f"{name} could not be converted: it needs more memory than FaxDesk allows "
-            f"for one document ({request.memory_limit // 1024**2} MB).",
-            path=request.filename,
-        )
+        raise DocumentError(_memory_message(name, memory_limit), path=filename)
     status, payload = outcome
     if status == "ok":
         assert isinstance(payload, ConvertedDocument)
         return payload
     class_name, message = payload
     error_class = _ERRORS.get(class_name, DocumentError)
-    raise error_class(message, path=request.filename)
+    raise error_class(message, path=filename)
+
+
+def _memory_message(name: str, limit: int) -> str:
+    return (
+        f"{name} could not be converted: it needs more memory than FaxDesk allows for one "
+        f"document ({limit // 1024**2} MB)."
+    )
 
 
 def _limit_memory(limit: int) -> None:
@@ -440,24 +459,23 @@ def _limit_memory(limit: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _worker(sender: Connection, request: _Request) -> None:
-    """The child process: convert, and send back ("ok", result) or ("error", (class, text))."""
-    _limit_memory(request.memory_limit)
+def _worker(
+    sender: Connection,
+    task: Callable[[Any], ConvertedDocument],
+    argument: object,
+    filename: str,
+    memory_limit: int,
+) -> None:
+    """The child process: run the task, send back ("ok", result) or ("error", (class, text))."""
+    _limit_memory(memory_limit)
     outcome: tuple[str, object]
     try:
-        outcome = ("ok", convert_here(request))
+        outcome = ("ok", task(argument))
     except DocumentError as exc:
         outcome = ("error", (type(exc).__name__, str(exc)))
     except MemoryError:
-        name = request.filename or "The document"
-        outcome = (
-            "error",
-            (
-                "DocumentError",
-                f"{name} could not be converted: it needs more memory than FaxDesk allows "
-                f"for one document ({request.memory_limit // 1024**2} MB).",
-            ),
-        )
+        message = _memory_message(filename or "The document", memory_limit)
+        outcome = ("error", ("DocumentError", message))
     try:
         sender.send(outcome)
     finally:
@@ -941,19 +959,20 @@ def _convert_text(request: _Request, name: str, _notices: list[str]) -> pymupdf.
         sections.append("<pre>" + html.escape("\n".join(lines) or " ") + "</pre>")
     if text.endswith("\f") and len(sections) > 1:
         sections.pop()  # a trailing form feed ends the last page; it does not add a blank one
-    return _lay_out(sections, request, css=_TEXT_CSS)
+    return lay_out_html(sections, request.paper, css=_TEXT_CSS)
 
 
 def _convert_html(request: _Request, name: str, _notices: list[str]) -> pymupdf.Document:
     text = _text_of(request, name)
-    return _lay_out([text], request, css="")
+    return lay_out_html([text], request.paper)
 
 
-def _lay_out(sections: list[str], request: _Request, *, css: str) -> pymupdf.Document:
-    """Flow each HTML section from the top of a new page onto as many pages as it needs."""
-    width, height = paper_size(request.paper)
+def lay_out_html(sections: list[str], paper: str, *, css: str = "") -> pymupdf.Document:
+    """Flow each HTML section from the top of a new page of `paper` onto as many pages as it
+    needs, inside the fax margins. MuPDF finds fonts for any script, CJK included."""
+    width, height = paper_size(paper)
     # Glyphs reach a little past their advance: keep a point of slack on every side.
-    area = content_rect(request.paper) + pymupdf.Rect(1, 1, -1, -1)
+    area = content_rect(paper) + pymupdf.Rect(1, 1, -1, -1)
     buffer = io.BytesIO()
     writer = pymupdf.DocumentWriter(buffer)
     for section in sections:
