@@ -17,6 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # The account may come from these; tests must never pick up a real one.
 for _name in (
     "FAXDESK_KEY_SECRET",
+    "FAXDESK_WEBHOOK_PASSWORD",
     "FAXDESK_PROJECT_ID",
     "FAXDESK_KEY_ID",
     "FAXDESK_AUTH",

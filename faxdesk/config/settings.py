@@ -85,6 +85,58 @@ class SendingDefaults:
     retry_delay_seconds: int | None = _bounded(None, 30, 300)
 
 
+#: The service keeps faxes 13 months; the first sync can fetch that much, and no more.
+MAX_HISTORY_DAYS = 396
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookListener:
+    """The optional listener the fax service posts INCOMING_FAX and FAX_COMPLETED to.
+
+    The service must be able to reach it (a public address, a port forward or a tunnel), and
+    it answers only requests with Basic auth: `username` and the password kept in the
+    keyring. Off by default: polling alone receives every fax.
+    """
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = _bounded(8470, 1, 65535)
+    path: str = "/faxdesk/webhook"
+    username: str = "faxdesk"
+    #: Larger bodies are refused (a fax of a few hundred pages is well under this).
+    max_body_mb: int = _bounded(40, 1, 500)
+
+
+@dataclass(frozen=True, slots=True)
+class Receiving:
+    """How the archive keeps in step with the service, and what happens when a fax arrives."""
+
+    #: Seconds between checks for new faxes and changes; a webhook makes it immediate.
+    poll_interval: float = _bounded(30.0, 5, 3600)
+    #: Days of faxes the first sync fetches (the service keeps 13 months).
+    history_days: int = _bounded(90, 1, MAX_HISTORY_DAYS)
+    #: Where received PDFs are written; "" is FaxDesk's own data folder. Desks may share it.
+    folder: str = ""
+    #: File names of received PDFs (fields: see faxdesk.services.folders.PATTERN_FIELDS).
+    file_pattern: str = "{date}_{time}_{sender}_{id}.pdf"
+    #: Also copy each new fax into this folder; "" is off.
+    copy_folder: str = ""
+    #: Say so in the system tray when a fax arrives.
+    notify: bool = True
+    #: "" for silence, "beep" for the system's sound, or the path of a WAV file to play.
+    sound: str = ""
+    #: Print each new fax on `printer` ("" is the system's default printer).
+    auto_print: bool = False
+    printer: str = ""
+    #: Closing the window leaves FaxDesk in the system tray, receiving.
+    keep_running_in_tray: bool = True
+    #: Delete this computer's copies of received / sent faxes older than this many days;
+    #: 0 keeps them. The service keeps its own copy for 13 months either way.
+    keep_inbound_days: int = _bounded(0, 0, 3650)
+    keep_outbound_days: int = _bounded(0, 0, 3650)
+    webhook: WebhookListener = field(default_factory=WebhookListener)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     account: Account = field(default_factory=Account)
@@ -99,6 +151,7 @@ class Settings:
     #: Seconds between status checks of faxes that are still queued or in progress.
     tracking_interval: float = 1.0
     theme: str = "auto"
+    receiving: Receiving = field(default_factory=Receiving)
     #: Seconds a fax waits after Send before it goes out, so it can still be undone; 0 is off.
     undo_send_seconds: float = _bounded(0.0, 0, 60)
 

@@ -1,8 +1,10 @@
 """Sending, listing and fetching faxes for the GUI: the service API plus the local archive.
 
 Everything the service says is written to the archive, so the next start shows the last known
-state at once and offline. Fax documents are downloaded once into the documents folder and read
-from there afterwards. No Qt here: the controller in `faxdesk.ui` calls these coroutines.
+state at once and offline. Fax documents are downloaded once and read from disk afterwards:
+received faxes through the sync's `InboundStore` (named by the user's pattern, in the receiving
+folder), others into the documents folder; the archive records where each one is. No Qt here:
+the controller in `faxdesk.ui` calls these coroutines.
 """
 
 from __future__ import annotations
@@ -16,14 +18,38 @@ from pathlib import Path
 
 from faxdesk.core.models import Direction, Fax, FaxPage, FaxQuery, SendRequest
 from faxdesk.core.ports import FaxApi
+from faxdesk.services.sync import InboundStore
 from faxdesk.store.archive import Archive
 
 
 class FaxService:
-    def __init__(self, api: FaxApi, archive: Archive, documents_dir: Path) -> None:
+    """The service's faxes through the archive.
+
+    Attributes:
+        archive: the local archive (the list reads it directly).
+        api: the fax service's client.
+    """
+
+    def __init__(
+        self,
+        api: FaxApi,
+        archive: Archive,
+        documents_dir: Path,
+        *,
+        inbound: InboundStore | None = None,
+    ) -> None:
         self._api = api
         self._archive = archive
         self._documents_dir = documents_dir
+        self._inbound = inbound
+
+    @property
+    def archive(self) -> Archive:
+        return self._archive
+
+    @property
+    def api(self) -> FaxApi:
+        return self._api
 
     async def send(self, request: SendRequest) -> list[Fax]:
         faxes = await self._api.send(request)
@@ -52,11 +78,26 @@ class FaxService:
 
     async def document(self, fax: Fax) -> Path:
         """The fax's PDF on disk, downloaded on first use."""
+        known = await asyncio.to_thread(self._archive.local_file, fax.id)
+        if known is not None and await asyncio.to_thread(known.is_file):
+            return known
+        if fax.direction == Direction.INBOUND and self._inbound is not None:
+            return await self._inbound.fetch_waiting(fax)
         path = self.document_path(fax)
         if not await asyncio.to_thread(path.exists):
             await asyncio.to_thread(self._documents_dir.mkdir, parents=True, exist_ok=True)
             await self._api.download(fax.id, path)
+        await asyncio.to_thread(self._archive.set_local_file, fax.id, path)
         return path
+
+    async def delete_content(self, fax: Fax) -> Fax:
+        """Delete the fax's document on the service; the record stays, and says so.
+
+        The copy on this computer is kept. Returns the fax as the service now describes it.
+        """
+        await self._api.delete_content(fax.id)
+        await asyncio.to_thread(self._archive.set_content_deleted, fax.id)
+        return await self.refresh(fax.id)
 
     async def save_as(self, fax: Fax, destination: Path) -> Path:
         """Copy the fax's PDF to `destination`; a half-written copy never appears there."""

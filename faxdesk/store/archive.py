@@ -811,6 +811,18 @@ class Archive:
             ).fetchall()
         return [_from_record(record) for (record,) in rows]
 
+    def stored_news_without(self, action: str, limit: int = 100) -> list[tuple[Fax, Path]]:
+        """Received faxes that arrived since the archive started, whose PDF is stored here,
+        and for which `action` is not done yet; oldest first, with the PDF's path."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT record, local_path FROM fax f WHERE direction = 'INBOUND'"
+                " AND create_time >= ? AND file_state = ? AND NOT EXISTS (SELECT 1 FROM"
+                " fax_done d WHERE d.fax_id = f.id AND d.action = ?) ORDER BY create_time LIMIT ?",
+                (self._new_since, FILE_STORED, action, limit),
+            ).fetchall()
+        return [(_from_record(record), Path(path)) for record, path in rows]
+
     # -- sync cursors and webhook deliveries ---------------------------------------------------
 
     def cursor(self, name: str) -> str | None:

@@ -148,3 +148,50 @@ def test_unset_sending_options_stay_unset(paths: Paths):
     loaded = settings.load(paths.settings_file)
     assert loaded.sending.resolution is None
     assert loaded.sending.max_retries == 3
+
+
+def test_receiving_defaults_poll_every_30_seconds_with_90_days_of_history(paths: Paths):
+    receiving = settings.load(paths.settings_file).receiving
+    assert receiving.poll_interval == 30.0
+    assert receiving.history_days == 90
+    assert receiving.keep_inbound_days == receiving.keep_outbound_days == 0
+    assert receiving.webhook.enabled is False
+
+
+def test_receiving_settings_round_trip_and_keep_to_their_limits(paths: Paths):
+    from faxdesk.config.settings import MAX_HISTORY_DAYS, Receiving, WebhookListener
+
+    chosen = Settings(
+        receiving=Receiving(
+            history_days=MAX_HISTORY_DAYS,
+            folder="/srv/faxes",
+            copy_folder="/srv/copies",
+            auto_print=True,
+            printer="Front desk",
+            keep_inbound_days=30,
+            webhook=WebhookListener(enabled=True, port=9000),
+        )
+    )
+    settings.save(chosen, paths.settings_file)
+    assert settings.load(paths.settings_file) == chosen
+
+    data = json.loads(paths.settings_file.read_text())
+    data["receiving"]["history_days"] = 500  # more than the service keeps
+    data["receiving"]["webhook"]["port"] = 70000
+    paths.settings_file.write_text(json.dumps(data))
+    loaded = settings.load(paths.settings_file).receiving
+    assert loaded.history_days == 90
+    assert loaded.webhook.port == 8470
+    assert loaded.folder == "/srv/faxes"
+
+
+def test_the_webhook_password_comes_from_the_keyring_or_the_environment(monkeypatch):
+    stored: dict[tuple[str, str], str] = {}
+    monkeypatch.setattr(secrets.keyring, "set_password", lambda s, k, v: stored.update({(s, k): v}))
+    monkeypatch.setattr(secrets.keyring, "get_password", lambda s, k: stored.get((s, k)))
+    with pytest.raises(ConfigError, match="webhook listener has no password"):
+        secrets.get_webhook_password("faxdesk")
+    secrets.set_webhook_password("faxdesk", "pa55")
+    assert secrets.get_webhook_password("faxdesk") == "pa55"
+    monkeypatch.setenv(secrets.WEBHOOK_PASSWORD_ENV, "from-env")
+    assert secrets.get_webhook_password("faxdesk") == "from-env"

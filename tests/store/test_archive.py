@@ -495,3 +495,17 @@ def test_records_are_plain_json(archive, tmp_path):
     (record,) = db.execute("SELECT record FROM fax").fetchone()
     db.close()
     assert json.loads(record)["labels"] == {"k": "v"}
+
+
+def test_stored_news_waiting_for_an_action(archive, tmp_path):
+    from faxdesk.store.archive import COPIED
+
+    archive.upsert([_inbound("history", -60), _inbound("a", 5), _inbound("b", 6)])
+    for fax_id in ("history", "a", "b"):
+        archive.set_local_file(fax_id, tmp_path / f"{fax_id}.pdf")
+    assert [(f.id, p.name) for f, p in archive.stored_news_without(COPIED)] == [
+        ("a", "a.pdf"),
+        ("b", "b.pdf"),
+    ]
+    archive.mark_done("a", COPIED)
+    assert [f.id for f, _ in archive.stored_news_without(COPIED)] == ["b"]
