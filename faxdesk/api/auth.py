@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from faxdesk.api.errors import token_error_from_response, unreadable_answer
+from faxdesk.api.urls import service_root
 
 DEFAULT_AUTH_BASE_URL = "https://auth.sinch.com"
 
@@ -86,7 +87,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.key_id = key_id
-        self.auth_base_url = auth_base_url.rstrip("/")
+        self.auth_base_url = service_root(auth_base_url, "sign-in service")
         self._basic_header = basic_authorization(key_id, key_secret)
         self._clock = clock
         self._lock = asyncio.Lock()

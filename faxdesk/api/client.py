@@ -31,6 +31,7 @@ from faxdesk.api.errors import (
 )
 from faxdesk.api.retries import RetryPolicy, with_retries
 from faxdesk.api.transfers import UploadStream, save_stream, upload_timeout
+from faxdesk.api.urls import service_root
 from faxdesk.api.wire import (
     cover_page_from_wire,
     cover_pages_from_wire,
@@ -44,7 +45,7 @@ from faxdesk.api.wire import (
     services_page_from_wire,
     validate_send_request,
 )
-from faxdesk.core.errors import ConfigError, DocumentError, NotFound, ValidationError
+from faxdesk.core.errors import ApiError, ConfigError, DocumentError, NotFound, ValidationError
 from faxdesk.core.models import (
     CoverPage,
     Document,
@@ -119,15 +120,7 @@ class FaxApiClient:
         auth: httpx.Auth,
         retry: RetryPolicy | None = None,
     ) -> None:
-        root = base_url.strip().rstrip("/")
-        try:
-            parsed = httpx.URL(root)
-        except httpx.InvalidURL:
-            raise ConfigError(f"The fax service address {root!r} is not a valid URL.") from None
-        if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise ConfigError(
-                f"The fax service address {root!r} must start with https:// (or http://)."
-            )
+        root = service_root(base_url, "fax service")
         if not project_id.strip():
             raise ConfigError("A Sinch project id is needed to reach the fax service.")
         self.base_url = root
@@ -164,7 +157,9 @@ class FaxApiClient:
         content_type, body = await asyncio.to_thread(_encode_send, request, encoding)
         response = await self._upload("POST", self._faxes_url, content_type, body, progress)
         faxes = faxes_from_send_response(_json(response))
-        if faxes is None:
+        # A success that names no fax (or a fax without an id) cannot be tracked or found
+        # again: report it rather than pretend the fax went out.
+        if not faxes or any(not fax.id.strip() for fax in faxes):
             raise unreadable_answer(response)
         return faxes
 
@@ -218,11 +213,13 @@ class FaxApiClient:
         fax_url = self._fax_url(fax_id)
         destination = Path(destination)
         try:
-            return await self._download(f"{fax_url}/file", destination, "application/pdf", progress)
+            return await self._download(
+                f"{fax_url}/file", destination, "application/pdf", progress, check=_must_be_pdf
+            )
         except NotFound:
             # Older deployments serve the PDF only on the deprecated suffixed path.
             return await self._download(
-                f"{fax_url}/file.pdf", destination, "application/pdf", progress
+                f"{fax_url}/file.pdf", destination, "application/pdf", progress, check=_must_be_pdf
             )
 
     async def delete_content(self, fax_id: str) -> None:
@@ -338,6 +335,8 @@ class FaxApiClient:
         destination: Path,
         accept: str,
         progress: TransferProgress | None,
+        *,
+        check: Callable[[bytes], None] | None = None,
     ) -> Path:
         async def attempt() -> Path:
             with transport_errors():
@@ -347,7 +346,7 @@ class FaxApiClient:
                     if not response.is_success:
                         await response.aread()
                         raise error_from_response(response)
-                    await save_stream(response, destination, progress)
+                    await save_stream(response, destination, progress, check=check)
             return destination
 
         return await self._retrying("GET", url, attempt)
@@ -414,6 +413,16 @@ def _page_count(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
     return None
+
+
+def _must_be_pdf(head: bytes) -> None:
+    """Refuse a download that is not a PDF: a proxy's or portal's login page, say."""
+    if b"%PDF-" not in head:
+        looks = "an HTML page" if head.lstrip()[:1] == b"<" else "something else"
+        raise ApiError(
+            f"The fax service sent {looks} instead of the fax's PDF; nothing was saved. A "
+            "proxy or sign-in page on this network may be answering in its place."
+        )
 
 
 def _json(response: httpx.Response) -> Any:

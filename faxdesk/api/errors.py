@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import ssl
+import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,6 +26,7 @@ import httpx
 from faxdesk.core.errors import (
     ApiError,
     AuthError,
+    CertificateError,
     FieldViolation,
     InvalidRequest,
     NotFound,
@@ -37,6 +41,15 @@ from faxdesk.core.errors import (
 _MAX_SERVICE_MESSAGE = 300
 
 _TOKEN_PATH_SUFFIX = "/oauth2/token"
+
+#: What a 404 was about, by the shape of the path below `/v3/projects/{projectId}`: a missing
+#: item names the item; a missing collection means the project (or the service) is unknown.
+_MISSING_BY_PATH = (
+    (re.compile(r"/services/[^/]+/coverPages/[^/]+$"), "cover page"),
+    (re.compile(r"/services/[^/]+(/coverPages)?$"), "service"),
+    (re.compile(r"/faxes/[^/]+(/file(\.[^/]*)?)?$"), "fax or file"),
+    (re.compile(r"/v3/projects/[^/]+(/faxes|/services)?$"), "project"),
+)
 
 
 def error_from_response(response: httpx.Response) -> ApiError:
@@ -71,12 +84,11 @@ def error_from_response(response: httpx.Response) -> ApiError:
             status_code=status,
         )
     if status == 404:
-        return NotFound(
-            _with_detail(
-                f"The fax service has no such {_missing_thing(response)}", service_message
-            ),
-            status_code=status,
-        )
+        thing = _missing_thing(response)
+        sentence = f"The fax service has no such {thing}"
+        if thing == "project":
+            sentence += " (check the project id)"
+        return NotFound(_with_detail(sentence, service_message), status_code=status)
     if status == 409:
         return InvalidRequest(
             _with_detail(
@@ -118,13 +130,41 @@ def error_from_response(response: httpx.Response) -> ApiError:
 
 
 def token_error_from_response(response: httpx.Response) -> ApiError:
-    """Map a failed OAuth2 token request; a refused key is an `AuthError`, the rest as usual."""
-    if response.status_code in (400, 401, 403):
+    """Map a failed OAuth2 token request; every message names the sign-in service.
+
+    A refused key is an `AuthError`; a 404 means the auth URL points somewhere that issues no
+    tokens; waits and server failures keep their classes so retries treat them as usual.
+    """
+    status = response.status_code
+    if status in (400, 401, 403):
         return AuthError(
             "Sinch did not accept the key id or key secret when asked for an access token.",
-            status_code=response.status_code,
+            status_code=status,
         )
-    return error_from_response(response)
+    where = _origin(response)
+    if status in (404, 405):
+        return ApiError(
+            f"The sign-in service at {where} issues no tokens (HTTP {status}); check the auth "
+            "URL: tokens are asked for at AUTH-URL/oauth2/token.",
+            status_code=status,
+        )
+    mapped = error_from_response(response)
+    if isinstance(mapped, RateLimited):
+        return RateLimited(
+            str(mapped).replace("The fax service", f"The sign-in service at {where}", 1),
+            status_code=status,
+            retry_after=mapped.retry_after,
+        )
+    if isinstance(mapped, ServerError):
+        return ServerError(
+            f"The sign-in service at {where} failed on its side (HTTP {status}).",
+            status_code=status,
+            retry_after=mapped.retry_after,
+        )
+    return ApiError(
+        f"The sign-in service at {where} gave an unexpected answer (HTTP {status}).",
+        status_code=status,
+    )
 
 
 def unreadable_answer(response: httpx.Response) -> ApiError:
@@ -170,12 +210,25 @@ def transport_errors() -> Iterator[None]:
     """
     try:
         yield
+    except httpx.ConnectTimeout as exc:
+        # Nothing was sent: the connection never opened, so even a send is known not to exist.
+        raise Offline(
+            f"{_service_name(exc)} could not be reached{_through_proxy(exc)} "
+            "(connecting timed out)."
+        ) from exc
     except httpx.TimeoutException as exc:
         raise RequestTimeout(f"{_service_name(exc)} did not answer in time.") from exc
     except httpx.RemoteProtocolError as exc:
         raise Offline(f"{_service_name(exc)} closed the connection unexpectedly.") from exc
     except httpx.TransportError as exc:
-        raise Offline(f"{_service_name(exc)} could not be reached.") from exc
+        untrusted = _certificate_problem(exc)
+        if untrusted is not None:
+            raise CertificateError(
+                f"{_service_name(exc)} presented a certificate this computer does not trust "
+                f"({untrusted}). If your office inspects secure connections, install its "
+                "certificate authority in the system's certificate store."
+            ) from exc
+        raise Offline(f"{_service_name(exc)} could not be reached{_through_proxy(exc)}.") from exc
     except (httpx.DecodingError, httpx.TooManyRedirects) as exc:
         raise ApiError(f"{_service_name(exc)} sent an answer FaxDesk could not read.") from exc
 
@@ -186,23 +239,70 @@ def _service_name(exc: httpx.RequestError) -> str:
         url = exc.request.url
     except RuntimeError:  # httpx raises this when the exception has no request attached
         return "The fax service"
-    host = f"[{url.host}]" if ":" in url.host else url.host
-    where = f"{host}:{url.port}" if url.port is not None else host
+    where = _host_port(url)
     if url.path.endswith(_TOKEN_PATH_SUFFIX):
         return f"The Sinch sign-in service at {where}"
     return f"The fax service at {where}"
 
 
+def _host_port(url: httpx.URL) -> str:
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return f"{host}:{url.port}" if url.port is not None else host
+
+
+def _origin(response: httpx.Response) -> str:
+    try:
+        return _host_port(response.request.url)
+    except RuntimeError:  # a response built without a request
+        return "the auth URL"
+
+
+def _through_proxy(exc: httpx.RequestError) -> str:
+    """Words naming the proxy ("through the proxy at HOST:PORT") the request went through.
+
+    Empty when the environment routes the request to the service directly.
+
+    httpx reads the same variables (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) when the
+    client trusts the environment, which FaxDesk's does; naming the proxy tells the person at
+    the desk which of the two machines is down.
+    """
+    try:
+        url = exc.request.url
+    except RuntimeError:
+        return ""
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(url.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass(url.host):
+        return ""
+    try:
+        where = _host_port(httpx.URL(proxy if "://" in proxy else f"http://{proxy}"))
+    except httpx.InvalidURL:
+        return " through the configured proxy"
+    return f" through the proxy at {where}"
+
+
+def _certificate_problem(exc: BaseException) -> str | None:
+    """The reason a TLS certificate was refused, if that is what stopped the connection."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # httpx wraps httpcore, which wraps the ssl error
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or "verification failed"
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _missing_thing(response: httpx.Response) -> str:
-    """What a 404 was about, read from the request path: a cover page, a service or a fax."""
+    """What a 404 was about, read from the request path: a cover page, a service, a fax or
+    file, or (for a whole collection) the project."""
     try:
         path = response.request.url.path
     except RuntimeError:  # a response built without a request
         return "fax or file"
-    if "/coverPages" in path:
-        return "cover page"
-    if "/services" in path:
-        return "service"
+    for pattern, thing in _MISSING_BY_PATH:
+        if pattern.search(path):
+            return thing
     return "fax or file"
 
 

@@ -2,8 +2,11 @@
 
 `RetryPolicy` says how often and how long to wait; `with_retries` runs a coroutine function
 under it. What may be tried again is decided on core errors, after `faxdesk.api.errors` has
-mapped the answer: the service could not be reached or timed out (`Offline`, `RequestTimeout`),
-asked us to slow down (`RateLimited`, 429), or its gateway failed (`ServerError` 502, 503, 504).
+mapped the answer: the service could not be reached (`Offline`), asked us to slow down
+(`RateLimited`, 429), or its gateway failed (`ServerError` 502, 503, 504). A service that took
+the request and then did not answer in time (`RequestTimeout`) is not asked again: the person
+waiting has already waited one whole timeout, and an untrusted certificate (`CertificateError`)
+stays untrusted.
 This module must only ever be used for requests that change nothing or change the same thing
 however often they arrive (GET, DELETE): the client never hands it a send, which creates faxes.
 """
@@ -17,7 +20,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from faxdesk.core.errors import FaxDeskError, Offline, RateLimited, ServerError
+from faxdesk.core.errors import (
+    CertificateError,
+    FaxDeskError,
+    Offline,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+)
 
 _T = TypeVar("_T")
 
@@ -83,6 +93,8 @@ NO_RETRIES = RetryPolicy(attempts=1)
 
 def is_retryable(error: FaxDeskError) -> bool:
     """Whether an idempotent request that failed with `error` may succeed when tried again."""
+    if isinstance(error, RequestTimeout | CertificateError):
+        return False
     if isinstance(error, Offline | RateLimited):
         return True
     return isinstance(error, ServerError) and error.status_code in RETRYABLE_SERVER_STATUSES

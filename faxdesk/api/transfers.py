@@ -12,13 +12,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import stat
+import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import IO
 
 import httpx
 
+from faxdesk.core.errors import StorageError
 from faxdesk.core.ports import TransferProgress
 
 #: Upload bodies are handed to the transport in pieces of this size, one progress report each.
@@ -33,6 +36,10 @@ UPLOAD_TIMEOUT_BYTES_PER_SECOND = 32 * 1024
 
 #: Downloaded bytes are collected up to this size before one write off the event loop.
 DOWNLOAD_WRITE_SIZE = 1024 * 1024
+
+#: How many bytes from the start of a download `save_stream` shows its `check` (a PDF reader
+#: accepts the `%PDF-` header anywhere in the first kilobyte).
+HEAD_SIZE = 1024
 
 
 class UploadStream(httpx.ByteStream):
@@ -110,15 +117,22 @@ def content_length(response: httpx.Response) -> int | None:
 
 
 async def save_stream(
-    response: httpx.Response, destination: Path, progress: TransferProgress | None = None
+    response: httpx.Response,
+    destination: Path,
+    progress: TransferProgress | None = None,
+    *,
+    check: Callable[[bytes], None] | None = None,
 ) -> None:
     """Write the body of a streamed `response` to `destination`, atomically.
 
     The bytes go to a temporary file beside `destination`, which replaces it only once the whole
     body has arrived and is on disk; on any failure the temporary file is removed and
-    `destination` is left as it was. `progress` counts bytes against Content-Length (None when
-    absent): as they came off the wire when the body is compressed in transit, which is what
-    Content-Length then measures, and as written otherwise.
+    `destination` is left as it was. The file gets the permissions a new file gets from the
+    umask, or keeps those of the file it replaces. `check` is shown the first `HEAD_SIZE` bytes
+    (or the whole body, if shorter) before anything is written and may raise to refuse the
+    download. `progress` counts bytes against Content-Length (None when absent): as they came off
+    the wire when the body is compressed in transit, which is what Content-Length then measures,
+    and as written otherwise. A file that cannot be written raises `StorageError`.
     """
     total = content_length(response)
     compressed = response.headers.get("Content-Encoding", "identity").lower() != "identity"
@@ -129,17 +143,23 @@ async def save_stream(
         received = 0
         pending: list[bytes] = []
         pending_size = 0
+        checked = check is None
         async for chunk in response.aiter_bytes():
             pending.append(chunk)
             pending_size += len(chunk)
             received += len(chunk)
-            if pending_size >= DOWNLOAD_WRITE_SIZE:
-                await asyncio.to_thread(handle.write, b"".join(pending))
+            if not checked and pending_size >= HEAD_SIZE:
+                _run_check(check, pending)
+                checked = True
+            if checked and pending_size >= DOWNLOAD_WRITE_SIZE:
+                await asyncio.to_thread(_write, handle, b"".join(pending), destination)
                 pending, pending_size = [], 0
             if progress is not None:
                 progress(response.num_bytes_downloaded if compressed else received, total)
+        if not checked:
+            _run_check(check, pending)
         if pending:
-            await asyncio.to_thread(handle.write, b"".join(pending))
+            await asyncio.to_thread(_write, handle, b"".join(pending), destination)
         await asyncio.to_thread(_commit, handle, temp_path, destination)
     except BaseException:
         # Closing and unlinking are quick, and awaiting again after a cancellation is unsafe.
@@ -147,22 +167,75 @@ async def save_stream(
         raise
 
 
+def _run_check(check: Callable[[bytes], None] | None, pending: list[bytes]) -> None:
+    if check is not None:
+        check(b"".join(pending)[:HEAD_SIZE])
+
+
 def _open_temp_beside(destination: Path) -> tuple[IO[bytes], Path]:
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(
-        dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
-    )
+    folder = destination.parent
+    if folder.exists() and not folder.is_dir():
+        raise StorageError(
+            f"{destination} could not be saved: {folder} is a file, not a folder.",
+            path=str(destination),
+        )
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(
+            dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
+        )
+    except OSError as exc:
+        raise _storage_error(exc, destination) from exc
     return os.fdopen(fd, "wb"), Path(name)
 
 
+def _write(handle: IO[bytes], data: bytes, destination: Path) -> None:
+    try:
+        handle.write(data)
+    except OSError as exc:
+        raise _storage_error(exc, destination) from exc
+
+
 def _commit(handle: IO[bytes], temp_path: Path, destination: Path) -> None:
-    handle.flush()
-    os.fsync(handle.fileno())
-    handle.close()
-    os.replace(temp_path, destination)
+    try:
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.close()
+        # mkstemp makes the file private (0600); a saved fax gets what any new file would.
+        os.chmod(temp_path, _mode_for(destination))
+        os.replace(temp_path, destination)
+    except OSError as exc:
+        raise _storage_error(exc, destination) from exc
 
 
 def _discard(handle: IO[bytes], temp_path: Path) -> None:
-    handle.close()
-    with contextlib.suppress(FileNotFoundError):
+    # Closing flushes what is buffered, which fails again on a full disk: the file must go anyway.
+    with contextlib.suppress(OSError):
+        handle.close()
+    with contextlib.suppress(OSError):
         temp_path.unlink()
+
+
+def _mode_for(destination: Path) -> int:
+    """The permissions of the file being replaced, else those the umask gives a new file."""
+    try:
+        return stat.S_IMODE(os.stat(destination).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    # Reading the umask means setting it, which races other threads; Linux shows it in /proc.
+    if sys.platform.startswith("linux"):
+        try:
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+        except (OSError, ValueError, IndexError):
+            pass
+    return 0o022
+
+
+def _storage_error(exc: OSError, destination: Path) -> StorageError:
+    reason = exc.strerror or type(exc).__name__
+    return StorageError(f"{destination} could not be saved: {reason}.", path=str(destination))

@@ -118,7 +118,11 @@ def _json_file(data: Mapping[str, Any]) -> tuple[bytes | None, str]:
     if isinstance(listed, Mapping):
         candidates.append(listed)
     elif isinstance(listed, Sequence) and not isinstance(listed, str):
-        candidates.extend(item for item in listed if isinstance(item, Mapping))
+        if any(not isinstance(item, Mapping) for item in listed):
+            raise WebhookError(
+                "The webhook's files must be objects with `file` and `fileType`, not bare values."
+            )
+        candidates.extend(listed)
     elif listed is not None:
         raise WebhookError("The webhook's files are neither a list nor a file object.")
     single = _get(data, "file")
@@ -254,7 +258,7 @@ def _fax(value: Any, event: str) -> Fax:
     if not isinstance(value.get("id"), str) or not value["id"].strip():
         raise WebhookError("The webhook's fax has no id.")
     data = dict(value)
-    if event == INCOMING_FAX and "direction" not in data:
+    if event == INCOMING_FAX and not data.get("direction"):
         # An incoming fax is inbound even when the service leaves that out.
         data["direction"] = Direction.INBOUND.value
     return fax_from_wire(data)

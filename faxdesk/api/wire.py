@@ -474,6 +474,12 @@ def validate_send_request(request: SendRequest) -> None:
             f"The header text can be at most {HEADER_TEXT_MAX} characters long.",
             field="header_text",
         )
+    if request.header_text is not None and not request.header_text.isprintable():
+        raise ValidationError(
+            "The header text is one line printed at the top of each page: it cannot hold line "
+            "breaks, tabs or other control characters.",
+            field="header_text",
+        )
     zone = request.header_time_zone
     if zone is not None and not is_time_zone_name(zone):
         raise ValidationError(
@@ -501,6 +507,8 @@ def validate_send_request(request: SendRequest) -> None:
     )
     if any(not key.strip() for key in request.labels):
         raise ValidationError("Every label needs a name; one has an empty name.", field="labels")
+    for key in request.labels:
+        _check_map_key(key, "label", "labels")
     _validate_callback(request)
     _validate_cover_page(request)
     if request.service_id is not None and not request.service_id.strip():
@@ -526,7 +534,9 @@ def send_form_fields(request: SendRequest) -> dict[str, str | list[str]]:
     fields: dict[str, str | list[str]] = {"to": _recipients(request)}
     urls = _content_urls(request)
     if urls:
-        fields["contentUrl"] = ",".join(urls)
+        # The list is comma-separated, so a comma inside one address is sent escaped; %2C
+        # names the same resource to any web server that serves such a path.
+        fields["contentUrl"] = ",".join(url.replace(",", "%2C") for url in urls)
     for key, value in _options(request):
         fields[key] = _form_value(value)
     for label, text in request.labels.items():
@@ -698,6 +708,7 @@ def _validate_cover_page(request: SendRequest) -> None:
                 "Every cover page field needs a name; one has an empty name.",
                 field="cover_page_data",
             )
+        _check_map_key(key, "cover page field", "cover_page_data")
         # The service documents that cover page keys must be lower case; it would not fill
         # a {{tag}} whose key differs in case, so say so now instead of faxing blank fields.
         if key != key.lower():
@@ -709,6 +720,16 @@ def _validate_cover_page(request: SendRequest) -> None:
         raise ValidationError(
             "Cover page fields need a cover page: choose the cover page they fill in.",
             field="cover_page_data",
+        )
+
+
+def _check_map_key(key: str, what: str, field: str) -> None:
+    # Multipart sends maps as `labels[key]`: a bracket in the key would change which key the
+    # service reads, and a control character has no place in a form field name.
+    if any(ch in "[]" for ch in key) or not key.isprintable():
+        raise ValidationError(
+            f"The {what} name “{key}” cannot contain square brackets or control characters.",
+            field=field,
         )
 
 

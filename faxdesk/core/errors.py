@@ -83,6 +83,11 @@ class RequestTimeout(Offline):
     """The service did not answer in time; for a send, the fax may or may not have been created."""
 
 
+class CertificateError(Offline):
+    """The service's TLS certificate is not trusted by this computer; trying again cannot help
+    until the certificate authority is installed (or the address is corrected)."""
+
+
 class ValidationError(FaxDeskError):
     """Input the user gave is not acceptable; raised before any request is made."""
 
@@ -93,6 +98,14 @@ class ValidationError(FaxDeskError):
 
 class DocumentError(FaxDeskError):
     """A document cannot be faxed (unreadable, empty, encrypted, unsupported)."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class StorageError(FaxDeskError):
+    """A file on this computer could not be written (no such folder, no permission, disk full)."""
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)

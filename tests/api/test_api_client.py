@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 import faxdesk
-from faxdesk.api.auth import BasicAuth
+from faxdesk.api.auth import BasicAuth, OAuth2ClientCredentials
 from faxdesk.api.client import FaxApiClient, create_http_client
 from faxdesk.api.retries import NO_RETRIES, RetryPolicy
 from faxdesk.core.errors import (
@@ -69,6 +69,72 @@ async def test_bad_base_url_is_a_config_error(base_url: str) -> None:
     async with httpx.AsyncClient() as http:
         with pytest.raises(ConfigError):
             FaxApiClient(http, base_url=base_url, project_id="p", auth=BasicAuth("k", "s"))
+
+
+@pytest.mark.parametrize(
+    ("base_url", "message"),
+    [
+        (
+            "http://127.0.0.1:18101?x=1",
+            "The fax service address 'http://127.0.0.1:18101?x=1' must not have a query (?) or "
+            "fragment (#) part.",
+        ),
+        (
+            "https://fax.api.sinch.com/#v3",
+            "The fax service address 'https://fax.api.sinch.com/#v3' must not have a query (?) "
+            "or fragment (#) part.",
+        ),
+        (
+            "https://key:hunter2@fax.api.sinch.com",
+            "The fax service address must not carry a user name or password; FaxDesk signs in "
+            "with the access key.",
+        ),
+        (
+            "ftp://fax.api.sinch.com",
+            "The fax service address 'ftp://fax.api.sinch.com' must start with https:// (or "
+            "http://).",
+        ),
+    ],
+)
+async def test_a_base_url_that_would_garble_requests_is_named(base_url: str, message: str) -> None:
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(ConfigError) as caught:
+            FaxApiClient(http, base_url=base_url, project_id="p", auth=BasicAuth("k", "s"))
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("auth_url", "message"),
+    [
+        (
+            "not a url",
+            "The sign-in service address 'not a url' must start with https:// (or http://).",
+        ),
+        ("ftp://x", "The sign-in service address 'ftp://x' must start with https:// (or http://)."),
+        (
+            "https://auth.sinch.com?a=b",
+            "The sign-in service address 'https://auth.sinch.com?a=b' must not have a query (?) "
+            "or fragment (#) part.",
+        ),
+    ],
+)
+def test_a_bad_auth_url_is_named_before_any_request(auth_url: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        OAuth2ClientCredentials("k", "s", auth_base_url=auth_url)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"faxes": []}, {"status": "QUEUED", "to": "+19898989898"}, {"faxes": [{"id": ""}]}],
+)
+async def test_a_send_answer_that_names_no_fax_is_unreadable(
+    make_client: MakeClient, answer: dict[str, object]
+) -> None:
+    client = make_client(lambda _request: json_response(200, answer))
+    with pytest.raises(ApiError) as caught:
+        await client.send(SendRequest(to=("+19898989898",), content_urls=("https://x/",)))
+    assert str(caught.value) == "The fax service sent an answer FaxDesk could not read."
 
 
 async def test_trailing_slash_in_base_url_is_ignored() -> None:
@@ -551,7 +617,7 @@ async def test_download_is_not_visible_until_complete(
     make_client: MakeClient, tmp_path: Path
 ) -> None:
     destination = tmp_path / "big.pdf"
-    chunks = [b"A" * 700_000, b"B" * 700_000, b"C" * 700_000]
+    chunks = [b"%PDF-1.7\n" + b"A" * 700_000, b"B" * 700_000, b"C" * 700_000]
     stream = _ChunkStream(chunks, watch=destination)
     client = make_client(lambda _request: httpx.Response(200, stream=stream))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from datetime import UTC, datetime
 
 import httpx
@@ -16,6 +17,7 @@ from faxdesk.api.errors import (
 from faxdesk.core.errors import (
     ApiError,
     AuthError,
+    CertificateError,
     FieldViolation,
     InvalidRequest,
     NotFound,
@@ -60,7 +62,7 @@ def test_402_with_string_code_is_payment_required() -> None:
 def test_404_is_not_found_and_falls_back_to_error_text() -> None:
     error = error_from_response(_answer(json_response(404, {"code": 404, "error": "Not Found"})))
     assert type(error) is NotFound
-    assert str(error) == "The fax service has no such fax or file: Not Found"
+    assert str(error) == ("The fax service has no such project (check the project id): Not Found")
 
 
 def test_422_with_details_object_lists_field_violations() -> None:
@@ -167,7 +169,12 @@ def test_409_is_invalid_request_in_the_current_state() -> None:
     [
         ("/v3/projects/p/faxes/01HX/file", "fax or file"),
         ("/v3/projects/p/services/01SV", "service"),
-        ("/v3/projects/p/services/01SV/coverPages/01CP", "cover page"),
+        ("/v3/projects/p/faxes/01HX/file.pdf", "fax or file"),
+        ("/v3/projects/p/faxes/01HX", "fax or file"),
+        # The cover pages of a service that does not exist: the service is what is missing.
+        ("/v3/projects/p/services/NOSUCH/coverPages", "service"),
+        ("/v3/projects/p/faxes", "project (check the project id)"),
+        ("/v3/projects/p/services", "project (check the project id)"),
     ],
 )
 def test_404_names_what_is_missing(path: str, thing: str) -> None:
@@ -263,13 +270,41 @@ def test_token_endpoint_refusal_is_auth_error() -> None:
     )
 
 
-def test_token_endpoint_server_error_is_server_error() -> None:
-    response = httpx.Response(503)
+def test_token_endpoint_server_error_names_the_sign_in_service() -> None:
+    response = httpx.Response(503, headers={"Retry-After": "4"})
     response.request = httpx.Request("POST", "https://auth.sinch.com/oauth2/token")
-    assert type(token_error_from_response(response)) is ServerError
+    error = token_error_from_response(response)
+    assert type(error) is ServerError
+    assert error.retry_after == 4.0
+    assert str(error) == "The sign-in service at auth.sinch.com failed on its side (HTTP 503)."
 
 
-def test_connect_error_becomes_offline_naming_host_and_port() -> None:
+def test_token_endpoint_404_says_to_check_the_auth_url() -> None:
+    response = json_response(404, {"message": "Not Found"})
+    response.request = httpx.Request("POST", "http://127.0.0.1:18080/v3/oauth2/token")
+    error = token_error_from_response(response)
+    assert type(error) is ApiError
+    assert str(error) == (
+        "The sign-in service at 127.0.0.1:18080 issues no tokens (HTTP 404); check the auth "
+        "URL: tokens are asked for at AUTH-URL/oauth2/token."
+    )
+
+
+def test_token_endpoint_rate_limit_names_the_sign_in_service() -> None:
+    response = httpx.Response(429, headers={"Retry-After": "2"})
+    response.request = httpx.Request("POST", "https://auth.sinch.com/oauth2/token")
+    error = token_error_from_response(response)
+    assert type(error) is RateLimited
+    assert error.retry_after == 2.0
+    assert str(error) == (
+        "The sign-in service at auth.sinch.com is receiving too many requests; try again in "
+        "2 seconds."
+    )
+
+
+def test_connect_error_becomes_offline_naming_host_and_port(monkeypatch) -> None:
+    for name in ("HTTP_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
     with pytest.raises(Offline) as caught, transport_errors():
         raise httpx.ConnectError("[Errno 111] Connection refused", request=REQUEST)
     assert type(caught.value) is Offline
@@ -277,13 +312,61 @@ def test_connect_error_becomes_offline_naming_host_and_port() -> None:
     assert isinstance(caught.value.__cause__, httpx.ConnectError)
 
 
-@pytest.mark.parametrize(
-    "exc_type", [httpx.ReadTimeout, httpx.ConnectTimeout, httpx.WriteTimeout, httpx.PoolTimeout]
-)
+@pytest.mark.parametrize("exc_type", [httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout])
 def test_timeouts_become_request_timeout(exc_type: type[httpx.TimeoutException]) -> None:
     with pytest.raises(RequestTimeout) as caught, transport_errors():
         raise exc_type("timed out", request=REQUEST)
     assert str(caught.value) == "The fax service at 127.0.0.1:54321 did not answer in time."
+
+
+def test_a_connection_that_never_opened_is_offline_not_a_timeout(monkeypatch) -> None:
+    # Nothing went out, so a send that fails this way certainly created no fax.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(Offline) as caught, transport_errors():
+        raise httpx.ConnectTimeout("timed out", request=REQUEST)
+    assert type(caught.value) is Offline
+    assert str(caught.value) == (
+        "The fax service at 127.0.0.1:54321 could not be reached (connecting timed out)."
+    )
+
+
+def _untrusted_certificate() -> httpx.ConnectError:
+    """What httpx raises for a self-signed certificate: the ssl error two causes down."""
+    cause = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    cause.verify_message = "self-signed certificate"
+    wrapped = httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED]", request=REQUEST)
+    try:
+        try:
+            raise cause
+        except ssl.SSLError as exc:
+            raise ConnectionError("connect failed") from exc
+    except ConnectionError as middle:
+        wrapped.__cause__ = middle
+    return wrapped
+
+
+def test_an_untrusted_certificate_is_named_as_such() -> None:
+    with pytest.raises(CertificateError) as caught, transport_errors():
+        raise _untrusted_certificate()
+    assert str(caught.value) == (
+        "The fax service at 127.0.0.1:54321 presented a certificate this computer does not "
+        "trust (self-signed certificate). If your office inspects secure connections, install "
+        "its certificate authority in the system's certificate store."
+    )
+
+
+def test_an_unreachable_proxy_is_named(monkeypatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://user:pw@proxy.office.test:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with pytest.raises(Offline) as caught, transport_errors():
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=REQUEST)
+    assert str(caught.value) == (
+        "The fax service at 127.0.0.1:54321 could not be reached through the proxy at "
+        "proxy.office.test:3128."
+    )
+    assert "pw" not in str(caught.value)
 
 
 def test_dropped_connection_is_offline() -> None:

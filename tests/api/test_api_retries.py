@@ -16,6 +16,7 @@ from faxdesk.api.retries import NO_RETRIES, RetryPolicy, is_retryable, with_retr
 from faxdesk.core.errors import (
     ApiError,
     AuthError,
+    CertificateError,
     FaxDeskError,
     InvalidRequest,
     NotFound,
@@ -87,7 +88,8 @@ def test_backoff_doubles_to_the_cap_with_equal_jitter() -> None:
     ("error", "retryable"),
     [
         (Offline("down"), True),
-        (RequestTimeout("slow"), True),
+        (RequestTimeout("slow"), False),
+        (CertificateError("untrusted"), False),
         (RateLimited("busy"), True),
         (ServerError("gateway", status_code=502), True),
         (ServerError("unavailable", status_code=503), True),
@@ -167,7 +169,7 @@ async def test_get_is_tried_again_after_a_gateway_failure(
 
 @pytest.mark.parametrize(
     "failure",
-    [httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout, httpx.RemoteProtocolError],
+    [httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError],
 )
 async def test_get_is_tried_again_after_connection_trouble(
     make_client: MakeClient, waits: Waits, failure: type[httpx.TransportError]
@@ -177,6 +179,19 @@ async def test_get_is_tried_again_after_connection_trouble(
     await client.ping()
     assert len(calls) == 2
     assert [round(w, 3) for w in waits.seconds] == [0.5]
+
+
+async def test_a_get_the_service_took_and_never_answered_is_not_asked_again(
+    make_client: MakeClient, waits: Waits
+) -> None:
+    # One whole read timeout has been waited already; three more would keep a script silent
+    # for minutes.
+    handler, calls = answers(httpx.ReadTimeout, json_response(200, LIST_PAGE))
+    client = make_client(handler, retry=policy(waits))
+    with pytest.raises(RequestTimeout):
+        await client.ping()
+    assert len(calls) == 1
+    assert waits.seconds == []
 
 
 async def test_attempts_run_out_and_the_last_error_is_raised(

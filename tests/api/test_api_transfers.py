@@ -25,6 +25,7 @@ from faxdesk.api.transfers import (
     content_length,
     upload_timeout,
 )
+from faxdesk.core.errors import ApiError, StorageError
 from faxdesk.core.models import Document, FaxQuery, SendRequest
 from tests.api.apitest_support import (
     FAXES_PATH,
@@ -498,3 +499,100 @@ async def test_requests_go_through_the_proxy_from_the_environment(
         f"GET http://fax.example.test{FAXES_PATH}?pageSize=5&page=1 HTTP/1.1".encode()
     )
     assert b"\r\nHost: fax.example.test\r\n" in b"\r\n" + headers
+
+
+# --- what a download refuses, and a disk that cannot take it -----------------------------------
+
+
+async def test_a_login_page_instead_of_the_pdf_is_refused_and_nothing_is_saved(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    page = b"<html><body>Please log in to the office network</body></html>"
+    client = make_client(
+        lambda _request: httpx.Response(200, headers={"Content-Type": "text/html"}, content=page)
+    )
+    with pytest.raises(ApiError) as caught:
+        await client.download("01HX", tmp_path / "fax.pdf")
+    assert str(caught.value) == (
+        "The fax service sent an HTML page instead of the fax's PDF; nothing was saved. A proxy "
+        "or sign-in page on this network may be answering in its place."
+    )
+    assert _listing(tmp_path) == []
+
+
+async def test_a_pdf_shorter_than_the_checked_head_is_still_saved(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    tiny = b"%PDF-1.4\n%%EOF\n"
+    client = make_client(lambda _request: httpx.Response(200, content=tiny))
+    await client.download("01HX", tmp_path / "fax.pdf")
+    assert (tmp_path / "fax.pdf").read_bytes() == tiny
+
+
+async def test_a_folder_that_is_a_file_is_a_storage_error(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    (tmp_path / "referral.pdf").write_bytes(b"%PDF-1.4\n")
+    client = make_client(lambda _request: httpx.Response(200, content=WHOLE))
+    destination = tmp_path / "referral.pdf" / "x.pdf"
+    with pytest.raises(StorageError) as caught:
+        await client.download("01HX", destination)
+    assert str(caught.value) == (
+        f"{destination} could not be saved: {tmp_path / 'referral.pdf'} is a file, not a folder."
+    )
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
+class _FullDisk:
+    """A file object on a full disk: every write fails, and so does the flush in close()."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+
+    def write(self, _data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    def close(self) -> None:
+        self.real.close()  # type: ignore[attr-defined]
+        raise OSError(28, "No space left on device")
+
+
+async def test_a_full_disk_is_a_storage_error_and_leaves_no_part_file(
+    make_client: MakeClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import faxdesk.api.transfers as transfers
+
+    real_fdopen = transfers.os.fdopen
+    monkeypatch.setattr(transfers.os, "fdopen", lambda fd, mode: _FullDisk(real_fdopen(fd, mode)))
+    client = make_client(lambda _request: httpx.Response(200, content=WHOLE))
+    with pytest.raises(StorageError) as caught:
+        await client.download("01HX", tmp_path / "fax.pdf")
+    assert (
+        str(caught.value) == f"{tmp_path / 'fax.pdf'} could not be saved: No space left on device."
+    )
+    assert _listing(tmp_path) == []
+
+
+async def test_a_saved_fax_gets_the_umask_permissions_or_keeps_the_replaced_files(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    import os
+    import stat
+
+    client = make_client(lambda _request: httpx.Response(200, content=WHOLE))
+    previous = os.umask(0o027)
+    try:
+        await client.download("01HX", tmp_path / "new.pdf")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "new.pdf").stat().st_mode) == 0o640
+
+    kept = tmp_path / "kept.pdf"
+    kept.write_bytes(b"old")
+    kept.chmod(0o604)
+    await client.download("01HX", kept)
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o604
+    assert kept.read_bytes() == WHOLE

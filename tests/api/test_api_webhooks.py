@@ -192,6 +192,13 @@ def test_incoming_fax_without_direction_reads_as_inbound() -> None:
     assert parse_webhook(content_type, body).fax.direction is Direction.INBOUND
 
 
+def test_incoming_fax_with_a_null_direction_reads_as_inbound() -> None:
+    fax = {**incoming_fax(), "direction": None}
+    body = json_body({"event": "INCOMING_FAX", "fax": fax})
+
+    assert parse_webhook("application/json", body).fax.direction is Direction.INBOUND
+
+
 def test_unknown_event_is_kept_with_its_fax() -> None:
     content_type, body = multipart({"event": "FAX_PAGE_SENT", "fax": json.dumps(wire_fax())})
 
@@ -370,6 +377,10 @@ def test_json_keeps_unknown_fax_fields_and_enum_values() -> None:
         (
             json_body({"event": "FAX_COMPLETED", "fax": wire_fax(), "files": "x"}),
             "neither a list",
+        ),
+        (
+            json_body({"event": "FAX_COMPLETED", "fax": wire_fax(), "files": [b64(b"%PDF-1.4\n")]}),
+            "must be objects with `file` and `fileType`",
         ),
     ],
 )

@@ -296,6 +296,8 @@ def _request(**changes: Any) -> SendRequest:
         ({"content_urls": ("https:///a.pdf",)}, "content_urls", "content URL"),
         ({"content_urls": ("https://exa mple.com/",)}, "content_urls", "content URL"),
         ({"header_text": "x" * 51}, "header_text", "header text"),
+        ({"header_text": "line1\nline2"}, "header_text", "cannot hold line breaks"),
+        ({"header_text": "a\tb"}, "header_text", "cannot hold line breaks"),
         ({"header_time_zone": "Mars/Olympus_Mons"}, "header_time_zone", "“Mars/Olympus_Mons”"),
         ({"header_time_zone": "europe/paris"}, "header_time_zone", "time zone"),
         ({"header_time_zone": ""}, "header_time_zone", "time zone"),
@@ -311,6 +313,14 @@ def _request(**changes: Any) -> SendRequest:
             "image conversion method “SEPIA”",
         ),
         ({"labels": {" ": "x"}}, "labels", "label"),
+        ({"labels": {"a]b": "c"}}, "labels", "label name “a]b” cannot contain square brackets"),
+        ({"labels": {"x[y]": "z"}}, "labels", "label name “x[y]” cannot contain square"),
+        ({"labels": {"a\nb": "z"}}, "labels", "control characters"),
+        (
+            {"cover_page_id": "01JA", "cover_page_data": {"to[name]": "x"}},
+            "cover_page_data",
+            "cover page field name “to[name]” cannot contain square brackets",
+        ),
         ({"callback_url": "cb.example.com"}, "callback_url", "callback URL"),
         ({"callback_url": "https://[::1/cb"}, "callback_url", "callback URL"),
         (
@@ -473,6 +483,18 @@ def test_form_fields_carry_callback_type_and_cover_page() -> None:
         "coverPageData[to_name]": "Dr. Smith",
         "coverPageData[message]": "Referral",
     }
+
+
+def test_a_comma_inside_a_content_url_is_escaped_in_the_comma_separated_part() -> None:
+    fields = send_form_fields(
+        _request(content_urls=("https://a.example/x.pdf", "https://b.example/y,z.pdf"))
+    )
+    assert fields["contentUrl"] == "https://a.example/x.pdf,https://b.example/y%2Cz.pdf"
+    # JSON carries a real list, so the address goes as it was given.
+    body = send_json_body(
+        _request(content_urls=("https://a.example/x.pdf", "https://b.example/y,z.pdf"))
+    )
+    assert body["contentUrl"] == ["https://a.example/x.pdf", "https://b.example/y,z.pdf"]
 
 
 def test_form_fields_without_content_urls_have_no_content_url_part() -> None:
