@@ -56,6 +56,11 @@ class Paths:
         return self.data_dir / "outbox" / account
 
     @property
+    def contacts_db(self) -> Path:
+        """The phonebook: one for every account, since a fax number is the same everywhere."""
+        return self.data_dir / "contacts.sqlite3"
+
+    @property
     def documents_dir(self) -> Path:
         """Downloaded and sent fax PDFs, one file per fax id."""
         return self.data_dir / "faxes"
