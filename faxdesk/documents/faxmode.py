@@ -52,8 +52,9 @@ DEFAULT_TIME_ZONE = "America/New_York"
 _THRESHOLD = 128
 _THRESHOLD_TABLE = bytes(0 if level < _THRESHOLD else 255 for level in range(256))
 _INVERT_TABLE = bytes(255 - value for value in range(256))
-# The header sits this far in from the edges of the line, in points.
+# The header sits this far in from the edges of the line, in points, on this baseline.
 _HEADER_INSET_PT = 22.0
+_BASELINE_PT = HEADER_BAND_PT - 4.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,37 +153,37 @@ class FaxPage:
         pix.set_dpi(self.x_dpi, self.y_dpi)
         return pix.tobytes("png")
 
-    def mmr(self) -> bytes:
-        """The page coded as ITU-T T.6 (Group 4, MMR), as machines with error correction send it."""
-        return _ccitt(self, two_dimensional=True)
-
     def mh(self) -> bytes:
-        """The page coded as ITU-T T.4 one-dimensional (Group 3, MH), which every machine takes."""
-        return _ccitt(self, two_dimensional=False)
+        """The page coded as ITU-T T.4 one-dimensional (Group 3, MH), which every machine takes.
+
+        (MuPDF's two-dimensional T.6 coder takes up to a second on a halftoned page, so the
+        estimate does without it.)
+        """
+        # MuPDF's coder takes PDF's default polarity, 0 for black: the reverse of ours.
+        data = self.bits.translate(_INVERT_TABLE)
+        buffer = mupdf.fz_compress_ccitt_fax_g3(
+            mupdf.python_buffer_data(data), self.width, self.height, self.stride
+        )
+        return bytes(buffer.fz_buffer_storage_memoryview())
 
 
 @dataclass(frozen=True, slots=True)
 class TransmissionEstimate:
-    """What a fax takes on the line: its pages and their coded size at the chosen resolution.
+    """What a fax takes on the line: its pages and their size coded at the chosen resolution.
 
-    The machines agree on the coding at each call: `mmr_bytes` is the size coded as T.6 (MMR,
-    with error correction, what two modern machines use), `mh_bytes` as T.4 one-dimensional
-    coding (MH, which every machine takes). Dithered photos can come out smaller in MH.
-    `page_bytes` holds each page's MMR size.
+    The size is that of the pages coded as ITU-T T.4 one-dimensional (MH), the coding every
+    fax machine takes: text pages go in less between machines that agree on two-dimensional
+    coding, halftoned photos in about the same. `page_bytes` holds each page's size.
     """
 
     page_count: int
     resolution: Resolution
-    mmr_bytes: int
-    mh_bytes: int
+    bytes: int
     page_bytes: tuple[int, ...]
 
     def summary(self) -> str:
         pages = "1 page" if self.page_count == 1 else f"{self.page_count} pages"
-        return (
-            f"{pages} at {self.resolution.value}, {_size(self.mmr_bytes)} to transmit coded as "
-            f"T.6 (MMR), {_size(self.mh_bytes)} as T.4 (MH)"
-        )
+        return f"{pages} at {self.resolution.value}, {_size(self.bytes)} to transmit"
 
 
 def render_fax_page(pdf: bytes | Path, index: int, mode: FaxMode | None = None) -> FaxPage:
@@ -193,14 +194,14 @@ def render_fax_page(pdf: bytes | Path, index: int, mode: FaxMode | None = None) 
     """
     mode = mode or FaxMode()
     sent_at = _sent_at(mode.header)
+    name = _name(pdf)
     with _open(pdf) as doc:
         if not 0 <= index < doc.page_count:
-            name = pdf.name if isinstance(pdf, Path) else "The document"
             raise DocumentError(
                 f"{name} has {doc.page_count} pages; there is no page {index + 1}.", path=name
             )
         with _fax_rasterising():
-            return _render(doc, index, mode, sent_at)
+            return _Rasteriser(doc, name, mode, sent_at).render(index)
 
 
 def render_fax_pages(pdf: bytes | Path, mode: FaxMode | None = None) -> Iterator[FaxPage]:
@@ -211,9 +212,12 @@ def render_fax_pages(pdf: bytes | Path, mode: FaxMode | None = None) -> Iterator
     mode = mode or FaxMode()
     sent_at = _sent_at(mode.header)
     with _open(pdf) as doc:
+        with _fax_rasterising():
+            rasteriser = _Rasteriser(doc, _name(pdf), mode, sent_at)
         for index in range(doc.page_count):
+            # Settings are put back between pages: the caller may render previews meanwhile.
             with _fax_rasterising():
-                page = _render(doc, index, mode, sent_at)
+                page = rasteriser.render(index)
             yield page
 
 
@@ -225,24 +229,20 @@ def estimate_transmission(pdf: bytes | Path, mode: FaxMode | None = None) -> Tra
 
 def estimate_from_pages(pages: Iterable[FaxPage], resolution: Resolution) -> TransmissionEstimate:
     """The transmission estimate of pages rendered with `resolution`, taken one at a time."""
-    mmr: list[int] = []
-    mh = 0
-    for page in pages:
-        mmr.append(len(page.mmr()))
-        mh += len(page.mh())
+    sizes = tuple(len(page.mh()) for page in pages)
     return TransmissionEstimate(
-        page_count=len(mmr),
-        resolution=resolution,
-        mmr_bytes=sum(mmr),
-        mh_bytes=mh,
-        page_bytes=tuple(mmr),
+        page_count=len(sizes), resolution=resolution, bytes=sum(sizes), page_bytes=sizes
     )
+
+
+def _name(pdf: bytes | Path) -> str:
+    return pdf.name if isinstance(pdf, Path) else "The document"
 
 
 def _open(pdf: bytes | Path) -> pymupdf.Document:
     if isinstance(pdf, Path):
-        return open_pdf(None, pdf, pdf.name)
-    return open_pdf(pdf, None, "The document")
+        return open_pdf(None, pdf, _name(pdf))
+    return open_pdf(pdf, None, _name(pdf))
 
 
 def _sent_at(header: FaxHeader | None) -> datetime | None:
@@ -284,52 +284,86 @@ def _fax_rasterising() -> Iterator[None]:
         mupdf.fz_set_graphics_min_line_width(min_line_width)
 
 
-def _render(doc: pymupdf.Document, index: int, mode: FaxMode, sent_at: datetime | None) -> FaxPage:
-    paper_w, paper_h = PAPER_SIZES[mode.paper]
-    y_dpi = mode.y_dpi
-    sx, sy = X_DPI / 72, y_dpi / 72
-    rows = round(paper_h * sy)
-    canvas = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, LINE_PIXELS, rows), False)
-    canvas.clear_with(255)
+class _Rasteriser:
+    """Renders the pages of one open document in one mode, keeping what its pages share."""
 
-    page = doc[index]
-    rect = page.rect
-    # A normalized fax PDF has pages of the paper's size; anything else is fitted, not cropped.
-    scale = min(paper_w / rect.width, paper_h / rect.height)
-    if abs(scale - 1) < 0.005:
-        scale = 1.0
-    left = (LINE_WIDTH_PT - paper_w) / 2 + (paper_w - rect.width * scale) / 2
-    top = (paper_h - rect.height * scale) / 2
-    matrix = pymupdf.Matrix(
-        scale * sx, 0, 0, scale * sy, (left - rect.x0 * scale) * sx, (top - rect.y0 * scale) * sy
-    )
-    clip = pymupdf.Rect(0, 0, LINE_PIXELS, rows) * ~matrix
-    pix = page.get_pixmap(matrix=matrix, clip=clip, colorspace=pymupdf.csGRAY, alpha=False)
-    canvas.copy(pix, pix.irect)
-    del pix
+    def __init__(
+        self, doc: pymupdf.Document, name: str, mode: FaxMode, sent_at: datetime | None
+    ) -> None:
+        self._doc, self._name = doc, name
+        self._mode = mode
+        self._paper = PAPER_SIZES[mode.paper]
+        self._sx, self._sy = X_DPI / 72, mode.y_dpi / 72
+        self._rows = round(self._paper[1] * self._sy)
+        self._header = (
+            _HeaderPainter(mode.header, sent_at, doc.page_count, self._sx, self._sy)
+            if mode.header is not None and sent_at is not None
+            else None
+        )
 
-    if mode.header is not None and sent_at is not None:
-        band = _header_pixmap(mode.header, sent_at, index, doc.page_count, sx, sy)
-        canvas.copy(band, band.irect)
+    def render(self, index: int) -> FaxPage:
+        canvas = self._page_pixels(index)
+        if self._header is not None:
+            self._header.paint(canvas, index + 1)
+        if self._mode.conversion is ImageConversionMethod.MONOCHROME:
+            samples = canvas.samples.translate(_THRESHOLD_TABLE)
+            canvas = pymupdf.Pixmap(pymupdf.csGRAY, canvas.width, canvas.height, samples, False)
+        # MuPDF's default halftone is a 16x16 ordered (Bayer) dither; on a thresholded page,
+        # which holds only black and white, it changes nothing.
+        bitmap = mupdf.fz_new_bitmap_from_pixmap(canvas.this, mupdf.FzHalftone())
+        stride = bitmap.stride()
+        return FaxPage(
+            index=index,
+            page_count=self._doc.page_count,
+            width=bitmap.w(),
+            height=bitmap.h(),
+            x_dpi=X_DPI,
+            y_dpi=self._mode.y_dpi,
+            stride=stride,
+            bits=mupdf.raw_to_python_bytes(bitmap.samples(), stride * bitmap.h()),
+        )
 
-    if mode.conversion is ImageConversionMethod.MONOCHROME:
-        samples = canvas.samples.translate(_THRESHOLD_TABLE)
-        canvas = pymupdf.Pixmap(pymupdf.csGRAY, LINE_PIXELS, rows, samples, False)
-    # MuPDF's default halftone is a 16x16 ordered (Bayer) dither; on a thresholded page,
-    # which holds only black and white, it changes nothing.
-    bitmap = mupdf.fz_new_bitmap_from_pixmap(canvas.this, mupdf.FzHalftone())
-    stride = bitmap.stride()
-    bits = mupdf.raw_to_python_bytes(bitmap.samples(), stride * bitmap.h())
-    return FaxPage(
-        index=index,
-        page_count=doc.page_count,
-        width=bitmap.w(),
-        height=bitmap.h(),
-        x_dpi=X_DPI,
-        y_dpi=y_dpi,
-        stride=stride,
-        bits=bits,
-    )
+    def _page_pixels(self, index: int) -> pymupdf.Pixmap:
+        """The page in 8-bit grey across the whole fax line, `self._rows` lines tall."""
+        page = self._doc[index]
+        rect = page.rect
+        paper_w, paper_h = self._paper
+        # A normalized fax PDF has pages of the paper's size; others are fitted, not cropped.
+        scale = min(paper_w / rect.width, paper_h / rect.height)
+        if abs(scale - 1) < 0.005:
+            scale = 1.0
+        left = (LINE_WIDTH_PT - paper_w) / 2 + (paper_w - rect.width * scale) / 2
+        top = (paper_h - rect.height * scale) / 2
+        sx, sy = self._sx, self._sy
+        matrix = pymupdf.Matrix(
+            scale * sx,
+            0,
+            0,
+            scale * sy,
+            (left - rect.x0 * scale) * sx,
+            (top - rect.y0 * scale) * sy,
+        )
+        ctm = mupdf.FzMatrix(matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
+        pix = mupdf.fz_new_pixmap_with_bbox(
+            mupdf.fz_device_gray(),
+            mupdf.FzIrect(0, 0, LINE_PIXELS, self._rows),
+            mupdf.FzSeparations(),
+            0,
+        )
+        mupdf.fz_clear_pixmap_with_value(pix, 255)
+        device = mupdf.fz_new_draw_device(mupdf.FzMatrix(), pix)
+        # Images are sampled, not interpolated, as the classic fax pipeline does: the dots of
+        # the halftone hide the difference, and smoothing a scan that is only a little larger
+        # or smaller than the fax grid costs more than the rest of the page.
+        mupdf.fz_enable_device_hints(device, mupdf.FZ_DONT_INTERPOLATE_IMAGES)
+        try:
+            mupdf.fz_run_page(page.this, device, ctm, mupdf.FzCookie())
+            mupdf.fz_close_device(device)
+        except mupdf.FzErrorBase as exc:
+            raise DocumentError(
+                f"{self._name}: page {index + 1} could not be rendered ({exc}).", path=self._name
+            ) from exc
+        return pymupdf.Pixmap("raw", pix)
 
 
 def header_line(header: FaxHeader, sent_at: datetime, number: int, count: int) -> list[str]:
@@ -339,30 +373,76 @@ def header_line(header: FaxHeader, sent_at: datetime, number: int, count: int) -
     return [when, header.text, pages]
 
 
-def _header_pixmap(
-    header: FaxHeader, sent_at: datetime, index: int, count: int, sx: float, sy: float
-) -> pymupdf.Pixmap:
-    left, middle, right = header_line(header, sent_at, index + 1, count)
-    with pymupdf.open() as scratch:
-        band = scratch.new_page(width=LINE_WIDTH_PT, height=HEADER_BAND_PT)
-        fonts = _HeaderFonts()
-        writer = pymupdf.TextWriter(band.rect)
-        baseline = HEADER_BAND_PT - 4.5
-        inner = LINE_WIDTH_PT - 2 * _HEADER_INSET_PT
-        _write(writer, fonts, left, _HEADER_INSET_PT, baseline)
-        _write(
-            writer, fonts, right, LINE_WIDTH_PT - _HEADER_INSET_PT - fonts.width(right), baseline
-        )
-        if middle:
-            start = max(
-                _HEADER_INSET_PT + fonts.width(left) + 12,
-                _HEADER_INSET_PT + (inner - fonts.width(middle)) / 2,
-            )
-            _write(writer, fonts, middle, start, baseline)
-        writer.write_text(band)
-        return band.get_pixmap(
-            matrix=pymupdf.Matrix(sx, sy), colorspace=pymupdf.csGRAY, alpha=False
-        )
+class _HeaderPainter:
+    """Paints the header line over the top band of each page of one fax.
+
+    The date and the header text are the same on every page, so they are rendered once. Page
+    numbers are set from the glyphs of "Page 0123456789/", each rendered once per fax: setting
+    a line of text costs far more than copying a few small pixmaps.
+    """
+
+    _NUMBER_CHARS = "Page0123456789/"
+
+    def __init__(
+        self, header: FaxHeader, sent_at: datetime, count: int, sx: float, sy: float
+    ) -> None:
+        self._header, self._sent_at, self._count, self._sx = header, sent_at, count, sx
+        self._fonts = _HeaderFonts()
+        left, middle, _ = header_line(header, sent_at, count, count)
+        with pymupdf.open() as scratch:
+            band = scratch.new_page(width=LINE_WIDTH_PT, height=HEADER_BAND_PT)
+            writer = pymupdf.TextWriter(band.rect)
+            self._write(writer, left, _HEADER_INSET_PT)
+            if middle:
+                inner = LINE_WIDTH_PT - 2 * _HEADER_INSET_PT
+                start = max(
+                    _HEADER_INSET_PT + self._fonts.width(left) + 12,
+                    _HEADER_INSET_PT + (inner - self._fonts.width(middle)) / 2,
+                )
+                self._write(writer, middle, start)
+            writer.write_text(band)
+            self._band = band.get_pixmap(matrix=pymupdf.Matrix(sx, sy), colorspace=pymupdf.csGRAY)
+            self._glyphs = self._render_glyphs(scratch, sx, sy) if header.page_numbers else {}
+
+    def _render_glyphs(
+        self, scratch: pymupdf.Document, sx: float, sy: float
+    ) -> dict[str, tuple[pymupdf.Pixmap, float]]:
+        """Each character of page numbers as a pixmap one advance wide, and its advance."""
+        font, cell = self._fonts.main, 40  # pixels between glyphs on the scratch line
+        line = scratch.new_page(width=len(self._NUMBER_CHARS) * cell / sx, height=HEADER_BAND_PT)
+        writer = pymupdf.TextWriter(line.rect)
+        for k, char in enumerate(self._NUMBER_CHARS):
+            writer.append((k * cell / sx, _BASELINE_PT), char, font=font, fontsize=HEADER_FONT_SIZE)
+        writer.write_text(line)
+        strip = line.get_pixmap(matrix=pymupdf.Matrix(sx, sy), colorspace=pymupdf.csGRAY)
+        glyphs = {}
+        for k, char in enumerate(self._NUMBER_CHARS):
+            advance = font.text_length(char, fontsize=HEADER_FONT_SIZE)
+            box = pymupdf.IRect(k * cell, 0, k * cell + round(advance * sx), strip.height)
+            glyph = pymupdf.Pixmap(pymupdf.csGRAY, box, False)
+            glyph.copy(strip, box)
+            glyphs[char] = (glyph, advance)
+        return glyphs
+
+    def paint(self, canvas: pymupdf.Pixmap, number: int) -> None:
+        canvas.copy(self._band, self._band.irect)
+        if not self._header.page_numbers:
+            return
+        text = header_line(self._header, self._sent_at, number, self._count)[2]
+        x = LINE_WIDTH_PT - _HEADER_INSET_PT - self._fonts.width(text)
+        for char in text:
+            if char in self._glyphs:
+                glyph, advance = self._glyphs[char]
+                glyph.set_origin(round(x * self._sx), 0)
+                canvas.copy(glyph, glyph.irect)
+            else:
+                advance = self._fonts.main.text_length(char, fontsize=HEADER_FONT_SIZE)
+            x += advance
+
+    def _write(self, writer: pymupdf.TextWriter, text: str, x: float) -> None:
+        for font, run in self._fonts.runs(text):
+            writer.append((x, _BASELINE_PT), run, font=font, fontsize=HEADER_FONT_SIZE)
+            x += font.text_length(run, fontsize=HEADER_FONT_SIZE)
 
 
 class _HeaderFonts:
@@ -390,22 +470,6 @@ class _HeaderFonts:
         return sum(
             font.text_length(run, fontsize=HEADER_FONT_SIZE) for font, run in self.runs(text)
         )
-
-
-def _write(
-    writer: pymupdf.TextWriter, fonts: _HeaderFonts, text: str, x: float, baseline: float
-) -> None:
-    for font, run in fonts.runs(text):
-        writer.append((x, baseline), run, font=font, fontsize=HEADER_FONT_SIZE)
-        x += font.text_length(run, fontsize=HEADER_FONT_SIZE)
-
-
-def _ccitt(page: FaxPage, *, two_dimensional: bool) -> bytes:
-    # MuPDF's encoders take PDF's default polarity, 0 for black: the reverse of ours.
-    data = page.bits.translate(_INVERT_TABLE)
-    encode = mupdf.fz_compress_ccitt_fax_g4 if two_dimensional else mupdf.fz_compress_ccitt_fax_g3
-    buffer = encode(mupdf.python_buffer_data(data), page.width, page.height, page.stride)
-    return bytes(buffer.fz_buffer_storage_memoryview())
 
 
 def _size(count: int) -> str:

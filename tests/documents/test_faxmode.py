@@ -371,30 +371,26 @@ def test_the_coded_pages_decode_back_to_the_same_pixels():
         )
     )
     page = faxmode.render_fax_page(photo, 0, fine(header=FaxHeader("ACME", sent_at=SENT_AT)))
-    assert decode_ccitt(page, page.mmr(), -1) == page.grey()
     assert decode_ccitt(page, page.mh(), 0) == page.grey()
 
 
-def test_the_estimate_counts_pages_and_grows_with_content_and_resolution(tmp_path):
+def test_the_estimate_counts_pages_and_grows_with_content_and_resolution():
     text = make_test_pdf(2)
     estimate = faxmode.estimate_transmission(text, fine())
     assert estimate.page_count == 2
     assert estimate.resolution is Resolution.FINE
-    assert len(estimate.page_bytes) == 2
-    assert estimate.mmr_bytes == sum(estimate.page_bytes)
     pages = list(faxmode.render_fax_pages(text, fine()))
-    assert estimate.page_bytes == tuple(len(p.mmr()) for p in pages)
-    assert estimate.mh_bytes == sum(len(p.mh()) for p in pages)
-    # A text page codes to a few kilobytes; a page of halftoned grey to far more.
-    assert estimate.mmr_bytes < 20_000
+    assert estimate.page_bytes == tuple(len(p.mh()) for p in pages)
+    assert estimate.bytes == sum(estimate.page_bytes)
+    # A text page codes to about ten kilobytes; a page of halftoned grey to far more.
+    assert 10_000 < estimate.bytes < 40_000
     grey = faxmode.estimate_transmission(grey_fill(0.5), fine())
-    assert grey.mmr_bytes > 10 * estimate.mmr_bytes / 2
+    assert grey.bytes > 5 * estimate.bytes
     superfine = faxmode.estimate_transmission(text, FaxMode(Resolution.SUPERFINE, HALFTONE))
-    assert superfine.mmr_bytes > estimate.mmr_bytes
-    assert estimate.summary() == (
-        f"2 pages at FINE, {estimate.mmr_bytes / 1000:.0f} KB to transmit coded as T.6 (MMR), "
-        f"{estimate.mh_bytes / 1000:.0f} KB as T.4 (MH)"
-    )
+    assert superfine.bytes > 1.5 * estimate.bytes
+    assert estimate.summary() == f"2 pages at FINE, {estimate.bytes / 1000:.0f} KB to transmit"
+    single = faxmode.estimate_transmission(make_test_pdf(1), fine())
+    assert single.summary().startswith("1 page at FINE, ")
 
 
 def test_unreadable_documents_and_missing_pages_are_named(tmp_path):
