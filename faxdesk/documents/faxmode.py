@@ -28,6 +28,7 @@ from pymupdf import mupdf
 
 from faxdesk.core.errors import DocumentError, ValidationError
 from faxdesk.core.models import ImageConversionMethod, Resolution
+from faxdesk.documents.convert import PAPER_SIZES
 from faxdesk.documents.pages import open_pdf
 
 #: Pixels on every fax scan line (T.4, Letter and A4).
@@ -38,11 +39,10 @@ X_DPI = 204
 #: superfine as exactly twice that (Sinch calls them 200 and 400 dpi; 196 and 391 are the usual
 #: roundings): a superfine page is a fine page with every line split in two, hence 2 x 196.
 Y_DPI = {Resolution.FINE: 196, Resolution.SUPERFINE: 392}
-#: Paper sizes in points, by the names the settings and the command line use.
-PAPER_SIZES = {"letter": (612.0, 792.0), "a4": (595.28, 841.89)}
 #: Width of the fax line in points.
 LINE_WIDTH_PT = LINE_PIXELS * 72 / X_DPI
-#: Height of the band at the top of the page the header line is printed into, in points.
+#: Height of the band at the top of the page the header line is printed over, in points; it
+#: lies inside the top margin the conversion keeps free, so it never hides content.
 HEADER_BAND_PT = 15.0
 HEADER_FONT_SIZE = 8.5
 #: The fax service's default header time zone.

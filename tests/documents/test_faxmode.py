@@ -15,6 +15,7 @@ from pymupdf import mupdf
 from faxdesk.core.errors import DocumentError, ValidationError
 from faxdesk.core.models import ImageConversionMethod, Resolution
 from faxdesk.documents import faxmode
+from faxdesk.documents.convert import convert_to_pdf
 from faxdesk.documents.faxmode import FaxHeader, FaxMode
 from faxdesk.documents.pages import make_test_pdf
 
@@ -66,6 +67,21 @@ def gradient_image(width=256, height=64) -> bytes:
     row = bytes(x * 255 // (width - 1) for x in range(width))
     pix = pymupdf.Pixmap(pymupdf.csGRAY, width, height, row * height, False)
     return pix.tobytes("png")
+
+
+def test_the_header_prints_where_converted_documents_leave_paper_free():
+    # Text starts at the top of the part of the page the conversion fills.
+    text = ("MEDICATION LIST " * 8 + "\n") * 80
+    converted = convert_to_pdf(text.encode(), filename="list.txt")
+    band_rows = round(faxmode.HEADER_BAND_PT * SY)
+    page = faxmode.render_fax_page(converted.pdf, 0, fine(MONOCHROME))
+    assert page.dark_pixels((0, 0, 1728, band_rows)) == 0
+    assert page.dark_pixels((0, band_rows, 1728, 2 * band_rows + 40)) > 1000
+    # So the header hides none of it.
+    headed = faxmode.render_fax_page(
+        converted.pdf, 0, fine(MONOCHROME, header=FaxHeader("ACME", sent_at=SENT_AT))
+    )
+    assert headed.bits[band_rows * 216 :] == page.bits[band_rows * 216 :]
 
 
 def test_fine_pages_are_1728_pixels_wide_and_196_lines_per_inch():
