@@ -41,7 +41,7 @@ from faxdesk.core.models import (
     SendRequest,
 )
 from faxdesk.core.ports import TransferProgress
-from faxdesk.documents import faxmode, kinds, pages
+from faxdesk.documents import convert, faxmode, pages
 from faxdesk.services import commands
 
 #: The commands that talk to the fax service, run by `_run_service_command`.
@@ -133,8 +133,9 @@ def _add_render_command(commands: Any) -> None:
         description="Convert documents into the fax they make, as the far end prints it: "
         "DIR/fax.pdf holds the fax's pages as they are sent and DIR/page-001.png onwards the "
         "bi-level page images at the fax resolution (their pixels are 204 dpi wide and 196 or "
-        "392 lines per inch tall). Files of those names in DIR are replaced. The transmission "
-        "estimate is printed on standard error.",
+        "392 lines per inch tall). Files of those names in DIR are replaced. Options not given "
+        "follow the paper and sending defaults of the settings. The transmission estimate is "
+        "printed on standard error.",
     )
     render.add_argument("files", nargs="+", type=Path, metavar="INPUT", help="the documents")
     render.add_argument("--out", type=Path, required=True, metavar="DIR", help="where to write")
@@ -144,7 +145,7 @@ def _add_render_command(commands: Any) -> None:
         dest="resolution",
         action="store_const",
         const=Resolution.FINE,
-        help="204x196 dpi, what the service calls 200 dpi (the default)",
+        help="204x196 dpi, what the service calls 200 dpi (the service's default)",
     )
     resolution.add_argument(
         "--superfine",
@@ -159,7 +160,7 @@ def _add_render_command(commands: Any) -> None:
         dest="conversion",
         action="store_const",
         const=ImageConversionMethod.HALFTONE,
-        help="dither greys and photos into dots (the default)",
+        help="dither greys and photos into dots (the service's default)",
     )
     conversion.add_argument(
         "--monochrome",
@@ -168,15 +169,15 @@ def _add_render_command(commands: Any) -> None:
         const=ImageConversionMethod.MONOCHROME,
         help="print every grey as black or white: crisp text, no photos",
     )
-    render.add_argument("--paper", choices=["letter", "a4"], default="letter")
-    render.add_argument("--header-text", default="", metavar="TEXT")
+    render.add_argument("--paper", choices=[paper.value for paper in settings.PaperSize])
+    render.add_argument("--header-text", metavar="TEXT")
     render.add_argument("--no-header-page-numbers", action="store_true")
     render.add_argument(
         "--header-timezone",
-        default=faxmode.DEFAULT_TIME_ZONE,
         metavar="TZ",
-        help=f"a tz name, e.g. Europe/Berlin (default {faxmode.DEFAULT_TIME_ZONE})",
+        help=f"a tz name, e.g. Europe/Berlin (the service's default: {faxmode.DEFAULT_TIME_ZONE})",
     )
+    render.add_argument("--password", help="the password of an encrypted PDF (it is never stored)")
 
 
 def _add_service_commands(commands: Any) -> None:
@@ -331,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in SERVICE_COMMANDS:
         return _run_service_command(args, Paths.default())
     if args.command == "render":
-        return _render(args)
+        return _render(args, Paths.default())
     from faxdesk import app
 
     return app.main(sys.argv[:1])
@@ -582,29 +583,22 @@ def _cover_pages(
     return run
 
 
-def _render(args: argparse.Namespace) -> int:
+def _render(args: argparse.Namespace, paths: Paths) -> int:
     """Write the fax-mode pages of the documents and their fax PDF into `args.out`."""
     prefix = "faxdesk render: "
     try:
-        if len(args.header_text) > HEADER_TEXT_MAX:
-            raise ValidationError(
-                f"the header text can be at most {HEADER_TEXT_MAX} characters long.",
-                field="header_text",
-            )
-        mode = faxmode.FaxMode(
-            resolution=args.resolution or Resolution.FINE,
-            conversion=args.conversion or ImageConversionMethod.HALFTONE,
-            paper=args.paper,
-            header=faxmode.FaxHeader(
-                text=args.header_text,
-                page_numbers=not args.no_header_page_numbers,
-                time_zone=commands.check_time_zone(args.header_timezone),
-            ),
-        )
+        current = settings.load(paths.settings_file)
+        mode = _fax_mode(args, current)
         if args.out.exists() and not args.out.is_dir():
             raise ValidationError(f"{args.out} is not a folder.", field="out")
-        pdf = pages.merge_pdfs([(str(path), _fax_pdf(path)) for path in args.files])
-    except (ValidationError, DocumentError) as exc:
+        documents = []
+        for path in args.files:
+            converted = _convert(path, mode.paper, args.password)
+            for notice in converted.notices:
+                print(prefix + _sentence(notice), file=sys.stderr)
+            documents.append((str(path), converted.pdf))
+        pdf = pages.merge_pdfs(documents)
+    except (ValidationError, DocumentError, ConfigError) as exc:
         print(prefix + _sentence(exc), file=sys.stderr)
         return 2
     try:
@@ -625,6 +619,45 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fax_mode(args: argparse.Namespace, current: settings.Settings) -> faxmode.FaxMode:
+    """The options of `render`, each falling back to the settings, then to the service's."""
+    defaults = current.sending
+    text = defaults.header_text if args.header_text is None else args.header_text
+    if len(text) > HEADER_TEXT_MAX:
+        raise ValidationError(
+            f"the header text can be at most {HEADER_TEXT_MAX} characters long.",
+            field="header_text",
+        )
+    zone = args.header_timezone or defaults.header_time_zone or faxmode.DEFAULT_TIME_ZONE
+    return faxmode.FaxMode(
+        resolution=args.resolution or defaults.resolution or Resolution.FINE,
+        conversion=(
+            args.conversion or defaults.image_conversion_method or ImageConversionMethod.HALFTONE
+        ),
+        paper=args.paper or current.paper_size.value,
+        header=faxmode.FaxHeader(
+            text=text,
+            page_numbers=defaults.header_page_numbers and not args.no_header_page_numbers,
+            time_zone=commands.check_time_zone(zone),
+        ),
+    )
+
+
+def _convert(path: Path, paper: str, password: str | None) -> convert.ConvertedDocument:
+    """The fax PDF of the document at `path`; raises DocumentError naming it as given."""
+    if not path.is_file():
+        reason = "is not a file" if path.exists() else "does not exist"
+        raise DocumentError(f"{path} {reason}.", path=str(path))
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"{path} could not be read ({exc.strerror}).", path=str(path)) from exc
+    try:
+        return convert.convert_to_pdf(content, filename=str(path), paper=paper, password=password)
+    except convert.PasswordRequired as exc:
+        raise convert.PasswordRequired(f"{exc} Give it with --password.", path=str(path)) from None
+
+
 def _write_pages(rendered: Iterable[faxmode.FaxPage], out: Path) -> Iterator[faxmode.FaxPage]:
     """Write each page as DIR/page-NNN.png as it comes, naming it on stdout, and pass it on."""
     for page in rendered:
@@ -641,17 +674,6 @@ def _write_pages(rendered: Iterable[faxmode.FaxPage], out: Path) -> Iterator[fax
         path.write_bytes(page.png())
         print(path)
         yield page
-
-
-def _fax_pdf(path: Path) -> bytes:
-    """The PDF to fax for the document at `path`; raises DocumentError naming it as given."""
-    (document,) = commands.check_documents([path])
-    if document.media_type != kinds.PDF.media_type:
-        raise DocumentError(f"{path} is not a PDF; render takes PDF files.", path=str(path))
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise DocumentError(f"{path} could not be read ({exc.strerror}).", path=str(path)) from exc
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:

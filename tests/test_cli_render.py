@@ -6,7 +6,16 @@ import pymupdf
 import pytest
 
 from faxdesk.cli import main
+from faxdesk.config import settings
+from faxdesk.config.paths import Paths
+from faxdesk.core.models import ImageConversionMethod, Resolution
 from faxdesk.documents.pages import make_test_pdf
+
+
+@pytest.fixture(autouse=True)
+def home(paths: Paths) -> Paths:
+    """Every test reads the settings of a fresh FaxDesk home, never the user's."""
+    return paths
 
 
 @pytest.fixture
@@ -83,14 +92,14 @@ def test_render_header_options_reach_the_page(tmp_path, letter):
     ("args", "message"),
     [
         (["missing.pdf"], "missing.pdf does not exist."),
-        (["notes.txt"], "notes.txt is not a PDF"),
+        (["notes.xyz"], "notes.xyz cannot be faxed"),
         (["referral.pdf", "--header-timezone", "Mars/Olympus"], "'Mars/Olympus' is not a time"),
         (["referral.pdf", "--header-text", "x" * 51], "at most 50 characters"),
-        (["referral.pdf", "broken.pdf"], "broken.pdf is not a readable PDF"),
+        (["referral.pdf", "broken.pdf"], "broken.pdf is incomplete"),
     ],
 )
 def test_bad_input_exits_2_with_the_reason(tmp_path, letter, monkeypatch, capsys, args, message):
-    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "notes.xyz").write_bytes(bytes(range(256)))
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7 and then nothing")
     monkeypatch.chdir(tmp_path)
     assert main(["render", *args, "--out", "out"]) == 2
@@ -121,3 +130,46 @@ def test_progress_goes_to_a_terminal_only(tmp_path, letter, monkeypatch, capsys)
     assert main(["render", str(letter), "--out", str(tmp_path / "out")]) == 0
     err = capsys.readouterr().err
     assert "\rRendering page 1 of 2\rRendering page 2 of 2\n" in err
+
+
+def test_render_takes_any_document_the_fax_takes(tmp_path, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Call Dr. Smith back about the referral.\n\fSecond page.\n")
+    out = tmp_path / "out"
+    assert main(["render", str(notes), "--out", str(out), "--paper", "a4"]) == 0
+    with pymupdf.open(out / "fax.pdf") as doc:
+        assert doc.page_count == 2
+        assert doc[0].rect.width == pytest.approx(595.276, abs=0.01)
+    assert png_size(out / "page-002.png") == (1728, 2292)
+    assert "2 pages at FINE" in capsys.readouterr().err
+
+
+def test_an_encrypted_pdf_needs_its_password(tmp_path, capsys):
+    doc = pymupdf.open(stream=make_test_pdf(1), filetype="pdf")
+    locked = tmp_path / "locked.pdf"
+    locked.write_bytes(
+        doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="u", owner_pw="o")
+    )
+    out = tmp_path / "out"
+    assert main(["render", str(locked), "--out", str(out)]) == 2
+    assert "protected by a password. Give it with --password." in capsys.readouterr().err
+    assert main(["render", str(locked), "--out", str(out), "--password", "nope"]) == 2
+    assert "password" in capsys.readouterr().err
+    assert main(["render", str(locked), "--out", str(out), "--password", "u"]) == 0
+    assert png_size(out / "page-001.png") == (1728, 2156)
+
+
+def test_options_not_given_follow_the_settings(tmp_path, letter, home: Paths, capsys):
+    saved = settings.Settings(
+        paper_size=settings.PaperSize.A4,
+        sending=settings.SendingDefaults(
+            resolution=Resolution.SUPERFINE,
+            image_conversion_method=ImageConversionMethod.MONOCHROME,
+        ),
+    )
+    settings.save(saved, home.settings_file)
+    assert main(["render", str(letter), "--out", str(tmp_path / "a")]) == 0
+    assert png_size(tmp_path / "a" / "page-001.png") == (1728, 2 * 2292)
+    assert main(["render", str(letter), "--out", str(tmp_path / "b"), "--fine"]) == 0
+    assert png_size(tmp_path / "b" / "page-001.png") == (1728, 2292)
+    assert "at FINE" in capsys.readouterr().err.splitlines()[-1]
