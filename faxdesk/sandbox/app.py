@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -31,6 +32,7 @@ from faxdesk.documents.pages import make_test_pdf
 from faxdesk.sandbox.auth import GRANT_TYPE, TOKEN_TYPE, Verdict, basic_matches, check, issue_token
 from faxdesk.sandbox.config import DEFAULT_FROM_NUMBER, DEFAULT_SERVICE_ID, SandboxConfig
 from faxdesk.sandbox.export import CSV_MEDIA_TYPE, content_disposition, faxes_to_csv
+from faxdesk.sandbox.faults import FaultControl, FaultInjector, FaultSettings, read_fault_settings
 from faxdesk.sandbox.inbound import (
     InjectRequest,
     arrival_times,
@@ -87,6 +89,7 @@ class Sandbox:
         ulids: hands out the ids of faxes, services and cover pages.
         webhooks: delivers FAX_COMPLETED and INCOMING_FAX.
         documents: runs document conversion off the event loop.
+        faults: the faults in force (see `faults`).
     """
 
     config: SandboxConfig
@@ -97,6 +100,7 @@ class Sandbox:
     ulids: UlidGenerator
     webhooks: WebhookSender
     documents: DocumentWorker
+    faults: FaultControl
 
     def now(self) -> datetime:
         moment = self.clock()
@@ -135,6 +139,7 @@ def create_app(
             time_scale=config.time_scale, clock=clock, transport=webhook_transport
         ),
         documents=DocumentWorker(),
+        faults=FaultControl(config.faults),
     )
 
     @asynccontextmanager
@@ -190,6 +195,8 @@ def create_app(
         Route("/oauth2/token", token_endpoint, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/inbound", controlled(_inject_inbound), methods=["POST"]),
         Route(f"{CONTROL_PREFIX}/webhooks", controlled(_webhook_attempts), methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/faults", controlled(_get_faults), methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/faults", controlled(_change_faults), methods=["PATCH", "PUT"]),
         Route(f"{_PREFIX}/faxes", guarded(_send_fax), methods=["POST"]),
         Route(f"{_PREFIX}/faxes", guarded(_list_faxes), methods=["GET"]),
         Route(f"{_PREFIX}/faxes/{{faxId}}", guarded(_get_fax), methods=["GET"]),
@@ -216,6 +223,7 @@ def create_app(
     ]
     app = Starlette(
         routes=routes,
+        middleware=[Middleware(FaultInjector, control=sandbox.faults)],
         lifespan=lifespan,
         exception_handlers={ApiProblemError: _on_problem, HTTPException: _on_http_exception},
     )
@@ -584,6 +592,19 @@ async def _inject_inbound(sandbox: Sandbox, request: Request) -> Response:
 async def _webhook_attempts(sandbox: Sandbox, _request: Request) -> Response:
     """`GET /sandbox/webhooks`: the latest webhook tries and how each was answered."""
     return JSONResponse({"attempts": [a.as_json() for a in sandbox.webhooks.attempts]})
+
+
+async def _get_faults(sandbox: Sandbox, _request: Request) -> Response:
+    """`GET /sandbox/faults`: what goes wrong on purpose right now."""
+    return JSONResponse(sandbox.faults.settings.as_json())
+
+
+async def _change_faults(sandbox: Sandbox, request: Request) -> Response:
+    """`PATCH /sandbox/faults` changes the fields it names; `PUT` starts from no faults."""
+    body = await read_json_object(request)
+    base = sandbox.faults.settings if request.method == "PATCH" else FaultSettings()
+    sandbox.faults.settings = read_fault_settings(body, base)
+    return JSONResponse(sandbox.faults.settings.as_json())
 
 
 async def _receive_now_and_then(sandbox: Sandbox, every_seconds: float) -> None:

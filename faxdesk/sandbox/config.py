@@ -6,8 +6,10 @@ files, the environment or the user's FaxDesk settings; `server.config_from_args`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from faxdesk.sandbox.faults import FaultSettings
 
 #: The project every sandbox serves unless told otherwise (UUID-shaped, like a real project id).
 DEFAULT_PROJECT_ID = "00000000-0000-4000-8000-0000000fa4de"
@@ -37,6 +39,8 @@ class SandboxConfig:
             accepted (its `expires_in`); the service's tokens last an hour.
         inbound_every_seconds: for demos, a sample inbound fax arrives this often (real
             seconds, not scaled); None for never.
+        faults: what goes wrong on purpose at startup (changeable through the control
+            endpoint while the sandbox runs).
     """
 
     host: str = "127.0.0.1"
@@ -48,6 +52,7 @@ class SandboxConfig:
     db_path: Path | None = None
     token_lifetime_seconds: int = DEFAULT_TOKEN_LIFETIME_SECONDS
     inbound_every_seconds: float | None = None
+    faults: FaultSettings = field(default_factory=FaultSettings)
 
     def __post_init__(self) -> None:
         if self.inbound_every_seconds is not None and not self.inbound_every_seconds > 0:

@@ -24,7 +24,9 @@ _STATUS_NAMES = {
     405: ("UNIMPLEMENTED", "Method Not Allowed"),
     409: ("FAILED_PRECONDITION", "Conflict"),
     422: ("INVALID_ARGUMENT", "Unprocessable Entity"),
+    429: ("RESOURCE_EXHAUSTED", "Too Many Requests"),
     500: ("INTERNAL", "Internal Server Error"),
+    503: ("UNAVAILABLE", "Service Unavailable"),
 }
 
 

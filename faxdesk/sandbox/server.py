@@ -22,11 +22,13 @@ from types import FrameType
 from typing import Any, TextIO
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from faxdesk.core.models import TEST_NUMBER
 from faxdesk.documents.convert import shutdown_workers
 from faxdesk.sandbox.app import create_app
 from faxdesk.sandbox.config import SandboxConfig
+from faxdesk.sandbox.faults import DROP_CONNECTION_EXTENSION, ERROR_STATUSES, FaultSettings
 from faxdesk.sandbox.numbers import BUSY_NUMBER
 
 #: The first line of the banner starts with this, followed by the base URL (`http://host:port`).
@@ -70,6 +72,24 @@ class _Server(uvicorn.Server):
             self._out.flush()
 
 
+class _DroppableH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, with a way for the app to drop the connection.
+
+    Fault injection needs to abort a connection without a byte of answer, which ASGI has no
+    message for: each request's scope gets, as an extension, the `abort` of its transport.
+    """
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]
+        inner = self.app
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            scope.setdefault("extensions", {})[DROP_CONNECTION_EXTENSION] = transport.abort
+            await inner(scope, receive, send)
+
+        self.app = app
+
+
 def run(config: SandboxConfig, *, out: TextIO = sys.stdout) -> int:
     """Serve the sandbox until SIGINT or SIGTERM; return the process exit code."""
     problem = _database_problem(config.db_path)
@@ -88,6 +108,7 @@ def run(config: SandboxConfig, *, out: TextIO = sys.stdout) -> int:
     server = _Server(
         uvicorn.Config(
             create_app(config),
+            http=_DroppableH11Protocol,
             log_level="warning",
             access_log=False,
             lifespan="on",
@@ -191,6 +212,29 @@ def _interval(text: str) -> float:
     return value
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("a share is from 0 (never) to 1 (always)")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("the time must not be negative")
+    return value
+
+
+_ERROR_STATUS_CHOICES = {"500": (500,), "503": (503,), "both": ERROR_STATUSES}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the sandbox's options (defaults from SandboxConfig) to `parser`."""
     defaults = SandboxConfig()
@@ -241,6 +285,50 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="for demos: a sample inbound fax arrives every SECONDS seconds (default: never)",
     )
+    faults = parser.add_argument_group(
+        "faults", "make the sandbox fail on purpose (also changeable at /sandbox/faults)"
+    )
+    faults.add_argument(
+        "--error-rate",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="share of API requests answered with a server error (0.1 is one in ten)",
+    )
+    faults.add_argument(
+        "--error-status",
+        choices=sorted(_ERROR_STATUS_CHOICES),
+        default="both",
+        help="which server error: 500, 503 or both (default both)",
+    )
+    faults.add_argument(
+        "--rate-limit-rate",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="share of API requests answered 429 Too Many Requests",
+    )
+    faults.add_argument(
+        "--retry-after",
+        type=int,
+        default=FaultSettings().retry_after_seconds,
+        metavar="SECONDS",
+        help="the Retry-After of 429 and 503 answers (default 1)",
+    )
+    faults.add_argument(
+        "--latency",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="added before every API answer",
+    )
+    faults.add_argument(
+        "--drop-rate",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="share of sends whose connection is dropped after the fax was recorded",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> SandboxConfig:
@@ -256,6 +344,14 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         db_path=args.db,
         token_lifetime_seconds=args.token_lifetime,
         inbound_every_seconds=args.inbound_every,
+        faults=FaultSettings(
+            error_rate=args.error_rate,
+            error_statuses=_ERROR_STATUS_CHOICES[args.error_status],
+            rate_limit_rate=args.rate_limit_rate,
+            retry_after_seconds=max(args.retry_after, 0),
+            latency_seconds=args.latency,
+            drop_rate=args.drop_rate,
+        ),
     )
 
 

@@ -158,6 +158,24 @@ def sandbox_process(
     ]
     if config.db_path is not None:
         command += ["--db", str(config.db_path)]
+    if config.inbound_every_seconds is not None:
+        command += ["--inbound-every", repr(config.inbound_every_seconds)]
+    faults = config.faults
+    statuses = {(500,): "500", (503,): "503"}.get(faults.error_statuses, "both")
+    command += [
+        "--error-rate",
+        repr(faults.error_rate),
+        "--error-status",
+        statuses,
+        "--rate-limit-rate",
+        repr(faults.rate_limit_rate),
+        "--retry-after",
+        str(faults.retry_after_seconds),
+        "--latency",
+        repr(faults.latency_seconds),
+        "--drop-rate",
+        repr(faults.drop_rate),
+    ]
     child_env = {**os.environ, **(env or {}), KEY_SECRET_ENV: config.key_secret}
     process = subprocess.Popen(
         command,

@@ -19,6 +19,7 @@ import pytest
 
 from faxdesk.documents.pages import count_pages, make_test_pdf
 from faxdesk.sandbox.config import DEFAULT_PROJECT_ID, SandboxConfig
+from faxdesk.sandbox.faults import FaultSettings
 from faxdesk.sandbox.server import KEY_SECRET_ENV, add_arguments, config_from_args, run
 from faxdesk.sandbox.testing import SandboxProcess, sandbox_process
 from tests.sandbox.sandbox_support import TEST_NUMBER
@@ -197,7 +198,9 @@ def test_every_option_reaches_the_config(tmp_path, monkeypatch: pytest.MonkeyPat
         [
             "--host", "::1", "--port", "0", "--project-id", "p-1", "--key-id", "k",
             "--key-secret", "s", "--time-scale", "0.05", "--db", str(db),
-            "--token-lifetime", "90",
+            "--token-lifetime", "90", "--inbound-every", "2.5", "--error-rate", "0.25",
+            "--error-status", "503", "--rate-limit-rate", "0.5", "--retry-after", "7",
+            "--latency", "0.2", "--drop-rate", "1",
         ]
     )  # fmt: skip
 
@@ -210,6 +213,15 @@ def test_every_option_reaches_the_config(tmp_path, monkeypatch: pytest.MonkeyPat
         time_scale=0.05,
         db_path=db,
         token_lifetime_seconds=90,
+        inbound_every_seconds=2.5,
+        faults=FaultSettings(
+            error_rate=0.25,
+            error_statuses=(503,),
+            rate_limit_rate=0.5,
+            retry_after_seconds=7,
+            latency_seconds=0.2,
+            drop_rate=1.0,
+        ),
     )
 
 
@@ -221,6 +233,11 @@ def test_every_option_reaches_the_config(tmp_path, monkeypatch: pytest.MonkeyPat
         ["--time-scale", "-1"],
         ["--token-lifetime", "0"],
         ["--token-lifetime", "1.5"],
+        ["--inbound-every", "0"],
+        ["--error-rate", "1.5"],
+        ["--error-status", "404"],
+        ["--drop-rate", "-0.1"],
+        ["--latency", "-1"],
     ],
 )
 def test_bad_option_values_are_usage_errors(
