@@ -34,6 +34,8 @@ class Fault(enum.StrEnum):
 
 #: The faults that lose the answer of a request the service carried out.
 AFTER_RECORDING = frozenset({Fault.DROP_AFTER, Fault.TIMEOUT_AFTER, Fault.GATEWAY_AFTER})
+#: The faults that keep a request from reaching the service at all.
+BEFORE_RECORDING = frozenset({Fault.REFUSED, Fault.ERROR_500, Fault.ERROR_503, Fault.TOO_MANY})
 
 
 def is_send(request: httpx.Request) -> bool:
@@ -50,7 +52,9 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         down: while true every request is refused, as with the network unplugged.
         retry_after: the Retry-After value of injected 429s, as sent.
         latency: seconds added by LATENCY.
-        counts: how many of each fault were met, and `sends` recorded on the service.
+        counts: how many of each fault were met, and how many sends the service recorded
+            whose answer was then lost ("recorded-then-lost").
+        send_counts: the same, for sends (POST /faxes) alone.
     """
 
     def __init__(
@@ -73,6 +77,7 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         self.retry_after = retry_after
         self.latency = latency
         self.counts: Counter[str] = Counter()
+        self.send_counts: Counter[str] = Counter()
         self._random = random.Random(seed)
 
     def _draw(self, request: httpx.Request) -> Fault:
@@ -87,6 +92,8 @@ class FaultyTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         fault = Fault.REFUSED if self.down else self._draw(request)
         self.counts[fault] += 1
+        if is_send(request):
+            self.send_counts[fault] += 1
         if fault is Fault.REFUSED:
             raise httpx.ConnectError("Connection refused", request=request)
         if fault in (Fault.ERROR_500, Fault.ERROR_503):

@@ -128,3 +128,20 @@ async def sandbox_faxes(api: FaxApiClient, number: str | None = None) -> list[Fa
         page_size=1000,
     )
     return [fax async for fax in api.iter_faxes(query)]
+
+
+def padded_pdf(path: Path, size: int) -> Path:
+    """A one-page PDF of about `size` bytes: the page is tiny, an attachment makes up the rest.
+
+    The padding is random, so no compression on the way shrinks it, and the page stays cheap
+    for the sandbox to convert however large the file is.
+    """
+    import os
+
+    import pymupdf
+
+    doc = pymupdf.open(stream=make_test_pdf(1), filetype="pdf")
+    doc.embfile_add("padding.bin", os.urandom(size))
+    path.write_bytes(doc.tobytes())
+    doc.close()
+    return path

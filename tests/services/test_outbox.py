@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -46,6 +46,7 @@ from tests.waiting import until
 
 OTHER = "+14155550123"
 NO_SUCH_SERVICE = "01JNOSUCHSERV1CE0000000000"
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -440,3 +441,26 @@ async def test_only_failed_entries_can_be_resent(outbox: Outbox, pdf: Path):
     [entry] = await outbox.submit(request_for(pdf, TEST_NUMBER))
     with pytest.raises(OutboxError, match="Only a failed fax can be sent again"):
         await outbox.resend(entry.id)
+
+
+async def test_opening_removes_copies_nothing_can_send_again(
+    api: FaxApiClient, tmp_path: Path, pdf: Path
+):
+    data = tmp_path / "data"
+    outbox, store = make_outbox(api, data)
+    try:
+        await outbox.open()
+        [delivered] = await outbox.submit(request_for(pdf, TEST_NUMBER))
+        [failed] = await outbox.submit(request_for(pdf, OTHER))
+        # As if FaxDesk stopped between a fax's last news and tidying up after it.
+        store.transition(delivered.id, {OutboxState.QUEUED}, OutboxState.DELIVERED, NOW)
+        store.transition(failed.id, {OutboxState.QUEUED}, OutboxState.FAILED, NOW)
+        (data / "outbox" / "left-over").mkdir()
+        (data / "outbox" / f"{delivered.batch_id}.partial").mkdir()
+        again = Outbox(api, store, data / "outbox")
+        await again.open()
+        left = sorted(folder.name for folder in (data / "outbox").iterdir())
+    finally:
+        store.close()
+    # Only the failed fax's copy stays: it may be resent.
+    assert left == [failed.batch_id]
