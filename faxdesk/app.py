@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import logging.handlers
 import os
 import signal
 import sys
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from faxdesk import __version__
 from faxdesk.config import settings as settings_io
+from faxdesk.config.logs import log_to_file
 from faxdesk.config.paths import Paths
 from faxdesk.config.settings import Settings
 from faxdesk.core.errors import FaxDeskError
@@ -176,18 +176,6 @@ class _CloseWatcher(QObject):
         return False
 
 
-def _setup_logging(paths: Paths) -> None:
-    handler = logging.handlers.RotatingFileHandler(
-        paths.cache_dir / "faxdesk.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    # httpx logs every request URL at INFO; keep the log about FaxDesk.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
 async def _run(app: QApplication, paths: Paths, settings: Settings) -> int:
     # The loop must outlive the window: shutting down needs it after the window has closed.
     quit_on_close = app.quitOnLastWindowClosed()
@@ -245,7 +233,7 @@ def main(argv: list[str]) -> int:
         return 2
     paths = Paths.default()
     paths.ensure()
-    _setup_logging(paths)
+    log_to_file(paths.cache_dir / "faxdesk.log")
     log.info("FaxDesk %s starting", __version__)
     settings = settings_io.load(paths.settings_file)
     app = QApplication(argv)

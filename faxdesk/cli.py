@@ -17,11 +17,13 @@ import sys
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from faxdesk import __version__
+from faxdesk.api.client import PAGE_SIZE_RANGE
 from faxdesk.api.wire import HEADER_TEXT_MAX
 from faxdesk.config import secrets, settings
+from faxdesk.config.logs import log_to_file, stop_logging_to
 from faxdesk.config.paths import Paths
 from faxdesk.core.errors import (
     AuthError,
@@ -29,6 +31,7 @@ from faxdesk.core.errors import (
     DocumentError,
     FaxDeskError,
     InvalidRequest,
+    NotFound,
     RequestTimeout,
     ValidationError,
 )
@@ -65,10 +68,35 @@ class _CommandListFormatter(argparse.HelpFormatter):
             )
 
 
+class _Parser(argparse.ArgumentParser):
+    """Says what is wrong with a mistyped command in one line, not a page of usage.
+
+    Sub-command parsers are made of the same class, so `faxdesk send --retry-delay abc` gets one
+    line naming the option, and a pointer to the command's own help.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help').\n")
+
+
+def _one_of(*choices: str) -> Callable[[str], str]:
+    """An argparse type taking any letter case of `choices` (upper-case wire values), and
+    naming the value as it was typed when it is none of them."""
+    allowed = ", ".join(choice.lower() for choice in choices)
+
+    def parse(text: str) -> str:
+        value = text.strip().upper()
+        if value not in choices:
+            raise argparse.ArgumentTypeError(f"{text!r} is not one of {allowed}")
+        return value
+
+    return parse
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from faxdesk.sandbox import server
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="faxdesk",
         description="A desktop fax console for the Sinch Fax API. "
         "With no command, FaxDesk opens its window.",
@@ -114,7 +142,12 @@ def _build_parser() -> argparse.ArgumentParser:
         choices=[method.value for method in settings.AuthMethod],
         help="how to authenticate: oauth2 (recommended) or basic (rate limited by Sinch)",
     )
-    account.add_argument("--api-url", help=f"API base URL (default {settings.DEFAULT_API_URL})")
+    account.add_argument(
+        "--api-url",
+        "--base-url",
+        dest="api_url",
+        help=f"API base URL (default {settings.DEFAULT_API_URL})",
+    )
     account.add_argument(
         "--auth-url", help=f"OAuth2 server base URL (default {settings.DEFAULT_AUTH_URL})"
     )
@@ -190,7 +223,7 @@ def _add_service_commands(commands: Any) -> None:
     )
     group.add_argument("--project-id", help="the Sinch project id")
     group.add_argument("--key-id", help="the access key id")
-    group.add_argument("--base-url", help="the fax service root URL")
+    group.add_argument("--base-url", "--api-url", dest="base_url", help="the fax service root URL")
     group.add_argument("--auth", choices=[method.value for method in settings.AuthMethod])
     group.add_argument(
         "--auth-url", help="the OAuth2 server root URL (tokens come from URL/oauth2/token)"
@@ -233,13 +266,10 @@ def _add_service_commands(commands: Any) -> None:
     )
     send.add_argument(
         "--image-conversion",
-        type=str.upper,
-        choices=["HALFTONE", "MONOCHROME"],
+        type=_one_of("HALFTONE", "MONOCHROME"),
         metavar="{halftone,monochrome}",
     )
-    send.add_argument(
-        "--resolution", type=str.upper, choices=["FINE", "SUPERFINE"], metavar="{fine,superfine}"
-    )
+    send.add_argument("--resolution", type=_one_of("FINE", "SUPERFINE"), metavar="{fine,superfine}")
     send.add_argument("--cover-page-id", metavar="ID", help="a cover page of the service")
     send.add_argument(
         "--cover-data",
@@ -266,14 +296,12 @@ def _add_service_commands(commands: Any) -> None:
     )
     listing.add_argument(
         "--direction",
-        type=str.upper,
-        choices=["INBOUND", "OUTBOUND"],
+        type=_one_of("INBOUND", "OUTBOUND"),
         metavar="{inbound,outbound}",
     )
     listing.add_argument(
         "--status",
-        type=str.upper,
-        choices=[status.value for status in FaxStatus],
+        type=_one_of(*(status.value for status in FaxStatus)),
         metavar="STATUS",
         help="queued, in_progress, completed or failure",
     )
@@ -324,6 +352,20 @@ def _add_service_commands(commands: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`faxdesk list | head`): stop quietly, as other tools do. Point
+        # stdout at nothing so the interpreter's last flush does not complain a second time.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass  # stdout is not a real file (a test's capture); nothing will flush to it
+        return 141  # as a shell reports a command ended by SIGPIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _build_parser().parse_args(argv)
     if args.command == "sandbox":
         return _run_sandbox(args)
@@ -340,6 +382,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_service_command(args: argparse.Namespace, paths: Paths) -> int:
     """Run send, list, get or download; map expected failures to a line on stderr."""
+    # The log goes to a file, so stderr holds only the one line a script reads.
+    handler = log_to_file(paths.cache_dir / "commands.log")
+    try:
+        return _run_logged_service_command(args, paths)
+    finally:
+        stop_logging_to(handler)
+
+
+def _run_logged_service_command(args: argparse.Namespace, paths: Paths) -> int:
     prefix = f"faxdesk {args.command}: "
     try:
         current = settings.load(paths.settings_file)
@@ -371,29 +422,43 @@ def _run_service_command(args: argparse.Namespace, paths: Paths) -> int:
         )
         return asyncio.run(run(target))
     except (ValidationError, DocumentError, ConfigError) as exc:
-        print(prefix + _sentence(exc), file=sys.stderr)
-        return 2
+        return _fail(prefix + _sentence(exc), 2)
     except AuthError as exc:
-        print(
+        return _fail(
             f"{prefix}{_sentence(exc).rstrip('.')}; check your key id, key secret and project id.",
-            file=sys.stderr,
+            1,
         )
-        return 1
     except RequestTimeout as exc:
-        maybe = " The fax may or may not have been sent." if args.command == "send" else ""
-        print(f"{prefix}{_sentence(exc)}{maybe}", file=sys.stderr)
-        return 1
+        return _fail(f"{prefix}{_sentence(exc)}{_maybe_sent(args)}", 1)
     except InvalidRequest as exc:
+        # The service refused what was typed: bad input, as the commands' own checks are.
         fields = ", ".join(violation.field for violation in exc.violations)
         at_fault = f" Fields at fault: {fields}." if fields and fields not in str(exc) else ""
-        print(f"{prefix}{_sentence(exc)}{at_fault}", file=sys.stderr)
-        return 1
+        return _fail(f"{prefix}{_sentence(exc)}{at_fault}", 2)
+    except NotFound as exc:
+        return _fail(prefix + _sentence(exc), 2)
     except FaxDeskError as exc:
-        print(prefix + _sentence(exc), file=sys.stderr)
-        return 1
+        return _fail(prefix + _sentence(exc), 1)
     except KeyboardInterrupt:
-        print(f"{prefix}interrupted.", file=sys.stderr)
-        return 130
+        return _fail(f"{prefix}interrupted.{_maybe_sent(args)}", 130)
+
+
+#: Whether a progress line is on the terminal without its line break yet.
+_progress_line_open = False
+
+
+def _fail(line: str, code: int) -> int:
+    """Print the one-line reason on stderr, on a line of its own, and return `code`."""
+    global _progress_line_open
+    if _progress_line_open:
+        print(file=sys.stderr)
+        _progress_line_open = False
+    print(line, file=sys.stderr)
+    return code
+
+
+def _maybe_sent(args: argparse.Namespace) -> str:
+    return " The fax may or may not have been sent." if args.command == "send" else ""
 
 
 def _sentence(exc: Exception) -> str:
@@ -405,6 +470,14 @@ def _send(
 ) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
     if args.callback_json and not args.callback_url:
         raise ValidationError("--callback-json needs --callback-url.", field="callback_url")
+    _not_blank(
+        args,
+        ("from_", "--from"),
+        ("header_timezone", "--header-timezone"),
+        ("service", "--service"),
+        ("cover_page_id", "--cover-page-id"),
+        ("callback_url", "--callback-url"),
+    )
     request = SendRequest(
         to=commands.numbers_to_e164(args.to, current.default_region),
         documents=commands.check_documents(args.files),
@@ -454,11 +527,13 @@ def _progress(verb: str) -> TransferProgress | None:
 
     def report(done: int, total: int | None) -> None:
         nonlocal shown
+        global _progress_line_open
         line = commands.transfer_line(verb, done, total)
         if line != shown:
             shown = line
-            end = "\n" if total is not None and done >= total else ""
-            print(f"\r{line}", end=end, file=sys.stderr, flush=True)
+            finished = total is not None and done >= total
+            print(f"\r{line}", end="\n" if finished else "", file=sys.stderr, flush=True)
+            _progress_line_open = not finished
 
     return report
 
@@ -477,6 +552,12 @@ def _list(
     region = current.default_region
     if args.created and (args.since or args.until):
         raise ValidationError("use --created or --since/--until, not both.", field="created")
+    _not_blank(args, ("to", "--to"), ("from_", "--from"), ("service", "--service"))
+    low, high = PAGE_SIZE_RANGE
+    if not low <= args.page_size <= high:
+        raise ValidationError(f"--page-size must be {low} to {high}.", field="page_size")
+    if args.page < 1:
+        raise ValidationError("--page counts from 1.", field="page")
     query = FaxQuery(
         direction=Direction(args.direction) if args.direction else None,
         status=FaxStatus(args.status) if args.status else None,
@@ -488,8 +569,13 @@ def _list(
         service_id=args.service,
         page_size=args.page_size,
     )
+    if query.created_after and query.created_before and query.created_after > query.created_before:
+        raise ValidationError(
+            f"--since {args.since} is after --until {args.until}; nothing can match.",
+            field="created",
+        )
 
-    async def run(target: commands.Target) -> int:
+    def note_the_prior_week() -> None:
         if query.created_after is None and query.created_before is None and not query.created:
             # No range of our own: the command lists what the service lists, and says so.
             print(
@@ -497,8 +583,11 @@ def _list(
                 "the prior week.",
                 file=sys.stderr,
             )
+
+    async def run(target: commands.Target) -> int:
         if args.csv:
             await commands.export_csv(target, query, sys.stdout.buffer)
+            note_the_prior_week()
             return 0
         if args.all:
             faxes = await commands.list_all(target, query)
@@ -512,16 +601,27 @@ def _list(
                     file=sys.stderr,
                 )
         print(commands.faxes_json(faxes) if args.json else commands.fax_table(faxes))
+        note_the_prior_week()
         return 0
 
     return run
 
 
+def _not_blank(args: argparse.Namespace, *options: tuple[str, str]) -> None:
+    """Refuse an option given as empty text (`--from ""`), which would otherwise be ignored."""
+    for name, flag in options:
+        value = getattr(args, name, None)
+        if value is not None and not value.strip():
+            raise ValidationError(f"{flag} was given an empty value.", field=name)
+
+
 def _get(
     args: argparse.Namespace, _current: settings.Settings
 ) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
+    fax_id = commands.check_fax_id(args.fax_id)
+
     async def run(target: commands.Target) -> int:
-        fax = await commands.get(target, args.fax_id)
+        fax = await commands.get(target, fax_id)
         print(commands.fax_json(fax) if args.json else commands.fax_details(fax))
         return 0
 
@@ -570,6 +670,8 @@ def _services(
 def _cover_pages(
     args: argparse.Namespace, _current: settings.Settings
 ) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
+    _not_blank(args, ("service", "--service"))
+
     async def run(target: commands.Target) -> int:
         service_id, pages = await commands.list_cover_pages(target, args.service)
         if args.json:

@@ -49,7 +49,11 @@ def _app_children(pid: int) -> list[str]:
             line = Path(f"/proc/{child}/cmdline").read_text().replace("\0", " ")
         except OSError:
             continue
-        if "faxdesk" in line or "spawn_main" in line:
+        # The sandbox child and the preview workers; not multiprocessing's resource tracker,
+        # whose command line names the checkout's venv, which may well contain "faxdesk".
+        if "resource_tracker" in line:
+            continue
+        if " sandbox " in f"{line} " or "spawn_main" in line:
             lines.append(line)
     return lines
 

@@ -170,8 +170,158 @@ def test_download_writes_the_pdf_and_refuses_to_overwrite(account, pdf, home, ca
     assert run(capsys, "download", sent["id"], "--force")[0] == 0
     assert count_pages_in_file(expected) == 3
     other = home / "out" / "copy.pdf"
+    code, out, err = run(capsys, "download", sent["id"], "-o", str(other))
+    assert (code, out) == (2, "")
+    assert err == f"faxdesk download: {home / 'out'} does not exist; nothing was downloaded.\n"
+    (home / "out").mkdir()
     assert run(capsys, "download", sent["id"], "-o", str(other))[0] == 0
     assert count_pages_in_file(other) == 3
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        (
+            "three pages.pdf/x.pdf",
+            "three pages.pdf is a file, not a folder; nothing was downloaded.",
+        ),
+        ("dangling.pdf", "dangling.pdf already exists; pass --force to replace it."),
+    ],
+)
+def test_a_download_that_could_not_be_saved_is_refused_before_fetching(
+    account, pdf, home, capsys, output, message
+):
+    (home / "dangling.pdf").symlink_to(home / "nowhere.pdf")
+    code, out, err = run(capsys, "download", "01HDF5S9P29WC29J578J8EKC1C", "-o", output)
+    assert (code, out) == (2, "")
+    assert err == f"faxdesk download: {message}\n"
+
+
+@pytest.mark.parametrize("fax_id", ["../../etc", "01J9 ZK3", "a?b"])
+def test_get_refuses_what_is_not_a_fax_id(home, capsys, fax_id):
+    code, out, err = run(capsys, "get", fax_id)
+    assert (code, out) == (2, "")
+    assert err == f"faxdesk get: {fax_id!r} is not a fax id.\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["send", "x.pdf", "--to", TEST_NUMBER, "--from", ""], "--from"),
+        (["send", "x.pdf", "--to", TEST_NUMBER, "--header-timezone", " "], "--header-timezone"),
+        (["send", "x.pdf", "--to", TEST_NUMBER, "--service", ""], "--service"),
+        (["list", "--service", ""], "--service"),
+        (["cover-pages", "--service", ""], "--service"),
+    ],
+)
+def test_an_empty_option_value_is_refused_not_ignored(home, capsys, argv, flag):
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert err == f"faxdesk {argv[0]}: {flag} was given an empty value.\n"
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--page-size", "0"], "--page-size must be 1 to 1000."),
+        (["--page-size", "1001"], "--page-size must be 1 to 1000."),
+        (["--page", "0"], "--page counts from 1."),
+        (
+            ["--since", "2026-12-01", "--until", "2026-11-01"],
+            "--since 2026-12-01 is after --until 2026-11-01; nothing can match.",
+        ),
+    ],
+)
+def test_list_input_is_checked_first_in_one_line(home, capsys, flags, message):
+    # No account is configured: the input is still what gets named, and nothing is started.
+    code, out, err = run(capsys, "list", *flags)
+    assert (code, out) == (2, "")
+    assert err == f"faxdesk list: {message}\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ["send", "x.pdf", "--to", TEST_NUMBER, "--retry-delay", "abc"],
+            "faxdesk send: argument --retry-delay: invalid int value: 'abc' "
+            "(see 'faxdesk send --help').",
+        ),
+        (
+            ["send", "x.pdf", "--to", TEST_NUMBER, "--resolution", "ultra"],
+            "faxdesk send: argument --resolution: 'ultra' is not one of fine, superfine "
+            "(see 'faxdesk send --help').",
+        ),
+        (
+            ["list", "--direction", "sideways"],
+            "faxdesk list: argument --direction: 'sideways' is not one of inbound, outbound "
+            "(see 'faxdesk list --help').",
+        ),
+        (
+            ["send", "x.pdf"],
+            "faxdesk send: the following arguments are required: --to (see 'faxdesk send --help').",
+        ),
+    ],
+)
+def test_a_mistyped_command_gets_one_line(home, capsys, argv, line):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", line + "\n")
+
+
+def test_choices_take_any_letter_case(account, pdf, capsys):
+    [sent] = send_json(capsys, str(pdf), "--to", TEST_NUMBER, "--resolution", "SuperFine")
+    assert sent["resolution"] == "SUPERFINE"
+
+
+def test_the_prior_week_note_comes_after_the_listing_and_only_on_success(account, capsys):
+    code, out, err = run(capsys, "list", "--json")
+    assert code == 0
+    json.loads(out)
+    assert err == (
+        "faxdesk list: without --since, --until or --created the service lists only the "
+        "prior week.\n"
+    )
+
+
+def test_an_unknown_fax_id_on_the_service_is_bad_input(account, capsys):
+    code, out, err = run(capsys, "get", "01HDF5S9P29WC29J578J8EKC1C")
+    assert (code, out) == (2, "")
+    assert err.startswith("faxdesk get: The fax service has no such fax or file")
+
+
+def test_a_closed_pipe_ends_the_listing_quietly(account, pdf, capsys, monkeypatch):
+    send_json(capsys, str(pdf), "--to", TEST_NUMBER)
+
+    def closed_pipe(*_args, **_kwargs):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr("builtins.print", closed_pipe)
+    assert main(["list", "--json"]) == 141
+
+
+def test_the_log_goes_to_a_file_not_to_stderr(home, capsys, monkeypatch):
+    import logging
+
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    monkeypatch.delenv("FAXDESK_KEY_SECRET", raising=False)
+    monkeypatch.setenv("FAXDESK_PROJECT_ID", "p")
+    monkeypatch.setenv("FAXDESK_KEY_ID", "k")
+
+    def no_keyring(*_args):
+        import keyring.errors
+
+        raise keyring.errors.NoKeyringError("none")
+
+    monkeypatch.setattr("keyring.get_password", no_keyring)
+    code, _out, err = run(capsys, "get", "01HDF5S9P29WC29J578J8EKC1C")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert err.startswith("faxdesk get: No key secret is stored for key id 'k'.")
+    log = home / "home" / "cache" / "commands.log"
+    assert "The system keyring is not available: NoKeyringError" in log.read_text()
 
 
 def test_a_bad_number_is_named_and_exits_2(account, pdf, capsys):
@@ -351,14 +501,14 @@ def test_delete_content_keeps_the_record_and_the_pdf_is_gone(account, pdf, home,
     code, out, _ = run(capsys, "get", sent["id"], "--json")
     assert json.loads(out)["hasFile"] is False
     code, out, err = run(capsys, "download", sent["id"])
-    assert (code, out) == (1, "")
-    assert err.startswith("faxdesk download: ")
+    assert (code, out) == (2, "")
+    assert err.startswith("faxdesk download: The fax service has no such fax or file")
     assert not (home / f"{sent['id']}.pdf").exists()
 
 
-def test_delete_content_of_an_unknown_fax_exits_1(account, capsys):
+def test_delete_content_of_an_unknown_fax_exits_2(account, capsys):
     code, out, err = run(capsys, "delete-content", "01NOSUCHFAX0000000000000000")
-    assert (code, out) == (1, "")
+    assert (code, out) == (2, "")
     assert err.startswith("faxdesk delete-content: ")
     assert len(err.splitlines()) == 1
 
@@ -395,10 +545,10 @@ def test_cover_pages_of_the_default_service(account, capsys):
     assert any(line.startswith(added) and "Clinic cover" in line for line in out.splitlines())
 
 
-def test_cover_pages_of_an_unknown_service_exits_1(account, capsys):
+def test_cover_pages_of_an_unknown_service_name_the_service_and_exit_2(account, capsys):
     code, out, err = run(capsys, "cover-pages", "--service", "01NOSUCHSERVICE000000000000")
-    assert (code, out) == (1, "")
-    assert err.startswith("faxdesk cover-pages: ")
+    assert (code, out) == (2, "")
+    assert err.startswith("faxdesk cover-pages: The fax service has no such service")
 
 
 def add_cover_page(server: SandboxProcess, service_id: str, name: str) -> str:
@@ -452,7 +602,8 @@ def test_a_422_from_the_service_names_the_field(account, pdf, monkeypatch, capsy
     }
     service_answers(monkeypatch, httpx.Response(422, json=body))
     code, out, err = run(capsys, "send", str(pdf), "--to", TEST_NUMBER)
-    assert (code, out) == (1, "")
+    # The service refused what was typed: bad input, like the commands' own checks.
+    assert (code, out) == (2, "")
     assert err.startswith("faxdesk send: ")
     assert "from" in err
     assert "Not a number you own." in err
@@ -481,7 +632,9 @@ def test_list_status_must_be_a_known_status(home, capsys):
     with pytest.raises(SystemExit) as refused:
         main(["list", "--status", "complete"])
     assert refused.value.code == 2
-    assert "invalid choice: 'COMPLETE'" in capsys.readouterr().err
+    assert "'complete' is not one of queued, in_progress, completed, failure" in (
+        capsys.readouterr().err
+    )
 
 
 def test_on_a_terminal_send_and_download_show_progress(account, pdf, home, monkeypatch, capsys):
@@ -506,3 +659,26 @@ def test_transfer_line_reads_naturally():
     )
     assert commands.transfer_line("Downloading", 2_500_000, None) == "Downloading 2.5 MB"
     assert commands.transfer_line("Uploading", 300, 42_000) == "Uploading 0% (1 KB of 42 KB)"
+
+
+def test_a_failure_after_a_partial_progress_line_starts_a_line_of_its_own(monkeypatch, capsys):
+    from faxdesk import cli
+
+    monkeypatch.setattr(cli, "_stderr_is_terminal", lambda: True)
+    report = cli._progress("Uploading")
+    assert report is not None
+    report(590_000, 3_000_000)
+    assert cli._fail("faxdesk send: The fax service could not be reached.", 1) == 1
+    assert capsys.readouterr().err == (
+        "\rUploading 19% (590 KB of 3.0 MB)\nfaxdesk send: The fax service could not be reached.\n"
+    )
+
+
+def test_ctrl_c_during_a_send_says_the_fax_may_have_gone(account, pdf, monkeypatch, capsys):
+    async def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, "send", interrupted)
+    code, out, err = run(capsys, "send", str(pdf), "--to", TEST_NUMBER)
+    assert (code, out) == (130, "")
+    assert err == "faxdesk send: interrupted. The fax may or may not have been sent.\n"

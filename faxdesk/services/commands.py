@@ -220,9 +220,10 @@ def validate_send(request: SendRequest) -> None:
 
 
 def check_fax_id(fax_id: str) -> str:
-    """A fax id as typed, stripped; raises `ValidationError` for an empty or path-like one."""
+    """A fax id as typed, stripped; raises `ValidationError` for an empty, path-like or spaced
+    one (ids are one word of letters and digits, such as 01HDF5S9P29WC29J578J8EKC1C)."""
     cleaned = fax_id.strip()
-    if not cleaned or "/" in cleaned or "\\" in cleaned:
+    if not cleaned or any(ch in "/\\?#%" or not ch.isprintable() or ch.isspace() for ch in cleaned):
         raise ValidationError(f"{fax_id!r} is not a fax id.", field="fax_id")
     return cleaned
 
@@ -360,15 +361,27 @@ async def get(target: Target, fax_id: str) -> Fax:
 
 def download_destination(fax_id: str, output: Path | None, *, force: bool) -> Path:
     """Where `download` writes: `output`, `{id}.pdf` inside it if it is a folder, or
-    `{id}.pdf` in the current folder. Raises `ValidationError` if the file exists and not
-    `force`, before anything is fetched."""
+    `{id}.pdf` in the current folder. Raises `ValidationError`, before anything is fetched, if
+    the file exists (unless `force`) or its folder is missing or cannot be written; missing
+    folders are not made, so a mistyped path is caught rather than created."""
     name = f"{check_fax_id(fax_id)}.pdf"
     destination = Path.cwd() / name if output is None else output
     if destination.is_dir():
         destination = destination / name
-    if destination.exists() and not force:
+    # lexists: a link to nowhere is still something the user would lose.
+    if os.path.lexists(destination) and not force:
         raise ValidationError(
             f"{destination} already exists; pass --force to replace it.", field="output"
+        )
+    if destination.is_dir():
+        raise ValidationError(f"{destination} is a folder.", field="output")
+    folder = destination.parent
+    if not folder.is_dir():
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise ValidationError(f"{folder} {what}; nothing was downloaded.", field="output")
+    if not os.access(folder, os.W_OK):
+        raise ValidationError(
+            f"{folder} cannot be written to; nothing was downloaded.", field="output"
         )
     return destination
 
