@@ -7,6 +7,10 @@ function that opened it, and rendered pixels are copied out before the pixmap is
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +40,25 @@ class RenderedPage:
     height: int
     stride: int
     samples: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """What a preview needs to lay a document out before any of its pages is rendered.
+
+    `page_sizes` holds each page's (width, height) in points as the page is shown, its own
+    /Rotate applied, so landscape and mixed documents are laid out right from the start.
+    """
+
+    page_sizes: tuple[tuple[float, float], ...]
+
+    @property
+    def page_count(self) -> int:
+        return len(self.page_sizes)
+
+
+#: The view rotations, clockwise in degrees, a preview can ask `render_page` for.
+ROTATIONS = (0, 90, 180, 270)
 
 
 def _open_pdf(data: bytes | None, path: Path | None, name: str) -> pymupdf.Document:
@@ -105,8 +128,23 @@ def merge_pdfs(documents: list[tuple[str, bytes]]) -> bytes:
         return merged.tobytes(garbage=1, deflate=True)
 
 
-def render_page(path: Path, index: int, width: int) -> RenderedPage:
-    """Render page `index` (0-based) of the PDF at `path` scaled to `width` pixels wide."""
+def document_info(path: Path) -> DocumentInfo:
+    """Return the page sizes of the PDF at `path`, or raise DocumentError.
+
+    Reading them loads each page's dictionary, not its content: about 20 microseconds a page.
+    """
+    with _open_pdf(None, path, path.name) as doc:
+        return DocumentInfo(tuple((page.rect.width, page.rect.height) for page in doc.pages()))
+
+
+def render_page(path: Path, index: int, width: int, rotation: int = 0) -> RenderedPage:
+    """Render page `index` (0-based) of the PDF at `path` scaled to `width` pixels wide.
+
+    `rotation` turns the page clockwise by 0, 90, 180 or 270 degrees first (a view rotation:
+    the document is not changed); `width` is the width of the turned page.
+    """
+    if rotation not in ROTATIONS:
+        raise ValueError(f"rotation must be one of {ROTATIONS}, not {rotation}")
     with _open_pdf(None, path, path.name) as doc:
         if not 0 <= index < doc.page_count:
             raise DocumentError(
@@ -114,10 +152,10 @@ def render_page(path: Path, index: int, width: int) -> RenderedPage:
                 path=path.name,
             )
         page = doc[index]
-        zoom = max(width, 1) / page.rect.width
-        pix = page.get_pixmap(
-            matrix=pymupdf.Matrix(zoom, zoom), colorspace=pymupdf.csGRAY, alpha=False
-        )
+        shown_width = page.rect.height if rotation in (90, 270) else page.rect.width
+        zoom = max(width, 1) / shown_width
+        matrix = pymupdf.Matrix(zoom, zoom).prerotate(rotation)
+        pix = page.get_pixmap(matrix=matrix, colorspace=pymupdf.csGRAY, alpha=False)
         # Copy the pixels out: the pixmap's buffer belongs to PyMuPDF.
         return RenderedPage(
             index=index,
@@ -127,6 +165,49 @@ def render_page(path: Path, index: int, width: int) -> RenderedPage:
             stride=pix.stride,
             samples=bytes(pix.samples),
         )
+
+
+def save_pdf(paths: Sequence[Path], destination: Path) -> None:
+    """Write the PDFs at `paths`, joined in order, as one PDF at `destination`.
+
+    A single PDF is copied as it is. The file appears whole or not at all; DocumentError
+    names the file and the reason when a source cannot be read or the target written.
+    """
+    if not paths:
+        raise DocumentError("There is nothing to save.")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=".faxdesk-", suffix=".part", dir=destination.parent)
+    except OSError as exc:
+        raise DocumentError(
+            f"{destination.name} cannot be written in {destination.parent}: "
+            f"{(exc.strerror or str(exc)).lower()}.",
+            path=str(destination),
+        ) from exc
+    os.close(fd)
+    try:
+        if len(paths) == 1:
+            with _open_pdf(None, paths[0], paths[0].name):
+                pass  # a readable PDF, or say why not
+            shutil.copyfile(paths[0], temp)
+        else:
+            with pymupdf.open() as joined:
+                for path in paths:
+                    with _open_pdf(None, path, path.name) as doc:
+                        try:
+                            joined.insert_pdf(doc)
+                        except (RuntimeError, ValueError) as exc:
+                            raise DocumentError(
+                                f"{path.name} could not be joined: {exc}", path=path.name
+                            ) from exc
+                joined.save(temp, garbage=1, deflate=True)
+        os.replace(temp, destination)
+    except OSError as exc:
+        raise DocumentError(
+            f"{destination.name} could not be saved: {(exc.strerror or str(exc)).lower()}.",
+            path=str(destination),
+        ) from exc
+    finally:
+        Path(temp).unlink(missing_ok=True)
 
 
 def make_test_pdf(pages: int, title: str = "FaxDesk test page") -> bytes:

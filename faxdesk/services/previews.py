@@ -1,7 +1,11 @@
 """Renders fax pages for the preview in worker processes, off the event loop.
 
 PyMuPDF is not thread-safe and rendering is CPU-bound, so pages are rendered in a small process
-pool. Workers are started with "spawn" so they never inherit the GUI's Qt state.
+pool. Workers are started with "spawn" so they never inherit the GUI's Qt state. Each call opens
+the document afresh in the worker (MuPDF reads the cross-reference table lazily: well under a
+millisecond even for 500 pages), so no open document is held between calls and a worker's memory
+stays flat however many pages are previewed. Cancelling an awaited call drops the work when the
+worker has not started it yet, which keeps fast scrolling from queueing pages nobody looks at.
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from faxdesk.documents import pages
-from faxdesk.documents.pages import RenderedPage
+from faxdesk.documents.pages import DocumentInfo, RenderedPage
 
 
 def _exit_with_parent(parent_pid: int) -> None:
@@ -34,6 +39,9 @@ def _exit_with_parent(parent_pid: int) -> None:
 
 
 class PageRenderer:
+    """Opens and renders fax documents in worker processes; every method raises DocumentError
+    for a document it cannot read."""
+
     def __init__(self, workers: int = 1) -> None:
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
@@ -50,9 +58,22 @@ class PageRenderer:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, pages.count_pages_in_file, path)
 
-    async def render(self, path: Path, index: int, width: int) -> RenderedPage:
+    async def document_info(self, path: Path) -> DocumentInfo:
+        """The page sizes of the PDF at `path`; raises DocumentError."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, pages.render_page, path, index, width)
+        return await loop.run_in_executor(self._pool, pages.document_info, path)
+
+    async def render(self, path: Path, index: int, width: int, rotation: int = 0) -> RenderedPage:
+        """Page `index` of `path`, turned clockwise by `rotation` degrees, `width` pixels wide."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._pool, pages.render_page, path, index, width, rotation
+        )
+
+    async def save_pdf(self, paths: Sequence[Path], destination: Path) -> None:
+        """Write the PDFs at `paths`, joined, to `destination` (see `pages.save_pdf`)."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._pool, pages.save_pdf, list(paths), destination)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

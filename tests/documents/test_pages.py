@@ -7,9 +7,11 @@ from faxdesk.core.errors import DocumentError
 from faxdesk.documents.pages import (
     count_pages,
     count_pages_in_file,
+    document_info,
     make_test_pdf,
     merge_pdfs,
     render_page,
+    save_pdf,
 )
 
 
@@ -92,3 +94,100 @@ def test_an_empty_file_is_called_empty(tmp_path):
         count_pages_in_file(path)
     with pytest.raises(DocumentError, match=r"^scan\.pdf is empty\.$"):
         count_pages(b"", "scan.pdf")
+
+
+def _mixed_pdf(path):
+    """Letter portrait, A4 landscape, and a Letter page whose /Rotate turns it landscape."""
+    doc = pymupdf.open()
+    doc.new_page(width=612, height=792)
+    doc.new_page(width=842, height=595)
+    rotated = doc.new_page(width=612, height=792)
+    # A black band along the top edge of the unrotated page shows where the top went.
+    rotated.draw_rect(pymupdf.Rect(0, 0, 612, 60), fill=(0, 0, 0))
+    rotated.set_rotation(90)
+    doc.save(path)
+    doc.close()
+
+
+def test_document_info_gives_each_page_its_shown_size(tmp_path):
+    path = tmp_path / "mixed.pdf"
+    _mixed_pdf(path)
+    info = document_info(path)
+    assert info.page_count == 3
+    assert info.page_sizes == ((612, 792), (842, 595), (792, 612))
+
+
+def test_document_info_of_garbage_names_the_file(tmp_path):
+    path = tmp_path / "junk.pdf"
+    path.write_bytes(b"junk")
+    with pytest.raises(DocumentError, match=r"junk\.pdf is not a readable PDF"):
+        document_info(path)
+
+
+def _dark(page, x, y) -> bool:
+    return page.samples[y * page.stride + x] < 128
+
+
+@pytest.mark.parametrize(
+    ("rotation", "size", "dark_edge"),
+    [
+        # The page's own /Rotate 90 already put its top band on the right.
+        (0, (200, 155), "right"),
+        (90, (200, 259), "bottom"),
+        (180, (200, 155), "left"),
+        (270, (200, 259), "top"),
+    ],
+)
+def test_view_rotation_turns_the_page_clockwise_at_the_asked_width(
+    tmp_path, rotation, size, dark_edge
+):
+    path = tmp_path / "mixed.pdf"
+    _mixed_pdf(path)
+    page = render_page(path, 2, 200, rotation)
+    assert (page.width, page.height) == size
+    w, h = page.width, page.height
+    edges = {
+        "top": (w // 2, 2),
+        "bottom": (w // 2, h - 3),
+        "left": (2, h // 2),
+        "right": (w - 3, h // 2),
+    }
+    assert {name for name, (x, y) in edges.items() if _dark(page, x, y)} == {dark_edge}
+
+
+def test_only_quarter_turns_are_rendered(tmp_path):
+    path = tmp_path / "one.pdf"
+    path.write_bytes(make_test_pdf(1))
+    with pytest.raises(ValueError, match="rotation"):
+        render_page(path, 0, 100, 45)
+
+
+def test_save_pdf_copies_one_and_joins_several(tmp_path):
+    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    first.write_bytes(make_test_pdf(1, "First"))
+    second.write_bytes(make_test_pdf(2, "Second"))
+    save_pdf([first], tmp_path / "copy.pdf")
+    assert (tmp_path / "copy.pdf").read_bytes() == first.read_bytes()
+    save_pdf([first, second], tmp_path / "joined.pdf")
+    assert count_pages_in_file(tmp_path / "joined.pdf") == 3
+    # No temporary file is left behind.
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "a.pdf",
+        "b.pdf",
+        "copy.pdf",
+        "joined.pdf",
+    ]
+
+
+def test_save_pdf_says_what_went_wrong_and_leaves_nothing(tmp_path):
+    good = tmp_path / "good.pdf"
+    good.write_bytes(make_test_pdf(1))
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 cut")
+    with pytest.raises(DocumentError, match=r"out\.pdf cannot be written in .*missing"):
+        save_pdf([good], tmp_path / "missing" / "out.pdf")
+    with pytest.raises(DocumentError, match=r"broken\.pdf is not a readable PDF"):
+        save_pdf([good, broken], tmp_path / "out.pdf")
+    with pytest.raises(DocumentError, match=r"broken\.pdf is not a readable PDF"):
+        save_pdf([broken], tmp_path / "out.pdf")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["broken.pdf", "good.pdf"]

@@ -30,6 +30,17 @@ async def test_renders_pages_in_a_worker(renderer: PageRenderer, tmp_path):
     assert (page.index, page.width, page.height) == (1, 425, 550)
 
 
+async def test_reads_page_sizes_and_renders_turned_pages_in_a_worker(
+    renderer: PageRenderer, tmp_path
+):
+    path = tmp_path / "three.pdf"
+    path.write_bytes(make_test_pdf(3))
+    info = await renderer.document_info(path)
+    assert info.page_sizes == ((612, 792),) * 3
+    page = await renderer.render(path, 2, 300, 90)
+    assert (page.index, page.width, page.height) == (2, 300, 232)
+
+
 async def test_worker_errors_arrive_as_document_errors(renderer: PageRenderer, tmp_path):
     path = tmp_path / "bad.pdf"
     path.write_bytes(b"not a pdf")
