@@ -15,9 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRectF, QTimer
-from PySide6.QtGui import QImage, QPainter
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 from faxdesk.config import settings as settings_io
@@ -40,13 +39,14 @@ from faxdesk.core.outbox import (
     WaitingChanged,
 )
 from faxdesk.core.phone import display, search_prefix
-from faxdesk.documents.pages import RenderedPage
 from faxdesk.services.faxes import FaxService
 from faxdesk.services.outbox import Outbox
 from faxdesk.services.previews import PageRenderer
 from faxdesk.services.tracking import StatusTracker
 from faxdesk.ui.composer import ComposerDialog
 from faxdesk.ui.main_window import MainWindow, View
+from faxdesk.ui.preview_feed import PreviewFeed
+from faxdesk.ui.printing import PrintJob, choose_printer, to_qimage
 from faxdesk.ui.settings_dialog import SettingsDialog
 from faxdesk.ui.tasks import TaskKeeper, dialog_result
 
@@ -65,14 +65,6 @@ class _Pager:
     has_more: bool = True
 
 
-def to_qimage(page: RenderedPage) -> QImage:
-    """Copy rendered grey pixels into a QImage that owns its memory."""
-    image = QImage(
-        page.samples, page.width, page.height, page.stride, QImage.Format.Format_Grayscale8
-    )
-    return image.copy()
-
-
 class MainController(QObject):
     """Drives a MainWindow from a FaxService, and sends through the Outbox.
 
@@ -81,6 +73,7 @@ class MainController(QObject):
         outbox: the durable background sender every Send goes through.
         settings: the preferences in force; the Settings dialog changes them, and they are
             saved to `settings_file` (not saved when that is None).
+        preview: feeds the window's preview pane with rendered pages.
     """
 
     def __init__(
@@ -122,7 +115,8 @@ class MainController(QObject):
         self._selected: Fax | None = None
         self._select_after_reload: str | None = None
         self._online: bool | None = None
-        self._documents: dict[str, Path] = {}
+        self.preview = PreviewFeed(window.preview, renderer, tasks, self)
+        self.preview.report = self._on_preview_report
         self._refresh_timer = QTimer(self, interval=int(refresh_interval * 1000))
         self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
         self._connect()
@@ -143,7 +137,6 @@ class MainController(QObject):
             (w.fax_selected, self._on_window_fax_selected),
             (w.download_requested, self._on_window_download_requested),
             (w.print_requested, self._on_window_print_requested),
-            (w.preview.page_requested, self._on_preview_page_requested),
             (self._composer.send_requested, self._on_composer_send_requested),
             (self._composer.documents_added, self._on_composer_documents_added),
         ]
@@ -170,6 +163,7 @@ class MainController(QObject):
             signal.disconnect(slot)
         self._connections = []
         self._unsubscribe_outbox()
+        self.preview.stop()
         self._composer.close()
         if self._settings_dialog is not None:
             self._settings_dialog.close()
@@ -529,16 +523,16 @@ class MainController(QObject):
         self._selected = fax
         self._window.details.set_fax(fax)
         if fax is None:
-            self._window.preview.show_message("Select a fax to preview it.")
+            self.preview.show_message("Select a fax to preview it.")
             return
         self._tasks.start(self._show_preview(fax), key="preview")
 
     async def _show_preview(self, fax: Fax) -> None:
-        preview = self._window.preview
+        preview = self.preview
         preview.show_message("Loading…")
         try:
             path = await self._faxes.document(fax)
-            count = await self._renderer.page_count(path)
+            await preview.show(fax.id, [path], suggested_filename(fax))
         except NotFound:
             if fax.status.is_final:
                 preview.show_message("This fax has no stored document.")
@@ -547,22 +541,12 @@ class MainController(QObject):
             return
         except FaxDeskError as exc:
             preview.show_message(f"The preview is not available: {exc}")
-            return
-        self._documents[fax.id] = path
-        preview.show_document(fax.id, count)
 
-    def _on_preview_page_requested(self, key: str, index: int, width: int) -> None:
-        path = self._documents.get(key)
-        if path is not None:
-            self._tasks.start(self._render(key, path, index, width), key=f"render:{key}:{index}")
-
-    async def _render(self, key: str, path: Path, index: int, width: int) -> None:
-        try:
-            page = await self._renderer.render(path, index, width)
-        except FaxDeskError as exc:
-            self._window.preview.show_message(f"The page cannot be shown: {exc}")
-            return
-        self._window.preview.set_page_image(key, index, to_qimage(page))
+    def _on_preview_report(self, text: str, *, error: bool = False) -> None:
+        if error:
+            self._window.show_error(text)
+        else:
+            self._window.show_status_message(text)
 
     # -- download and print ---------------------------------------------------------------
 
@@ -602,43 +586,34 @@ class MainController(QObject):
             self._tasks.start(self._print(list(faxes)), key="print")
 
     async def _print(self, faxes: list[Fax]) -> None:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        if not QPrinterInfo.availablePrinters():
-            # Printing to a PDF file is all there is; offer a file name, not a bare folder.
-            name = suggested_filename(faxes[0]) if len(faxes) == 1 else "faxes.pdf"
-            printer.setOutputFileName(str(Path.home() / name))
-        dialog = QPrintDialog(printer, self._window)
-        if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
+        name = suggested_filename(faxes[0]) if len(faxes) == 1 else "faxes.pdf"
+        printer = await choose_printer(self._window, name)
+        if printer is None:
             return
         self._window.show_status_message("Printing…")
-        painter = QPainter()
-        if not painter.begin(printer):
+        job = PrintJob(printer)
+        if not job.begin():
             self._window.show_error(
                 "The printer could not be opened. Check that it is on, or when printing to a "
                 "file, that the file name is one you may write."
             )
             return
         try:
-            first = True
             for fax in faxes:
                 path = await self._faxes.document(fax)
-                count = await self._renderer.page_count(path)
-                for index in range(count):
-                    area = printer.pageLayout().paintRectPixels(printer.resolution())
-                    # Fax pages are 200 dpi; rendering finer only makes the spool bigger.
-                    width = min(area.width(), 1700)
-                    page = await self._renderer.render(path, index, width)
-                    if not first:
-                        printer.newPage()
-                    first = False
-                    image = to_qimage(page)
-                    scale = min(area.width() / image.width(), area.height() / image.height())
-                    target = QRectF(0, 0, image.width() * scale, image.height() * scale)
-                    painter.drawImage(target, image)
+                info = await self._renderer.document_info(path)
+
+                async def render(
+                    index: int, width: int, rotation: int, path: Path = path
+                ) -> QImage:
+                    return to_qimage(await self._renderer.render(path, index, width, rotation))
+
+                await job.add_pages(info.page_sizes, render)
         except FaxDeskError as exc:
             self._window.show_error(f"Printing stopped: {exc}")
+            return
         finally:
-            painter.end()
+            job.end()
         self._window.show_status_message("Sent to the printer.")
 
 

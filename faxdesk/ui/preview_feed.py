@@ -1,0 +1,196 @@
+"""Feeds a PreviewPane with pages rendered in the worker processes, and prints and saves them.
+
+A `PreviewFeed` turns the pane's requests into `PageRenderer` calls on the event loop and hands
+the images back; a newer request list cancels the renders it no longer names, so scrolling
+through a long fax never queues pages nobody will look at. A failed page says why on the page
+itself. It also answers the pane's Print and Save as PDF. It never opens a document in this
+process: PyMuPDF runs in the workers only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
+
+from faxdesk.core.errors import DocumentError
+from faxdesk.services.previews import PageRenderer
+from faxdesk.ui.preview import PageRequest, PageSize, PreviewPane
+from faxdesk.ui.printing import PrintJob, choose_printer, to_qimage
+from faxdesk.ui.tasks import TaskKeeper, dialog_result
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """The document on the pane: its files, and where each of its pages comes from."""
+
+    key: str
+    paths: tuple[Path, ...]
+    pages: tuple[tuple[Path, int], ...]
+    sizes: tuple[PageSize, ...]
+    name: str
+
+
+class PreviewFeed(QObject):
+    """Keeps one PreviewPane supplied with page images from a PageRenderer.
+
+    Signals: none; outcomes of Print and Save as PDF are reported through `report`.
+
+    Attributes:
+        pane: the PreviewPane fed.
+        report: called with a sentence for the user when printing or saving ends, and with
+            `error=True` when it failed.
+    """
+
+    def __init__(
+        self,
+        pane: PreviewPane,
+        renderer: PageRenderer,
+        tasks: TaskKeeper,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.pane = pane
+        self.report = _ignore_report
+        self._renderer = renderer
+        self._tasks = tasks
+        self._shown: _Shown | None = None
+        self._renders: dict[PageRequest, asyncio.Task[None]] = {}
+        self._connections = [
+            (pane.pages_requested, self._on_pane_pages_requested),
+            (pane.print_requested, self._on_pane_print_requested),
+            (pane.save_requested, self._on_pane_save_requested),
+        ]
+        for signal, slot in self._connections:
+            signal.connect(slot)
+
+    async def show(self, key: str, paths: Sequence[Path], name: str = "") -> None:
+        """Show the pages of `paths`, one after the other, as document `key`.
+
+        `name` is the file name offered by Save as PDF. Raises DocumentError, leaving the pane
+        as it was, when a file cannot be read.
+        """
+        pages: list[tuple[Path, int]] = []
+        sizes: list[PageSize] = []
+        for path in paths:
+            info = await self._renderer.document_info(path)
+            pages.extend((path, index) for index in range(info.page_count))
+            sizes.extend(info.page_sizes)
+        self._cancel_renders()
+        name = name or (paths[0].name if len(paths) == 1 else "fax.pdf")
+        self._shown = _Shown(key, tuple(paths), tuple(pages), tuple(sizes), name)
+        self.pane.show_document(key, sizes)
+
+    def show_message(self, text: str) -> None:
+        """Forget the document and show `text` on the pane."""
+        self._cancel_renders()
+        self._shown = None
+        self.pane.show_message(text)
+
+    def stop(self) -> None:
+        """Stop listening to the pane and cancel every render (the window is closing)."""
+        for signal, slot in self._connections:
+            signal.disconnect(slot)
+        self._connections = []
+        self._cancel_renders()
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def _on_pane_pages_requested(self, key: str, requests: list[PageRequest]) -> None:
+        shown = self._shown
+        if shown is None or key != shown.key:
+            return
+        wanted = set(requests)
+        for request, task in list(self._renders.items()):
+            if request not in wanted:
+                task.cancel()
+                del self._renders[request]
+        for request in requests:
+            if request not in self._renders and 0 <= request.index < len(shown.pages):
+                task = self._tasks.start(self._render(shown, request))
+                if task is not None:
+                    self._renders[request] = task
+
+    async def _render(self, shown: _Shown, request: PageRequest) -> None:
+        path, index = shown.pages[request.index]
+        try:
+            page = await self._renderer.render(path, index, request.width, request.rotation)
+        except DocumentError as exc:
+            self.pane.set_page_error(shown.key, request.index, str(exc))
+            return
+        finally:
+            if self._renders.get(request) is asyncio.current_task():
+                del self._renders[request]
+        self.pane.set_page_image(shown.key, request, to_qimage(page))
+
+    def _cancel_renders(self) -> None:
+        for task in self._renders.values():
+            task.cancel()
+        self._renders.clear()
+
+    # -- print and save -----------------------------------------------------------------------
+
+    def _on_pane_print_requested(self, key: str) -> None:
+        if self._shown is not None and self._shown.key == key:
+            self._tasks.start(self._print(self._shown), key=f"print:{id(self)}")
+
+    def _on_pane_save_requested(self, key: str) -> None:
+        if self._shown is not None and self._shown.key == key:
+            self._tasks.start(self._save(self._shown), key=f"save:{id(self)}")
+
+    async def _print(self, shown: _Shown) -> None:
+        printer = await choose_printer(self._dialog_parent(), shown.name)
+        if printer is None:
+            return
+        job = PrintJob(printer)
+        if not job.begin():
+            self.report(
+                "The printer could not be opened. Check that it is on, or when printing to a "
+                "file, that the file name is one you may write.",
+                error=True,
+            )
+            return
+
+        async def render(index: int, width: int, rotation: int) -> QImage:
+            path, local = shown.pages[index]
+            return to_qimage(await self._renderer.render(path, local, width, rotation))
+
+        try:
+            await job.add_pages(shown.sizes, render)
+        except DocumentError as exc:
+            self.report(f"Printing stopped: {exc}", error=True)
+            return
+        finally:
+            job.end()
+        self.report("Sent to the printer.")
+
+    async def _save(self, shown: _Shown) -> None:
+        dialog = QFileDialog(self._dialog_parent(), "Save as PDF")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilter("PDF documents (*.pdf)")
+        dialog.setDefaultSuffix("pdf")
+        dialog.selectFile(shown.name)
+        try:
+            if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
+                return
+            target = Path(dialog.selectedFiles()[0])
+        finally:
+            dialog.deleteLater()
+        try:
+            await self._renderer.save_pdf(shown.paths, target)
+        except DocumentError as exc:
+            self.report(str(exc), error=True)
+            return
+        self.report(f"Saved {target}.")
+
+    def _dialog_parent(self) -> QWidget:
+        return self.pane.window()
+
+
+def _ignore_report(_text: str, *, error: bool = False) -> None:
+    del error
