@@ -16,8 +16,9 @@ import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 from starlette.applications import Starlette
@@ -40,7 +41,13 @@ from faxdesk.sandbox.inbound import (
     read_inject_request,
     sample_sender,
 )
-from faxdesk.sandbox.intake import DocumentWorker, Fetcher, convert_documents, prepare
+from faxdesk.sandbox.intake import (
+    DocumentWorker,
+    Fetcher,
+    convert_documents,
+    prepare,
+    with_cover_page,
+)
 from faxdesk.sandbox.problems import (
     ApiProblemError,
     error_response,
@@ -268,34 +275,64 @@ def _page(items: list[Any], page: int, page_size: int, total: int, key: str) -> 
 async def _send_fax(sandbox: Sandbox, request: Request) -> Response:
     form = await read_send_form(request)
     service = _sending_service(sandbox, form.service_id)
+    # A service with a cover page of its own adds it to every fax that names none.
+    cover_page_id = form.cover_page_id or service.get("coverPageId")
+    cover = None
+    if cover_page_id:
+        cover = sandbox.state.get_cover_page(service["id"], cover_page_id)
+        if cover is None:
+            raise _no_such_cover_page(cover_page_id)
     prepared = await prepare(form, sandbox.fetcher, sandbox.documents)
     created = sandbox.now()
-    plan: dict[str, Any] = {"callbackUrl": form.callback_url}
-    if prepared.failure is not None:
-        plan["conversionFailure"] = {
-            "code": prepared.failure.code,
-            "message": prepared.failure.message,
-        }
     faxes = []
     for number in form.to:
+        fax_id = sandbox.ulids.new(created)
+        content = prepared
+        from_ = form.from_ or service.get("defaultFrom") or DEFAULT_FROM_NUMBER
+        if cover is not None:
+            fields = {
+                **form.cover_page_data,
+                "from": from_,
+                "to": number,
+                "date": _local_date(created, form.header_time_zone),
+            }
+            content = await sandbox.documents.run(with_cover_page, cover[1], fields, prepared)
         fax = outbound_fax(
-            fax_id=sandbox.ulids.new(created),
+            fax_id=fax_id,
             to=number,
             form=form,
-            number_of_pages=prepared.pages,
+            number_of_pages=content.pages,
             created=created,
             project_id=sandbox.config.project_id,
             service=service,
             default_from=DEFAULT_FROM_NUMBER,
         )
+        if cover_page_id:
+            fax["coverPageId"] = cover_page_id
+            fax["coverPageData"] = dict(form.cover_page_data)
+        plan: dict[str, Any] = {"callbackUrl": form.callback_url}
+        if content.failure is not None:
+            plan["conversionFailure"] = {
+                "code": content.failure.code,
+                "message": content.failure.message,
+            }
         # A service that does not keep outbound documents sends the fax all the same; there is
         # just no file to download afterwards (`hasFile` stays false).
-        pdf = prepared.pdf if service["saveOutboundFaxDocuments"] else None
+        pdf = content.pdf if service["saveOutboundFaxDocuments"] else None
         sandbox.state.add_fax(fax, plan=plan, pdf=pdf)
         sandbox.simulator.start(fax["id"])
         faxes.append(fax)
     # One recipient: a Fax; several: {"faxes": [...]}, one Fax per number (as the SDKs see it).
     return JSONResponse(faxes[0] if len(faxes) == 1 else {"faxes": faxes})
+
+
+def _local_date(moment: datetime, time_zone: str) -> str:
+    """The day of `moment` where the fax's header says it is sent (`YYYY-MM-DD`)."""
+    try:
+        zone: tzinfo = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return moment.astimezone(zone).date().isoformat()
 
 
 def _send_fax_completed(sandbox: Sandbox, fax: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -25,6 +25,7 @@ import httpx
 
 from faxdesk.core.errors import DocumentError
 from faxdesk.documents.convert import UnknownDocumentKind, UnsupportedDocumentKind, convert_to_pdf
+from faxdesk.documents.cover import make_cover_page
 from faxdesk.documents.pages import PDF_MEDIA_TYPE, merge_pdfs
 from faxdesk.sandbox.wire import SendForm, Upload, mask_url
 
@@ -162,6 +163,25 @@ def convert_documents(documents: list[Document]) -> Prepared:
         message = f"There was a problem merging the files: {exc}"
         return Prepared(None, 0, ConversionFailure(CODE_MERGE_FAILED, message))
     return Prepared(pdf, pages)
+
+
+def with_cover_page(template: bytes, fields: Mapping[str, str], document: Prepared) -> Prepared:
+    """`document` (converted) with the cover page `template` filled from `fields` put first.
+
+    `pageCount` counts the cover page too. A cover page that cannot be filled fails the fax
+    like a PDF that cannot be read. Blocking.
+    """
+    if document.pdf is None:
+        return document
+    try:
+        cover = make_cover_page(
+            template, filename="cover-page.pdf", fields=fields, document_pages=document.pages
+        )
+        pdf = merge_pdfs([("The cover page", cover.pdf), ("The document", document.pdf)])
+    except DocumentError as exc:
+        message = f"The cover page could not be filled in: {exc}"
+        return Prepared(None, 0, ConversionFailure(CODE_PDF_UNREADABLE, message))
+    return Prepared(pdf, cover.page_count + document.pages)
 
 
 def _url_name(url: str) -> str:

@@ -469,9 +469,6 @@ def outbound_fax(
         "serviceId": service["id"],
     }
     fax.update(countries(from_, to))
-    if form.cover_page_id:
-        fax["coverPageId"] = form.cover_page_id
-        fax["coverPageData"] = dict(form.cover_page_data)
     if form.content_urls:
         # Always a list here; the service sometimes writes a single URL as a plain string.
         fax["contentUrl"] = [mask_url(url) for url in form.content_urls]

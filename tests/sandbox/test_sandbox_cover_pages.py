@@ -8,12 +8,20 @@ import re
 from typing import Any
 
 import httpx
+import pymupdf
 import pytest
 
 from faxdesk.documents.pages import make_test_pdf
 from faxdesk.sandbox.config import DEFAULT_PROJECT_ID, DEFAULT_SERVICE_ID
 from faxdesk.sandbox.testing import LocalSandbox
-from tests.sandbox.sandbox_support import FakeClock, page_titles
+from tests.sandbox.sandbox_support import (
+    OTHER_NUMBER,
+    TEST_NUMBER,
+    FakeClock,
+    finished,
+    page_titles,
+    pdf_file,
+)
 
 ULID_RE = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 UNKNOWN_ID = "01JXXXXXXXXXXXXXXXXXXXXXXX"
@@ -217,3 +225,128 @@ async def test_removing_a_service_removes_its_cover_pages(
     # The service is gone, so the API can only say 404 either way: look at the state instead.
     assert before is not None
     assert local.sandbox.state.get_cover_page(other["id"], added["id"]) is None
+
+
+# -- filling a cover page for a fax ------------------------------------------------------------
+
+
+def template() -> bytes:
+    """A one-page cover page with every kind of field, one line each."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    for line, text in enumerate(
+        [
+            "To: {{to}}",
+            "From: {{from}}",
+            "Date: {{date}}",
+            "Pages: {{pageCount}}",
+            "Attention: {{to_name}}",
+            "Note: {{message}}",
+        ]
+    ):
+        page.insert_text((72, 100 + 30 * line), text, fontsize=14)
+    data = doc.tobytes()
+    doc.close()
+    return data
+
+
+def cover_text(pdf: bytes) -> list[str]:
+    """The first page's text, line by line: words within a few points of one baseline (a
+    filled-in value sits a little off the template's) joined by spaces, left to right."""
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        words = sorted(doc[0].get_text("words"), key=lambda word: word[3])
+    lines: list[tuple[float, list[tuple[float, str]]]] = []
+    for x0, _y0, _x1, y1, word, *_ in words:
+        if lines and y1 - lines[-1][0] < 5:
+            lines[-1][1].append((x0, word))
+        else:
+            lines.append((y1, [(x0, word)]))
+    return [" ".join(word for _, word in sorted(line)) for _, line in lines]
+
+
+async def test_a_fax_naming_a_cover_page_gets_it_filled_and_put_first(
+    local: LocalSandbox, client: httpx.AsyncClient
+) -> None:
+    cover = await add(client, "Fields", template())
+
+    response = await client.post(
+        "faxes",
+        data={
+            "to": TEST_NUMBER,
+            "from": "+14155550100",
+            "coverPageId": cover["id"],
+            "CoverPageData[to_name]": "Dr. Smith",
+            "coverPageData[message]": "Résumé enclosed",
+        },
+        files=[pdf_file(2, "Referral")],
+    )
+
+    assert response.status_code == 200
+    fax = response.json()
+    assert fax["numberOfPages"] == 3
+    assert fax["coverPageId"] == cover["id"]
+    assert fax["coverPageData"] == {"to_name": "Dr. Smith", "message": "Résumé enclosed"}
+    done = await finished(local, client, fax["id"])
+    pdf = (await client.get(f"faxes/{fax['id']}/file")).content
+    assert done["pagesSentSuccessfully"] == 3
+    assert cover_text(pdf) == [
+        "To: +19898989898",
+        "From: +14155550100",
+        # 12:00 UTC is the same morning in New York, the default header time zone.
+        "Date: 2026-06-15",
+        "Pages: 3",
+        "Attention: Dr. Smith",
+        "Note: Résumé enclosed",
+    ]
+    assert page_titles(pdf)[1:] == ["Referral", "Referral"]
+
+
+async def test_each_recipient_gets_a_cover_page_with_its_own_number(
+    local: LocalSandbox, client: httpx.AsyncClient
+) -> None:
+    cover = await add(client, "Fields", template())
+
+    response = await client.post(
+        "faxes",
+        json={
+            "to": [TEST_NUMBER, OTHER_NUMBER],
+            "coverPageId": cover["id"],
+            "coverPageData": {"To_Name": "Front desk"},
+            "files": [{"file": b64(make_test_pdf(1)), "fileType": "PDF"}],
+        },
+    )
+
+    faxes = response.json()["faxes"]
+    for fax, number in zip(faxes, (TEST_NUMBER, OTHER_NUMBER), strict=True):
+        await finished(local, client, fax["id"])
+        pdf = (await client.get(f"faxes/{fax['id']}/file")).content
+        text = cover_text(pdf)
+        assert text[0] == f"To: {number}"
+        assert "Attention: Front desk" in text
+        assert "Note:" in text  # a field without a value is left blank
+
+
+async def test_the_services_cover_page_is_added_when_the_fax_names_none(
+    local: LocalSandbox, client: httpx.AsyncClient
+) -> None:
+    cover = await add(client, "Fields", template())
+    await client.patch(f"services/{DEFAULT_SERVICE_ID}", json={"coverPageId": cover["id"]})
+
+    fax = (
+        await client.post("faxes", data={"to": TEST_NUMBER}, files=[pdf_file(1, "Letter")])
+    ).json()
+
+    assert (fax["numberOfPages"], fax["coverPageId"]) == (2, cover["id"])
+    await finished(local, client, fax["id"])
+    pdf = (await client.get(f"faxes/{fax['id']}/file")).content
+    assert cover_text(pdf)[3] == "Pages: 2"
+
+
+async def test_an_unknown_cover_page_is_422_and_sends_nothing(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "faxes", data={"to": TEST_NUMBER, "coverPageId": UNKNOWN_ID}, files=[pdf_file(1)]
+    )
+
+    assert response.status_code == 422
+    assert violations(response) == ["coverPageId"]
+    assert (await client.get("faxes")).json()["totalItems"] == 0
