@@ -12,8 +12,10 @@ import asyncio
 import dataclasses
 import getpass
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -37,14 +39,17 @@ from faxdesk.core.errors import (
 )
 from faxdesk.core.models import (
     Direction,
+    Document,
     FaxQuery,
     FaxStatus,
     ImageConversionMethod,
     Resolution,
     SendRequest,
 )
+from faxdesk.core.phone import display
 from faxdesk.core.ports import TransferProgress
 from faxdesk.documents import convert, faxmode, pages
+from faxdesk.documents.convert import PasswordRequired
 from faxdesk.services import commands
 
 #: The commands that talk to the fax service, run by `_run_service_command`.
@@ -210,7 +215,16 @@ def _add_render_command(commands: Any) -> None:
         metavar="TZ",
         help=f"a tz name, e.g. Europe/Berlin (the service's default: {faxmode.DEFAULT_TIME_ZONE})",
     )
-    render.add_argument("--password", help="the password of an encrypted PDF (it is never stored)")
+    _add_document_options(render)
+
+
+def _add_document_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password",
+        metavar="PASSWORD",
+        help="the password of the encrypted PDFs among the documents; '-' reads it from "
+        "standard input. It is used to decrypt them here and never stored or uploaded",
+    )
 
 
 def _add_service_commands(commands: Any) -> None:
@@ -247,9 +261,26 @@ def _add_service_commands(commands: Any) -> None:
         nargs="*",
         type=Path,
         metavar="FILE",
-        help="documents to send: PDF, Word (.docx), TIFF, JPEG, PNG, text or HTML",
+        help="documents to send: PDF, PNG, JPEG, GIF, BMP, TIFF, text, HTML, or Word "
+        "(.docx, .doc, .odt: converted with LibreOffice when it is installed); each is "
+        "converted into fax pages here before it is uploaded",
     )
     send.add_argument("--to", action="append", required=True, metavar="NUMBER")
+    _add_document_options(send)
+    send.add_argument(
+        "--cover",
+        metavar="TEMPLATE",
+        help="put a cover page first, made from a PDF or HTML template with {{from}}, {{to}}, "
+        "{{date}}, {{pageCount}} and your own {{fields}}; 'default' is the one FaxDesk ships",
+    )
+    send.add_argument(
+        "--cover-field",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a field of the --cover page, e.g. subject=Referral (from, to and date are filled "
+        "in unless given)",
+    )
     send.add_argument("--content-url", action="append", default=[], metavar="URL")
     send.add_argument("--from", dest="from_", metavar="NUMBER")
     send.add_argument("--header-text", metavar="TEXT")
@@ -279,6 +310,11 @@ def _add_service_commands(commands: Any) -> None:
         help="a field of the cover page, e.g. to_name=Dr. Smith",
     )
     send.add_argument("--service", metavar="ID", help="the fax service id to send with")
+    send.add_argument(
+        "--paper",
+        choices=["letter", "a4"],
+        help="the paper the pages are fitted to (default: the paper of the settings)",
+    )
 
     listing = commands.add_parser(
         "list",
@@ -422,7 +458,7 @@ def _run_logged_service_command(args: argparse.Namespace, paths: Paths) -> int:
         )
         return asyncio.run(run(target))
     except (ValidationError, DocumentError, ConfigError) as exc:
-        return _fail(prefix + _sentence(exc), 2)
+        return _fail(prefix + _sentence(exc) + _password_hint(exc), 2)
     except AuthError as exc:
         return _fail(
             f"{prefix}{_sentence(exc).rstrip('.')}; check your key id, key secret and project id.",
@@ -465,6 +501,60 @@ def _sentence(exc: Exception) -> str:
     return " ".join(str(exc).split())  # one line, whatever the message holds
 
 
+def _password_hint(exc: Exception) -> str:
+    if isinstance(exc, PasswordRequired):
+        return " Give it with --password (or --password - to type it on standard input)."
+    return ""
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    """The --password given, read from standard input for '-'."""
+    if args.password != "-":
+        return str(args.password) if args.password is not None else None
+    if _interactive():
+        return getpass.getpass("PDF password: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _prepare_documents(
+    args: argparse.Namespace, current: settings.Settings, to: Sequence[str]
+) -> tuple[tuple[Document, ...], Callable[[], None]]:
+    """Convert the files of `faxdesk send` into fax PDFs in a folder of their own.
+
+    Returns the documents and a function that removes the folder once they are uploaded.
+    """
+    cover = None
+    if args.cover is not None:
+        fields = {
+            "to": ", ".join(display(number) for number in to),
+            "from": display(args.from_) if args.from_ else "",
+            **commands.parse_pairs(args.cover_field, field="cover_fields"),
+        }
+        template = None if args.cover == "default" else Path(args.cover)
+        cover = commands.CoverSheet(template=template, fields=fields)
+    elif args.cover_field:
+        raise ValidationError("--cover-field needs --cover.", field="cover_fields")
+    if not args.files and cover is None:
+        return (), lambda: None
+    folder = Path(tempfile.mkdtemp(prefix="faxdesk-send-"))
+    try:
+        prepared = commands.prepare_fax(
+            args.files,
+            folder,
+            paper=args.paper or current.paper_size.value,
+            password=_password(args),
+            max_pages=current.max_pages,
+            max_bytes=current.max_upload_mb * 1_000_000,
+            cover=cover,
+        )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    for notice in prepared.notices:
+        print(f"faxdesk send: {notice}", file=sys.stderr)
+    return prepared.documents, lambda: shutil.rmtree(folder, ignore_errors=True)
+
+
 def _send(
     args: argparse.Namespace, current: settings.Settings
 ) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
@@ -478,9 +568,11 @@ def _send(
         ("cover_page_id", "--cover-page-id"),
         ("callback_url", "--callback-url"),
     )
+    to = commands.numbers_to_e164(args.to, current.default_region)
+    documents, clean_up = _prepare_documents(args, current, to)
     request = SendRequest(
-        to=commands.numbers_to_e164(args.to, current.default_region),
-        documents=commands.check_documents(args.files),
+        to=to,
+        documents=documents,
         content_urls=tuple(args.content_url),
         from_=_number_or_none(args.from_, current.default_region),
         header_text=args.header_text,
@@ -502,10 +594,17 @@ def _send(
         service_id=args.service,
     )
     # Every option is checked before an account is looked up or a sandbox started.
-    commands.validate_send(request)
+    try:
+        commands.validate_send(request)
+    except BaseException:
+        clean_up()
+        raise
 
     async def run(target: commands.Target) -> int:
-        faxes = await commands.send(target, request, progress=_progress("Uploading"))
+        try:
+            faxes = await commands.send(target, request, progress=_progress("Uploading"))
+        finally:
+            clean_up()
         if args.json:
             print(commands.faxes_json(faxes))
         else:
@@ -693,9 +792,10 @@ def _render(args: argparse.Namespace, paths: Paths) -> int:
         mode = _fax_mode(args, current)
         if args.out.exists() and not args.out.is_dir():
             raise ValidationError(f"{args.out} is not a folder.", field="out")
+        password = _password(args)
         documents = []
         for path in args.files:
-            converted = _convert(path, mode.paper, args.password)
+            converted = _convert(path, mode.paper, password)
             for notice in converted.notices:
                 print(prefix + _sentence(notice), file=sys.stderr)
             documents.append((str(path), converted.pdf))

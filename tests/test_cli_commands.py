@@ -352,8 +352,8 @@ def test_a_kind_of_file_the_service_does_not_take_exits_2(account, home, capsys)
     code, out, err = run(capsys, "send", str(sheet), "--to", TEST_NUMBER)
     assert (code, out) == (2, "")
     assert err == (
-        f"faxdesk send: {sheet} cannot be faxed: use a PDF, Word (.docx), TIFF, JPEG, PNG, "
-        "text or HTML file.\n"
+        f"faxdesk send: {sheet} cannot be faxed: FaxDesk does not convert .xlsx files; use PDF, "
+        "PNG, JPEG, GIF, BMP, TIFF, text, HTML or Word (.docx, .doc, .odt).\n"
     )
 
 

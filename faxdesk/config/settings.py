@@ -145,6 +145,10 @@ class Settings:
     #: Show the whole fax, its page count and recipients once more before it is sent.
     confirm_before_send: bool = True
     paper_size: PaperSize = PaperSize.LETTER
+    #: The most pages one fax may have, its cover page included; checked before upload.
+    max_pages: int = _bounded(100, 1, 2000)
+    #: The most megabytes of documents one fax may upload; checked before upload.
+    max_upload_mb: int = _bounded(20, 1, 500)
     sending: SendingDefaults = field(default_factory=SendingDefaults)
     #: Seconds between list refreshes while the window is open.
     refresh_interval: float = 15.0

@@ -47,7 +47,9 @@ from faxdesk.core.models import (
     Service,
 )
 from faxdesk.core.ports import TransferProgress
-from faxdesk.documents.kinds import PDF, sendable_kind
+from faxdesk.documents.convert import ConvertedDocument, UnsupportedDocumentKind, convert_to_pdf
+from faxdesk.documents.cover import default_template_path, make_cover_page
+from faxdesk.documents.kinds import PDF, FileKind, sendable_kind
 from faxdesk.documents.pages import count_pages_in_file
 from faxdesk.services.sandbox_process import SandboxProcess
 
@@ -264,24 +266,180 @@ def check_documents(paths: Iterable[Path]) -> tuple[Document, ...]:
     """
     documents: list[Document] = []
     for path in paths:
-        if not path.exists():
-            raise DocumentError(f"{path} does not exist.", path=str(path))
-        if not path.is_file():
-            raise DocumentError(f"{path} is not a file.", path=str(path))
+        _check_file(path)
         try:
             kind = sendable_kind(path)
             if kind is PDF:
                 count_pages_in_file(path)
         except DocumentError as exc:
-            # The message names the file by its bare name; name it as it was typed instead.
-            message, given = str(exc), str(path)
-            if path.name in message:
-                message = message.replace(path.name, given, 1)
-            else:
-                message = f"{given}: {message}"
-            raise DocumentError(message, path=given) from None
+            raise _as_given(exc, path) from None
         documents.append(Document(path=path, media_type=kind.media_type))
     return tuple(documents)
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise DocumentError(f"{path} does not exist.", path=str(path))
+    if not path.is_file():
+        raise DocumentError(f"{path} is not a file.", path=str(path))
+
+
+def _as_given(exc: DocumentError, path: Path) -> DocumentError:
+    """`exc` naming the file as it was typed instead of by its bare name, class kept."""
+    message, given = str(exc), str(path)
+    if path.name in message:
+        message = message.replace(path.name, given, 1)
+    else:
+        message = f"{given}: {message}"
+    return type(exc)(message, path=given)
+
+
+def convert_file(
+    path: Path, *, paper: str = "letter", password: str | None = None
+) -> ConvertedDocument:
+    """The fax PDF of the file at `path` (any kind FaxDesk converts), fitted to `paper`.
+
+    Blocking and bounded in time and memory. Raises `DocumentError` (or its subclasses, such
+    as `PasswordRequired`) naming the file as it was given.
+    """
+    _check_file(path)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or "it could not be opened"
+        raise DocumentError(f"{path} could not be read ({reason}).", path=str(path)) from exc
+    try:
+        return convert_to_pdf(content, filename=path.name, paper=paper, password=password)
+    except DocumentError as exc:
+        raise _as_given(exc, path) from None
+
+
+@dataclass(frozen=True, slots=True)
+class CoverSheet:
+    """A local cover page: the template (None for the one FaxDesk ships) and its fields."""
+
+    template: Path | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedFax:
+    """The documents of a fax as they will be uploaded.
+
+    Attributes:
+        documents: fax PDFs written into the folder given to `prepare_fax`, cover page first,
+            or an original the service converts itself (a Word file without LibreOffice).
+        page_count: the pages FaxDesk counted (a file left to the service is not counted).
+        size: the bytes to upload.
+        notices: what the user should know, e.g. that a damaged PDF was repaired.
+    """
+
+    documents: tuple[Document, ...]
+    page_count: int
+    size: int
+    notices: tuple[str, ...] = ()
+
+
+def prepare_fax(
+    paths: Sequence[Path],
+    folder: Path,
+    *,
+    paper: str = "letter",
+    password: str | None = None,
+    max_pages: int = 100,
+    max_bytes: int = 20_000_000,
+    cover: CoverSheet | None = None,
+) -> PreparedFax:
+    """Convert the files into fax PDFs in `folder`, put the cover page first, check the limits.
+
+    Blocking (every conversion runs in a bounded child process): call it off the event loop.
+    Raises `DocumentError` naming the file as it was given, or saying which limit the fax
+    exceeds, before anything is uploaded.
+    """
+    documents: list[Document] = []
+    notices: list[str] = []
+    pages = 0
+    for index, path in enumerate(paths, start=1):
+        try:
+            converted = convert_file(path, paper=paper, password=password)
+        except UnsupportedDocumentKind:
+            kind = _service_converts(path)
+            if kind is None:
+                raise
+            # The service converts Word files itself: send it as it is, and say what is lost.
+            documents.append(Document(path=path, media_type=kind.media_type))
+            notices.append(
+                f"{path} goes to the fax service as it is, to be converted there: install "
+                "LibreOffice to check its pages and fit them to the paper before sending."
+            )
+            continue
+        pages += converted.page_count
+        notices.extend(converted.notices)
+        target = folder / f"{index:02d}-{path.stem or 'document'}.pdf"
+        target.write_bytes(converted.pdf)
+        documents.append(Document(path=target, media_type=PDF.media_type))
+    if cover is not None:
+        sheet = make_cover(cover, pages, paper=paper)
+        pages += sheet.page_count
+        notices.extend(sheet.notices)
+        target = folder / "00-cover-page.pdf"
+        target.write_bytes(sheet.pdf)
+        documents.insert(0, Document(path=target, media_type=PDF.media_type))
+    size = sum(document.path.stat().st_size for document in documents)
+    check_limits(pages, size, max_pages=max_pages, max_bytes=max_bytes)
+    return PreparedFax(tuple(documents), pages, size, tuple(notices))
+
+
+def _service_converts(path: Path) -> FileKind | None:
+    """The kind the service takes `path` as, when FaxDesk cannot convert it here."""
+    try:
+        return sendable_kind(path)
+    except DocumentError:
+        return None
+
+
+def make_cover(
+    cover: CoverSheet, document_pages: int, *, paper: str = "letter"
+) -> ConvertedDocument:
+    """The filled cover page for a fax of `document_pages` pages; blocking and bounded."""
+    template = cover.template or default_template_path()
+    try:
+        content = template.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or "it could not be opened"
+        raise DocumentError(
+            f"The cover page template {template} could not be read ({reason}).",
+            path=str(template),
+        ) from exc
+    fields = {"date": date.today().isoformat(), "from": "", "to": "", **cover.fields}
+    if cover.template is None:
+        # The shipped template has a subject and a message line; blank ones are expected.
+        fields = {"subject": "", "message": "", **fields}
+    try:
+        return make_cover_page(
+            content,
+            filename=template.name,
+            fields=fields,
+            document_pages=document_pages,
+            paper=paper,
+        )
+    except DocumentError as exc:
+        raise _as_given(exc, template) from None
+
+
+def check_limits(pages: int, size: int, *, max_pages: int, max_bytes: int) -> None:
+    """Raise `DocumentError` when a fax of `pages` pages and `size` bytes is over a limit."""
+    if pages > max_pages:
+        raise DocumentError(
+            f"The fax has {pages} pages; FaxDesk is set to send at most {max_pages} in one "
+            "fax. Send the documents as several faxes, or raise the page limit in the settings."
+        )
+    if size > max_bytes:
+        raise DocumentError(
+            f"The fax's documents come to {_size(size)}; FaxDesk is set to upload at most "
+            f"{_size(max_bytes)} for one fax. Send fewer documents in each fax, or raise the "
+            "upload limit in the settings."
+        )
 
 
 def check_time_zone(name: str) -> str:
