@@ -1,8 +1,12 @@
-"""The composer: a non-modal "New fax" dialog that collects documents and a recipient.
+"""The composer: a non-modal "New fax" dialog that collects documents, recipients and options.
 
-It validates what it can see (PDF file names, the number through `to_e164`) and, on Send,
+Documents come by drop (several at once, any kind FaxDesk converts), paste (files copied in a
+file manager) and a file dialog; they can be reordered (buttons, Alt+Up/Down, drag) and
+removed, and each shows the page count, thumbnail or problem the controller reports for it.
+Recipients are a `RecipientsField`; the options a `SendOptionsForm`. On Send the dialog
 announces a SendRequest with `send_requested`. It never sends, converts or opens a document:
-the controller does, and reports back through `set_busy()`, `show_error()` and `reset()`.
+the controller does, and reports back through `set_document_info()`, `set_document_problem()`,
+`set_document_thumbnail()`, `set_busy()`, `show_error()` and `reset()`.
 """
 
 from __future__ import annotations
@@ -10,17 +14,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
+    QGuiApplication,
+    QIcon,
+    QImage,
     QKeyEvent,
     QKeySequence,
     QPainter,
     QPaintEvent,
     QPalette,
+    QPixmap,
     QShortcut,
 )
 from PySide6.QtWidgets import (
@@ -28,29 +36,44 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from faxdesk.core.errors import ValidationError
+from faxdesk.config.settings import SendingDefaults
 from faxdesk.core.models import Document, SendRequest
-from faxdesk.core.phone import display, to_e164
 from faxdesk.ui.icons import icon
+from faxdesk.ui.preview import PreviewPane
+from faxdesk.ui.recipients import RECIPIENT_PLACEHOLDER, RecipientsField
+from faxdesk.ui.send_options import SendOptionsForm
 from faxdesk.ui.theme import message_colours
 
-PDF_MEDIA_TYPE = "application/pdf"
-RECIPIENT_PLACEHOLDER = "Fax number, e.g. (415) 555-0123 — test number +1 989 898 9898"
-DROP_HINT = "Drop PDF files here, or choose Add document…"
+__all__ = ["RECIPIENT_PLACEHOLDER", "ComposerDialog", "local_paths"]
+
+DROP_HINT = "Drop documents here (PDF, Word, images, text), paste them, or choose Add…"
+
+#: What the file dialog offers; conversion decides what a file really is.
+DOCUMENT_FILTERS = (
+    "Documents (*.pdf *.docx *.doc *.odt *.tif *.tiff *.jpg *.jpeg *.png *.gif *.bmp"
+    " *.txt *.html *.htm)",
+    "All files (*)",
+)
+
+THUMBNAIL_SIZE = QSize(44, 57)
 
 _PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 _PROBLEM_ROLE = Qt.ItemDataRole.UserRole + 2
+_INFO_ROLE = Qt.ItemDataRole.UserRole + 3
+_THUMBNAIL_ROLE = Qt.ItemDataRole.UserRole + 4
 
 
 def local_paths(urls: Sequence[QUrl]) -> tuple[list[Path], list[str]]:
@@ -66,7 +89,43 @@ def local_paths(urls: Sequence[QUrl]) -> tuple[list[Path], list[str]]:
 
 
 class _DocumentList(QListWidget):
-    """The documents list; paints a hint while empty (drops are handled by the dialog)."""
+    """The documents; rows are dragged to reorder them, files dropped on it go to the dialog.
+
+    Signals:
+        urls_dropped(object): the QMimeData of a drop from outside (files to add).
+        moved(): rows were reordered by dragging.
+    """
+
+    urls_dropped = Signal(object)
+    moved = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setIconSize(THUMBNAIL_SIZE)
+        self.setSpacing(2)
+        self.setWordWrap(True)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and event.source() is not self:
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if event.mimeData().hasUrls() and event.source() is not self:
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if event.source() is not self and event.mimeData().hasUrls():
+            event.acceptProposedAction()
+            self.urls_dropped.emit(event.mimeData())
+            return
+        super().dropEvent(event)
+        self.moved.emit()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -83,66 +142,85 @@ class _DocumentList(QListWidget):
 
 
 class ComposerDialog(QDialog):
-    """The "New fax" form: documents (drop, add, remove) and one recipient number.
+    """The "New fax" form: documents, recipients, options, and a preview of the documents.
 
     Used non-modally: the controller calls `show()` or `open()`, never `exec()`. Send does not
     close the dialog; the controller calls `set_busy()`, then `reset()` and `close()` when the
     fax is in the outbox, or `show_error()` when it is not.
 
     Signals:
-        send_requested(object): a SendRequest with the E.164 recipient in `to` and one
-            application/pdf Document per file, in list order.
+        send_requested(object): a SendRequest with the E.164 recipients in `to`, one Document
+            per listed file (as listed, in order) and the options of the form.
         documents_added(list): the paths just added, for the controller to inspect.
+        document_selected(object): the Path of the document now selected, or None.
+        save_contact_requested(object): a Recipient to save as a contact.
 
     Attributes:
         default_region: the region numbers without a country code are read in ("US").
-        documents_list, add_button, remove_button, recipient_edit, send_button, cancel_button:
-            the form's widgets.
-        recipient_hint: the line under the number: the formatted number, or what is wrong.
-        documents_message: rejected drops ("Only PDF documents can be sent for now: NAME").
+        documents_list, add_button, remove_button, up_button, down_button: the documents.
+        recipients: the RecipientsField; `recipient_edit` and `recipient_hint` are its line
+            and hint.
+        options: the SendOptionsForm.
+        preview: the PreviewPane showing the selected document.
+        send_button, cancel_button, progress, progress_label: the bottom row.
+        documents_message: files that could not be added, and why.
         message_label: the message area at the bottom (errors from the controller).
     """
 
     send_requested = Signal(object)
     documents_added = Signal(list)
-
-    ERROR_DELAY_MS = 700
+    document_selected = Signal(object)
+    save_contact_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None, *, default_region: str = "US") -> None:
         super().__init__(parent)
-        self.default_region = default_region
-        self._e164: str | None = None
         self._busy = False
         self._last_directory = ""
         self._file_dialog: QFileDialog | None = None
         self.setWindowTitle("New fax")
         self.setModal(False)
         self.setAcceptDrops(True)
-        self.setMinimumWidth(460)
+        self.setMinimumSize(720, 560)
+        self.resize(1000, 720)
+
+        recipient_label = QLabel("&To:", self)
+        self.recipients = RecipientsField(self, default_region=default_region)
+        self.recipient_edit = self.recipients.edit
+        self.recipient_hint = self.recipients.hint
+        recipient_label.setBuddy(self.recipient_edit)
 
         documents_label = QLabel("&Documents:", self)
         self.documents_list = _DocumentList(self)
         self.documents_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.documents_list.setAcceptDrops(False)  # drops go to the dialog
-        self.documents_list.setMinimumHeight(120)
+        self.documents_list.setMinimumHeight(140)
         self.documents_list.setAccessibleName("Documents to send")
         documents_label.setBuddy(self.documents_list)
 
-        self.add_button = QPushButton("&Add document…", self)
-        self.add_button.setAutoDefault(False)
+        self.add_button = QPushButton("&Add…", self)
+        self.add_button.setToolTip("Add documents from a folder (or paste copied files, Ctrl+V)")
         self.remove_button = QPushButton("&Remove", self)
-        self.remove_button.setAutoDefault(False)
         self.remove_button.setToolTip("Remove the selected documents (Delete)")
+        self.up_button = QPushButton("&Up", self)
+        self.up_button.setToolTip("Move the selected document up (Alt+Up)")
+        self.down_button = QPushButton("Do&wn", self)
+        self.down_button.setToolTip("Move the selected document down (Alt+Down)")
+        for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
+            button.setAutoDefault(False)
         self.documents_message = self._message_label()
 
-        recipient_label = QLabel("&To:", self)
-        self.recipient_edit = QLineEdit(self)
-        self.recipient_edit.setPlaceholderText(RECIPIENT_PLACEHOLDER)
-        self.recipient_edit.setAccessibleName("Recipient fax number")
-        self.recipient_edit.setClearButtonEnabled(True)
-        recipient_label.setBuddy(self.recipient_edit)
-        self.recipient_hint = QLabel(self)
-        self.recipient_hint.setWordWrap(True)
+        self.options = SendOptionsForm(self, default_region=default_region)
+        options_area = QScrollArea(self)
+        options_area.setWidget(self.options)
+        options_area.setWidgetResizable(True)
+        options_area.setFrameShape(QFrame.Shape.NoFrame)
+        options_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        options_label = QLabel("Options", self)
+        font = options_label.font()
+        font.setBold(True)
+        options_label.setFont(font)
+
+        self.preview = PreviewPane(self)
+        self.preview.show_message("Select a document to see its pages.")
 
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 0)
@@ -161,49 +239,80 @@ class ComposerDialog(QDialog):
         self.cancel_button.setAutoDefault(False)
 
         document_buttons = QHBoxLayout()
-        document_buttons.addWidget(self.add_button)
-        document_buttons.addWidget(self.remove_button)
+        for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
+            document_buttons.addWidget(button)
         document_buttons.addStretch(1)
-        busy_row = QHBoxLayout()
-        busy_row.addWidget(self.progress, 1)
-        busy_row.addWidget(self.progress_label)
+
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 6, 0)
+        left_layout.setSpacing(6)
+        left_layout.addWidget(documents_label)
+        left_layout.addWidget(self.documents_list, 2)
+        left_layout.addLayout(document_buttons)
+        left_layout.addWidget(self.documents_message)
+        left_layout.addSpacing(6)
+        left_layout.addWidget(options_label)
+        left_layout.addWidget(options_area, 3)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(self.preview)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([460, 520])
+
+        to_row = QHBoxLayout()
+        to_row.addWidget(recipient_label, 0, Qt.AlignmentFlag.AlignTop)
+        to_row.addWidget(self.recipients, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.progress, 1)
+        bottom.addWidget(self.progress_label)
 
         layout = QVBoxLayout(self)
         layout.setSpacing(6)
-        layout.addWidget(documents_label)
-        layout.addWidget(self.documents_list, 1)
-        layout.addLayout(document_buttons)
-        layout.addWidget(self.documents_message)
-        layout.addSpacing(8)
-        layout.addWidget(recipient_label)
-        layout.addWidget(self.recipient_edit)
-        layout.addWidget(self.recipient_hint)
+        layout.addLayout(to_row)
         layout.addSpacing(4)
-        layout.addLayout(busy_row)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(bottom)
         layout.addWidget(self.message_label)
         layout.addWidget(buttons)
 
+        self.setTabOrder(self.recipient_edit, self.recipients.save_button)
+        self.setTabOrder(self.recipients.save_button, self.recipients.list)
+        self.setTabOrder(self.recipients.list, self.documents_list)
         self.setTabOrder(self.documents_list, self.add_button)
         self.setTabOrder(self.add_button, self.remove_button)
-        self.setTabOrder(self.remove_button, self.recipient_edit)
-        self.setTabOrder(self.recipient_edit, self.send_button)
+        self.setTabOrder(self.remove_button, self.up_button)
+        self.setTabOrder(self.up_button, self.down_button)
+        self.setTabOrder(self.down_button, self.options.service_combo)
+        self.setTabOrder(self.options.cover_combo, self.preview)
+        self.setTabOrder(self.preview, self.send_button)
         self.setTabOrder(self.send_button, self.cancel_button)
 
-        self._error_timer = QTimer(self)
-        self._error_timer.setSingleShot(True)
-        self._error_timer.setInterval(self.ERROR_DELAY_MS)
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.activated.connect(self._on_send_shortcut_activated)
+        paste = QShortcut(QKeySequence(QKeySequence.StandardKey.Paste), self)
+        paste.activated.connect(self._on_paste_shortcut_activated)
+        move_up = QShortcut(QKeySequence("Alt+Up"), self.documents_list)
+        move_up.activated.connect(self._on_up_button_clicked)
+        move_down = QShortcut(QKeySequence("Alt+Down"), self.documents_list)
+        move_down.activated.connect(self._on_down_button_clicked)
 
         self.add_button.clicked.connect(self._on_add_button_clicked)
         self.remove_button.clicked.connect(self._on_remove_button_clicked)
+        self.up_button.clicked.connect(self._on_up_button_clicked)
+        self.down_button.clicked.connect(self._on_down_button_clicked)
         self.send_button.clicked.connect(self._on_send_button_clicked)
         self.cancel_button.clicked.connect(self.reject)
-        self.recipient_edit.textChanged.connect(self._on_recipient_edit_text_changed)
-        self.recipient_edit.editingFinished.connect(self._on_recipient_edit_editing_finished)
-        self._error_timer.timeout.connect(self._on_error_timer_timeout)
-        self.documents_list.itemSelectionChanged.connect(self._update_buttons)
+        self.recipients.changed.connect(self._update_buttons)
+        self.recipients.files_pasted.connect(self._on_recipients_files_pasted)
+        self.recipients.save_contact_requested.connect(self.save_contact_requested)
+        self.options.changed.connect(self._update_buttons)
+        self.documents_list.itemSelectionChanged.connect(self._on_documents_selection_changed)
+        self.documents_list.urls_dropped.connect(self._on_documents_list_urls_dropped)
+        self.documents_list.moved.connect(self._update_buttons)
         self.documents_list.installEventFilter(self)
 
         self._apply_icons()
@@ -211,10 +320,21 @@ class ComposerDialog(QDialog):
 
     # -- public API ----------------------------------------------------------------------------
 
-    def add_paths(self, paths: Sequence[Path]) -> list[Path]:
-        """Add the PDF files among `paths`; say inline why any others were left out.
+    @property
+    def default_region(self) -> str:
+        return self.recipients.default_region
 
-        Returns the paths added (duplicates of listed files are skipped silently).
+    @default_region.setter
+    def default_region(self, region: str) -> None:
+        self.recipients.default_region = region
+        self.options.default_region = region
+
+    def add_paths(self, paths: Sequence[Path]) -> list[Path]:
+        """Add the files among `paths`; say inline why any others were left out.
+
+        What a file is (and whether it can be faxed) is for the controller to find out; it
+        answers with `set_document_info()` or `set_document_problem()`. Returns the paths
+        added (files already listed are skipped silently).
         """
         added: list[Path] = []
         problems: list[str] = []
@@ -222,13 +342,13 @@ class ComposerDialog(QDialog):
         for path in paths:
             if not path.is_file():
                 problems.append(f"Not a file that can be sent: {path.name or path}")
-            elif path.suffix.lower() != ".pdf":
-                problems.append(f"Only PDF documents can be sent for now: {path.name}")
             elif path.resolve() not in listed:
                 listed.add(path.resolve())
                 added.append(path)
                 self._add_item(path)
         self._show_message(self.documents_message, "\n".join(problems))
+        if added and not self.documents_list.selectedItems():
+            self.documents_list.setCurrentRow(self.documents_list.count() - len(added))
         self._update_buttons()
         if added:
             self.documents_added.emit(added)
@@ -242,30 +362,44 @@ class ComposerDialog(QDialog):
         ]
 
     def documents(self) -> tuple[Document, ...]:
-        return tuple(Document(path, PDF_MEDIA_TYPE) for path in self.document_paths())
+        """The listed files, in order, as sent (the controller converts them first)."""
+        return tuple(Document(path, _media_type(path)) for path in self.document_paths())
 
     def recipient(self) -> str | None:
-        """The recipient as E.164, or None while the number is not valid."""
-        return self._e164
+        """The first recipient as E.164, or None while there is no valid one."""
+        numbers = self.recipients.numbers()
+        return numbers[0] if numbers and self.recipients.is_ready() else None
+
+    def request(self) -> SendRequest:
+        """What Send would announce now."""
+        base = SendRequest(to=tuple(self.recipients.numbers()), documents=self.documents())
+        return self.options.apply_to(base)
+
+    def set_sending_defaults(self, defaults: SendingDefaults) -> None:
+        """Start the next fax with these options (from the settings)."""
+        self.options.set_defaults(defaults)
 
     def set_document_info(self, path: Path, text: str) -> None:
         """Show `text` (e.g. "3 pages") beside the document `path`; "" removes it."""
-        for row in range(self.documents_list.count()):
-            item = self.documents_list.item(row)
-            if item.data(_PATH_ROLE) == path:
-                item.setText(f"{path.name}  —  {text}" if text else path.name)
+        for item in self._items(path):
+            item.setData(_INFO_ROLE, text)
+            self._label_item(item)
+
+    def set_document_thumbnail(self, path: Path, image: QImage) -> None:
+        """Show `image` (the first page, small) as the document's icon."""
+        for item in self._items(path):
+            item.setData(_THUMBNAIL_ROLE, image)
+            if not item.data(_PROBLEM_ROLE):
+                item.setIcon(_thumbnail_icon(image))
 
     def set_document_problem(self, path: Path, text: str) -> None:
         """Mark the document `path` as unsendable because of `text`; Send stays disabled
         until it is removed."""
-        for row in range(self.documents_list.count()):
-            item = self.documents_list.item(row)
-            if item.data(_PATH_ROLE) == path:
-                item.setData(_PROBLEM_ROLE, text)
-                item.setIcon(icon("status-failed"))
-                # Problems usually start with the file name already.
-                item.setText(text if text.startswith(path.name) else f"{path.name}  —  {text}")
-                item.setToolTip(f"{path}\n{text}")
+        for item in self._items(path):
+            item.setData(_PROBLEM_ROLE, text)
+            item.setIcon(icon("status-failed"))
+            self._label_item(item)
+            item.setToolTip(f"{path}\n{text}")
         self._update_buttons()
 
     def document_problems(self) -> list[str]:
@@ -276,15 +410,19 @@ class ComposerDialog(QDialog):
             if (problem := self.documents_list.item(row).data(_PROBLEM_ROLE))
         ]
 
+    def selected_document(self) -> Path | None:
+        item = self.documents_list.currentItem()
+        return item.data(_PATH_ROLE) if item is not None and item.isSelected() else None
+
     def set_busy(self, busy: bool, text: str = "") -> None:
         """Lock the form while the fax is being handed over, with `text` (default "Sending…")."""
         self._busy = busy
-        # Cancel too: the upload cannot be taken back once it has started, so closing the
-        # form would only hide the outcome.
+        # Cancel too: closing the form while the fax is written down would hide the outcome.
         for widget in (
             self.documents_list,
             self.add_button,
-            self.recipient_edit,
+            self.recipients,
+            self.options,
             self.cancel_button,
         ):
             widget.setEnabled(not busy)
@@ -303,15 +441,12 @@ class ComposerDialog(QDialog):
         self._show_message(self.message_label, text)
 
     def reset(self) -> None:
-        """Empty the form for the next fax."""
+        """Empty the form for the next fax (the options go back to their defaults)."""
         self.documents_list.clear()
-        self.recipient_edit.clear()
-        self._e164 = None
-        self._error_timer.stop()
+        self.recipients.clear()
         self._show_message(self.documents_message, "")
         self._show_message(self.message_label, "")
-        self.recipient_hint.clear()
-        self.recipient_hint.hide()
+        self.preview.show_message("Select a document to see its pages.")
         self.set_busy(False)
         self.recipient_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -338,13 +473,8 @@ class ComposerDialog(QDialog):
         if self._busy or not event.mimeData().hasUrls():
             event.ignore()
             return
-        paths, remote = local_paths(event.mimeData().urls())
         event.acceptProposedAction()
-        self.add_paths(paths)
-        if remote:
-            extra = "\n".join(f"Only files on this computer can be added: {url}" for url in remote)
-            current = self.documents_message.text()
-            self._show_message(self.documents_message, f"{current}\n{extra}".strip())
+        self._add_urls(event.mimeData().urls())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -372,22 +502,35 @@ class ComposerDialog(QDialog):
     def _on_remove_button_clicked(self) -> None:
         self._remove_selected()
 
+    def _on_up_button_clicked(self) -> None:
+        self._move_selected(-1)
+
+    def _on_down_button_clicked(self) -> None:
+        self._move_selected(1)
+
     def _on_send_button_clicked(self) -> None:
         self._request_send()
 
     def _on_send_shortcut_activated(self) -> None:
         self._request_send()
 
-    def _on_recipient_edit_text_changed(self, text: str) -> None:
-        self._validate(text, show_error=False)
-        self._error_timer.start()
+    def _on_paste_shortcut_activated(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        if not self._busy and mime is not None and mime.hasUrls():
+            self._add_urls(mime.urls())
 
-    def _on_recipient_edit_editing_finished(self) -> None:
-        self._error_timer.stop()
-        self._validate(self.recipient_edit.text(), show_error=True)
+    def _on_recipients_files_pasted(self, paths: list[Path]) -> None:
+        if not self._busy:
+            self.add_paths(paths)
 
-    def _on_error_timer_timeout(self) -> None:
-        self._validate(self.recipient_edit.text(), show_error=True)
+    def _on_documents_list_urls_dropped(self, mime: object) -> None:
+        urls = getattr(mime, "urls", None)
+        if not self._busy and callable(urls):
+            self._add_urls(urls())
+
+    def _on_documents_selection_changed(self) -> None:
+        self._update_buttons()
+        self.document_selected.emit(self.selected_document())
 
     def _on_file_dialog_files_selected(self, files: list[str]) -> None:
         paths = [Path(name) for name in files]
@@ -396,6 +539,14 @@ class ComposerDialog(QDialog):
         self.add_paths(paths)
 
     # -- helpers -------------------------------------------------------------------------------
+
+    def _add_urls(self, urls: Sequence[QUrl]) -> None:
+        paths, remote = local_paths(urls)
+        self.add_paths(paths)
+        if remote:
+            extra = "\n".join(f"Only files on this computer can be added: {url}" for url in remote)
+            current = self.documents_message.text()
+            self._show_message(self.documents_message, f"{current}\n{extra}".strip())
 
     def _accept_file_drag(self, event: QDragEnterEvent | QDragMoveEvent) -> None:
         # Any URL is welcome while idle: a refused one is explained on drop, not silently.
@@ -412,36 +563,24 @@ class ComposerDialog(QDialog):
         if self._file_dialog is None:
             self._file_dialog = QFileDialog(self, "Add documents", self._last_directory)
             self._file_dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-            self._file_dialog.setNameFilters(["PDF documents (*.pdf)", "All files (*)"])
+            self._file_dialog.setNameFilters(list(DOCUMENT_FILTERS))
             self._file_dialog.filesSelected.connect(self._on_file_dialog_files_selected)
         elif self._last_directory:
             self._file_dialog.setDirectory(self._last_directory)
         self._file_dialog.open()
 
     def _request_send(self) -> None:
-        if not self.send_button.isEnabled() or self._e164 is None:
+        if not self.send_button.isEnabled():
             return
         self._show_message(self.message_label, "")
-        self.send_requested.emit(SendRequest(to=(self._e164,), documents=self.documents()))
+        self.send_requested.emit(self.request())
 
-    def _validate(self, text: str, *, show_error: bool) -> None:
-        self._e164 = None
-        hint = ""
-        error = False
-        if text.strip():
-            try:
-                self._e164 = to_e164(text, self.default_region)
-            except ValidationError as exc:
-                hint, error = str(exc), True
-            else:
-                hint = f"Sends to {display(self._e164)}"
-        if error and not show_error:
-            hint = ""
-        self.recipient_hint.setProperty("error", error)
-        self.recipient_hint.setText(hint)
-        self.recipient_hint.setVisible(bool(hint))
-        self._apply_message_colours()
-        self._update_buttons()
+    def _items(self, path: Path) -> list[QListWidgetItem]:
+        return [
+            self.documents_list.item(row)
+            for row in range(self.documents_list.count())
+            if self.documents_list.item(row).data(_PATH_ROLE) == path
+        ]
 
     def _add_item(self, path: Path) -> None:
         item = QListWidgetItem(icon("document"), path.name)
@@ -449,19 +588,48 @@ class ComposerDialog(QDialog):
         item.setToolTip(str(path))
         self.documents_list.addItem(item)
 
+    def _label_item(self, item: QListWidgetItem) -> None:
+        path: Path = item.data(_PATH_ROLE)
+        problem = item.data(_PROBLEM_ROLE) or ""
+        info = item.data(_INFO_ROLE) or ""
+        if problem:
+            # Problems usually start with the file name already.
+            item.setText(problem if problem.startswith(path.name) else f"{path.name}  —  {problem}")
+        else:
+            item.setText(f"{path.name}  —  {info}" if info else path.name)
+
     def _remove_selected(self) -> None:
         for item in self.documents_list.selectedItems():
             self.documents_list.takeItem(self.documents_list.row(item))
         self._update_buttons()
 
+    def _move_selected(self, step: int) -> None:
+        if self._busy:
+            return
+        row = self.documents_list.currentRow()
+        target = row + step
+        if row < 0 or not 0 <= target < self.documents_list.count():
+            return
+        item = self.documents_list.takeItem(row)
+        self.documents_list.insertItem(target, item)
+        self.documents_list.setCurrentRow(target)
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         idle = not self._busy
-        self.remove_button.setEnabled(idle and bool(self.documents_list.selectedItems()))
+        row = self.documents_list.currentRow()
+        selected = bool(self.documents_list.selectedItems())
+        self.remove_button.setEnabled(idle and selected)
+        self.up_button.setEnabled(idle and selected and row > 0)
+        self.down_button.setEnabled(
+            idle and selected and 0 <= row < self.documents_list.count() - 1
+        )
         self.send_button.setEnabled(
             idle
             and self.documents_list.count() > 0
             and not self.document_problems()
-            and self._e164 is not None
+            and self.recipients.is_ready()
+            and not self.options.problems()
         )
 
     def _message_label(self) -> QLabel:
@@ -483,15 +651,55 @@ class ComposerDialog(QDialog):
 
     def _apply_message_colours(self) -> None:
         colours = message_colours(self.palette())
-        for label in (self.documents_message, self.message_label, self.recipient_hint):
+        for label in (self.documents_message, self.message_label, self.options.problem_label):
             palette = label.palette()
-            colour = colours.error_text if label.property("error") else colours.success_text
-            palette.setColor(QPalette.ColorRole.WindowText, colour)
+            palette.setColor(QPalette.ColorRole.WindowText, colours.error_text)
             label.setPalette(palette)
 
     def _apply_icons(self) -> None:
         self.add_button.setIcon(icon("add-document"))
         self.remove_button.setIcon(icon("remove"))
+        self.up_button.setIcon(icon("page-up"))
+        self.down_button.setIcon(icon("page-down"))
         self.send_button.setIcon(icon("send"))
         for row in range(self.documents_list.count()):
-            self.documents_list.item(row).setIcon(icon("document"))
+            item = self.documents_list.item(row)
+            thumbnail = item.data(_THUMBNAIL_ROLE)
+            if item.data(_PROBLEM_ROLE):
+                item.setIcon(icon("status-failed"))
+            elif isinstance(thumbnail, QImage):
+                item.setIcon(_thumbnail_icon(thumbnail))
+            else:
+                item.setIcon(icon("document"))
+
+
+def _thumbnail_icon(image: QImage) -> QIcon:
+    scaled = image.scaled(
+        THUMBNAIL_SIZE,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+    return QIcon(QPixmap.fromImage(scaled))
+
+
+_MEDIA_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".doc": "application/msword",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".bmp": "image/bmp",
+    ".txt": "text/plain",
+    ".html": "text/html",
+    ".htm": "text/html",
+}
+
+
+def _media_type(path: Path) -> str:
+    """The media type the file's name claims ("" when it claims none); conversion checks it."""
+    return _MEDIA_TYPES.get(path.suffix.lower(), "")

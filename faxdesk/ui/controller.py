@@ -23,7 +23,6 @@ from faxdesk.config import settings as settings_io
 from faxdesk.config.settings import Settings
 from faxdesk.core.errors import (
     AuthError,
-    DocumentError,
     FaxDeskError,
     NotFound,
     Offline,
@@ -44,6 +43,7 @@ from faxdesk.services.outbox import Outbox
 from faxdesk.services.previews import PageRenderer
 from faxdesk.services.tracking import StatusTracker
 from faxdesk.ui.composer import ComposerDialog
+from faxdesk.ui.composer_support import ComposerSupport
 from faxdesk.ui.main_window import MainWindow, View
 from faxdesk.ui.preview_feed import PreviewFeed
 from faxdesk.ui.printing import PrintJob, choose_printer, to_qimage
@@ -108,6 +108,10 @@ class MainController(QObject):
         self.tracker = StatusTracker(faxes, self._on_tracker_update, interval=tracking_interval)
         self._default_region = default_region
         self._composer = ComposerDialog(window, default_region=default_region)
+        self._composer.set_sending_defaults(self.settings.sending)
+        self._composer_support = ComposerSupport(
+            self._composer, renderer, tasks, paper=str(self.settings.paper_size)
+        )
         self._generation = 0
         self._pagers: list[_Pager] = []
         self._status_filter: FaxStatus | None = None
@@ -138,7 +142,6 @@ class MainController(QObject):
             (w.download_requested, self._on_window_download_requested),
             (w.print_requested, self._on_window_print_requested),
             (self._composer.send_requested, self._on_composer_send_requested),
-            (self._composer.documents_added, self._on_composer_documents_added),
         ]
         for signal, slot in self._connections:
             signal.connect(slot)
@@ -165,6 +168,7 @@ class MainController(QObject):
         self._unsubscribe_outbox()
         self.preview.stop()
         self._composer.close()
+        self._composer_support.close()
         if self._settings_dialog is not None:
             self._settings_dialog.close()
 
@@ -388,6 +392,9 @@ class MainController(QObject):
         self.settings = settings
         self._default_region = settings.default_region
         self._composer.default_region = settings.default_region
+        self._composer_support.paper = str(settings.paper_size)
+        if not self._composer.isVisible():
+            self._composer.set_sending_defaults(settings.sending)
         self.outbox.default_region = settings.default_region
 
     async def _save_settings(self, edited: Settings, path: Path) -> None:
@@ -419,18 +426,6 @@ class MainController(QObject):
         self._composer.add_paths(list(paths))
         self._show_composer()
 
-    def _on_composer_documents_added(self, paths: Sequence[Path]) -> None:
-        for path in paths:
-            self._tasks.start(self._inspect_document(path), key=f"inspect:{path}")
-
-    async def _inspect_document(self, path: Path) -> None:
-        try:
-            count = await self._renderer.page_count(path)
-        except DocumentError as exc:
-            self._composer.set_document_problem(path, str(exc))
-            return
-        self._composer.set_document_info(path, "1 page" if count == 1 else f"{count} pages")
-
     def _on_composer_send_requested(self, request: SendRequest) -> None:
         # No key: a second Send must not cancel the first one halfway into the outbox.
         self._tasks.start(self._send(request))
@@ -438,14 +433,12 @@ class MainController(QObject):
     async def _send(self, request: SendRequest) -> None:
         """Hand the fax to the outbox; the composer is free again as soon as it is written down."""
         self._composer.set_busy(True, "Adding to the outbox…")
-        # A document may have been sent before its check finished, or changed since.
-        for document in request.documents:
-            try:
-                await self._renderer.page_count(document.path)
-            except DocumentError as exc:
-                self._composer.set_busy(False)
-                self._composer.set_document_problem(document.path, str(exc))
-                return
+        # The fax PDFs that were checked and previewed, converted again if a file changed.
+        prepared = await self._composer_support.prepare(request)
+        if prepared is None:
+            self._composer.set_busy(False)
+            return
+        request = prepared
         undo_seconds = max(0.0, self.settings.undo_send_seconds)
         try:
             entries = await self.outbox.submit(request, hold_seconds=undo_seconds)

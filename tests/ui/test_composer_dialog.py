@@ -24,6 +24,21 @@ def composer(qtbot: QtBot) -> ComposerDialog:
     return dialog
 
 
+class qtbot_signal:  # noqa: N801 - reads as the context manager it is
+    """Collect the paths `documents_added` announces inside the block."""
+
+    def __init__(self, composer: ComposerDialog) -> None:
+        self._composer = composer
+        self.added: list[list[Path]] = []
+
+    def __enter__(self) -> list[list[Path]]:
+        self._composer.documents_added.connect(self.added.append)
+        return self.added
+
+    def __exit__(self, *_exc: object) -> None:
+        self._composer.documents_added.disconnect(self.added.append)
+
+
 def _type_number(qtbot: QtBot, composer: ComposerDialog, text: str) -> None:
     composer.recipient_edit.setFocus()
     qtbot.keyClicks(composer.recipient_edit, text)
@@ -102,7 +117,7 @@ def test_letters_are_not_a_number(composer: ComposerDialog, qtbot: QtBot) -> Non
     )
 
 
-def test_other_file_types_are_refused_with_their_name(
+def test_several_files_of_any_kind_are_listed_in_drop_order(
     composer: ComposerDialog,
     pdf_file: Path,
     tmp_path: Path,
@@ -110,13 +125,26 @@ def test_other_file_types_are_refused_with_their_name(
     file_mime: FileMime,
 ) -> None:
     notes = tmp_path / "notes.docx"
-    notes.write_text("not a pdf")
-    drop_files(composer.documents_list.viewport(), file_mime(notes, pdf_file))
-    assert composer.document_paths() == [pdf_file]
-    assert composer.documents_message.isVisible()
-    assert composer.documents_message.text() == (
-        "Only PDF documents can be sent for now: notes.docx"
-    )
+    notes.write_bytes(b"PK\x03\x04")
+    scan = tmp_path / "scan.TIF"
+    scan.write_bytes(b"II*\x00")
+    with qtbot_signal(composer) as added:
+        drop_files(composer.documents_list.viewport(), file_mime(notes, pdf_file, scan))
+    assert composer.document_paths() == [notes, pdf_file, scan]
+    assert added == [[notes, pdf_file, scan]]
+    assert [document.media_type for document in composer.documents()] == [
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/pdf",
+        "image/tiff",
+    ]
+    assert not composer.documents_message.isVisible()
+
+
+def test_a_folder_is_refused_with_its_name(composer: ComposerDialog, tmp_path: Path) -> None:
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    assert composer.add_paths([folder]) == []
+    assert composer.documents_message.text() == "Not a file that can be sent: scans"
 
 
 def test_remote_urls_are_refused(
@@ -139,6 +167,7 @@ def test_delete_key_removes_the_selected_document(
     second = tmp_path / "second.PDF"
     second.write_bytes(b"%PDF-1.4\n%%EOF\n")
     composer.add_paths([pdf_file, second])
+    composer.documents_list.clearSelection()
     assert not composer.remove_button.isEnabled()
     composer.documents_list.setCurrentRow(0)
     assert composer.remove_button.isEnabled()
@@ -264,6 +293,7 @@ def test_a_document_with_a_problem_blocks_send_until_removed(
     assert composer.document_problems() == ["other.pdf is protected by a password."]
     assert composer.documents_list.item(1).text() == "other.pdf is protected by a password."
     assert not composer.send_button.isEnabled()
+    composer.documents_list.clearSelection()
     composer.documents_list.item(1).setSelected(True)
     qtbot.mouseClick(composer.remove_button, Qt.MouseButton.LeftButton)
     assert composer.document_problems() == []

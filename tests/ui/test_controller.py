@@ -189,7 +189,9 @@ def test_send_checks_the_documents_again_and_sends_nothing_broken(
         await until(lambda: composer.document_problems() and not composer.is_busy())
 
     qloop.run_until_complete(scenario())
-    assert composer.document_problems() == ["scan.pdf is not a readable PDF."]
+    assert composer.document_problems() == [
+        "scan.pdf is incomplete: the PDF ends before its last page (was the download cut off?)."
+    ]
     assert [request for request in harness.requests if request.method == "POST"] == []
 
 

@@ -176,10 +176,15 @@ def test_a_file_dropped_on_the_window_opens_the_composer_which_checks_it(
             composer.add_paths([broken])
             qtbot.keyClicks(composer.recipient_edit, "+1 989 898 9898")
             await until(lambda: composer.document_problems())
-            assert composer.document_problems() == ["scan.pdf is not a readable PDF."]
+            await until(lambda: composer.documents_list.item(0).text().endswith("page"))
+            assert composer.document_problems() == [
+                "scan.pdf is incomplete: the PDF ends before its last page "
+                "(was the download cut off?)."
+            ]
             assert composer.documents_list.item(0).text() == "invoice.pdf  —  1 page"
             assert not composer.send_button.isEnabled()
-            composer.documents_list.item(1).setSelected(True)
+            composer.documents_list.clearSelection()
+            composer.documents_list.setCurrentRow(1)
             qtbot.mouseClick(composer.remove_button, Qt.MouseButton.LeftButton)
             assert composer.send_button.isEnabled()
         finally:

@@ -1,0 +1,174 @@
+"""The composer's work behind the form: converting its documents, their thumbnails and preview.
+
+Every document added to the composer is converted to the fax PDF (`convert_to_pdf`, in its own
+bounded child process, waited for off the event loop) into a folder of this window's, so its
+page count and any problem show on it, its first page becomes its thumbnail (rendered in the
+worker pool), and selecting it shows its pages in the composer's preview. On Send, `prepare()`
+turns the request's documents into those fax PDFs, converting any not done yet, so what is
+sent is what was previewed. Nothing here sends: the main controller hands the prepared request
+to the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+
+from faxdesk.core.errors import DocumentError
+from faxdesk.core.models import Document, SendRequest
+from faxdesk.documents.convert import convert_to_pdf
+from faxdesk.services.previews import PageRenderer
+from faxdesk.ui.composer import ComposerDialog
+from faxdesk.ui.preview_feed import PreviewFeed
+from faxdesk.ui.printing import to_qimage
+from faxdesk.ui.tasks import TaskKeeper
+
+#: Width in pixels the thumbnails are rendered at (twice their shown size, for sharp screens).
+THUMBNAIL_WIDTH = 88
+
+FAX_PDF = "application/pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class FaxDocument:
+    """One composer document converted: the fax PDF and what the conversion said."""
+
+    pdf: Path
+    page_count: int
+    notices: tuple[str, ...] = ()
+
+
+def pages_text(count: int) -> str:
+    return "1 page" if count == 1 else f"{count} pages"
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_mtime_ns, info.st_size
+
+
+class ComposerSupport(QObject):
+    """Converts, inspects and previews the documents of one ComposerDialog.
+
+    Attributes:
+        paper: the paper documents are fitted to ("letter" or "a4").
+    """
+
+    def __init__(
+        self,
+        composer: ComposerDialog,
+        renderer: PageRenderer,
+        tasks: TaskKeeper,
+        *,
+        paper: str = "letter",
+    ) -> None:
+        super().__init__(composer)
+        self.paper = paper
+        self._composer = composer
+        self._renderer = renderer
+        self._tasks = tasks
+        self._folder = Path(tempfile.mkdtemp(prefix="faxdesk-composer-"))
+        self._converted: dict[Path, tuple[tuple[int, int], str, FaxDocument]] = {}
+        self._serial = 0
+        self.feed = PreviewFeed(composer.preview, renderer, tasks, self)
+        composer.documents_added.connect(self._on_composer_documents_added)
+        composer.document_selected.connect(self._on_composer_document_selected)
+
+    def close(self) -> None:
+        """Forget the converted files (the outbox keeps its own copies of what was sent)."""
+        self.feed.stop()
+        # Small and at shutdown only: a few files in a folder of our own.
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    async def converted(self, path: Path) -> FaxDocument:
+        """The fax PDF of `path`, converted now unless it was, unchanged, for this paper."""
+        stamp = await asyncio.to_thread(_stamp, path)
+        known = self._converted.get(path)
+        if known is not None and known[0] == stamp and known[1] == self.paper:
+            return known[2]
+        content = await asyncio.to_thread(path.read_bytes)
+        result = await asyncio.to_thread(
+            convert_to_pdf, content, filename=path.name, paper=self.paper
+        )
+        self._serial += 1
+        folder = self._folder / str(self._serial)
+        target = folder / f"{path.stem}.pdf"
+        await asyncio.to_thread(_write, target, result.pdf)
+        document = FaxDocument(target, result.page_count, result.notices)
+        self._converted[path] = (stamp, self.paper, document)
+        return document
+
+    async def prepare(self, request: SendRequest) -> SendRequest | None:
+        """`request` with its documents as fax PDFs; None (and the problem shown on the
+        document) when one cannot be converted."""
+        documents: list[Document] = []
+        for document in request.documents:
+            try:
+                fax = await self.converted(document.path)
+            except (DocumentError, OSError) as exc:
+                self._composer.set_document_problem(document.path, _problem_text(document, exc))
+                return None
+            documents.append(Document(fax.pdf, FAX_PDF))
+        return dataclasses.replace(request, documents=tuple(documents))
+
+    async def inspect(self, path: Path) -> None:
+        """Show the page count (or the problem) and the thumbnail of the document `path`."""
+        self._composer.set_document_info(path, "checking…")
+        try:
+            fax = await self.converted(path)
+        except (DocumentError, OSError) as exc:
+            self._composer.set_document_problem(path, _problem_text(Document(path), exc))
+            return
+        info = pages_text(fax.page_count)
+        if fax.notices:
+            info += f" ({' '.join(fax.notices)})"
+        self._composer.set_document_info(path, info)
+        try:
+            page = await self._renderer.render(fax.pdf, 0, THUMBNAIL_WIDTH)
+        except DocumentError:
+            return  # the count is there; a missing thumbnail is no problem
+        self._composer.set_document_thumbnail(path, to_qimage(page))
+        if self._composer.selected_document() == path:
+            await self._show(path, fax)
+
+    def _on_composer_documents_added(self, paths: Sequence[Path]) -> None:
+        for path in paths:
+            self._tasks.start(self.inspect(path), key=f"inspect:{path}")
+
+    def _on_composer_document_selected(self, path: Path | None) -> None:
+        if path is None:
+            self.feed.show_message("Select a document to see its pages.")
+            return
+        known = self._converted.get(path)
+        if known is None:
+            self.feed.show_message("The pages appear once the document is checked.")
+            return
+        self._tasks.start(self._show(path, known[2]), key="composer-preview")
+
+    async def _show(self, path: Path, fax: FaxDocument) -> None:
+        try:
+            await self.feed.show(_key(path), [fax.pdf], fax.pdf.name)
+        except DocumentError as exc:
+            self.feed.show_message(f"The pages cannot be shown: {exc}")
+
+
+def _key(path: Path) -> str:
+    return f"composer:{path}"
+
+
+def _problem_text(document: Document, exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        return f"{document.path.name} could not be read ({exc.strerror or exc})."
+    return str(exc)
+
+
+def _write(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
