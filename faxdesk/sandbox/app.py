@@ -601,7 +601,7 @@ async def _issue_token(sandbox: Sandbox, request: Request) -> Response:
     if grant_type.strip() != GRANT_TYPE:
         return _oauth_error("unsupported_grant_type")
     lifetime = sandbox.config.token_lifetime_seconds
-    token = issue_token(sandbox.state, sandbox.now(), lifetime)
+    token = issue_token(sandbox.state, sandbox.now(), lifetime, sandbox.config)
     return JSONResponse(
         {"access_token": token, "token_type": TOKEN_TYPE, "expires_in": lifetime, "scope": ""},
         headers=_NO_STORE,

@@ -1,11 +1,14 @@
 """Who may call the sandbox: HTTP Basic with the configured key, or an OAuth2 bearer token.
 
-`POST /oauth2/token` (client credentials, the client authenticated with Basic) hands out opaque
-random tokens; only their SHA-256 digests are stored, with an expiry taken from the sandbox's
-clock. `check` sorts a request's `Authorization` header into allowed, refused (401, empty body)
-or expired (401 whose `WWW-Authenticate` says so, the signal clients refresh on). Expired tokens
-are remembered for a day so they keep answering "expired" rather than "unknown". This module
-neither routes nor builds responses (`app`, `problems`).
+`POST /oauth2/token` (client credentials, the client authenticated with Basic) hands out JWTs,
+as the service does: the official SDKs read their `exp` claim to renew a token before it
+expires (an opaque token would only be renewed after a refused request, which the SDKs cannot
+always repeat). They are signed (HS256) with the key secret and carry a random `jti`; only their
+SHA-256 digests are stored, with an expiry taken from the sandbox's clock. `check` sorts a
+request's `Authorization` header into allowed, refused (401, empty body) or expired (401 whose
+`WWW-Authenticate` says so, the signal clients refresh on). Expired tokens are remembered for a
+day so they keep answering "expired" rather than "unknown". This module neither routes nor
+builds responses (`app`, `problems`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import binascii
 import enum
 import hashlib
 import hmac
+import json
 import secrets
 from datetime import datetime, timedelta
 
@@ -64,12 +68,36 @@ def check(authorization: str, config: SandboxConfig, state: SandboxState, now: d
     return Verdict.ALLOWED if format_time(now) < expires_at else Verdict.EXPIRED
 
 
-def issue_token(state: SandboxState, now: datetime, lifetime_seconds: int) -> str:
+def issue_token(
+    state: SandboxState, now: datetime, lifetime_seconds: int, config: SandboxConfig
+) -> str:
     """Create, remember and return a new bearer token valid for `lifetime_seconds` from `now`."""
-    token = secrets.token_urlsafe(32)
+    expires = now + timedelta(seconds=lifetime_seconds)
+    token = _jwt(
+        {
+            "iss": "faxdesk-sandbox",
+            "sub": config.key_id,
+            "aud": config.project_id,
+            "iat": int(now.timestamp()),
+            "exp": int(expires.timestamp()),
+            "jti": secrets.token_urlsafe(24),
+        },
+        config.key_secret,
+    )
     state.forget_tokens(expired_before=format_time(now - EXPIRED_TOKEN_MEMORY))
-    state.add_token(_digest(token), format_time(now + timedelta(seconds=lifetime_seconds)))
+    state.add_token(_digest(token), format_time(expires))
     return token
+
+
+def _jwt(claims: dict[str, object], secret: str) -> str:
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+    header = part(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    payload = part(json.dumps(claims, separators=(",", ":")).encode())
+    signed = f"{header}.{payload}"
+    signature = hmac.new(secret.encode(), signed.encode("ascii"), hashlib.sha256).digest()
+    return f"{signed}.{part(signature)}"
 
 
 def _digest(token: str) -> str:

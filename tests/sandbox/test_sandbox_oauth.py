@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
+import json
 import sqlite3
 from pathlib import Path
 
@@ -56,6 +59,25 @@ async def test_a_token_is_issued_for_the_client_credentials_grant(local: LocalSa
     assert (body["token_type"], body["expires_in"], body["scope"]) == ("bearer", 3600, "")
     assert len(body["access_token"]) >= 32
     assert response.headers["cache-control"] == "no-store"
+
+
+async def test_tokens_are_jwts_whose_exp_says_when_they_expire(
+    local: LocalSandbox, clock: FakeClock
+) -> None:
+    token = await get_token(local)
+
+    # The official SDKs renew a token a minute before the `exp` they read from it.
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))) == {
+        "alg": "HS256",
+        "typ": "JWT",
+    }
+    assert claims["exp"] == int(clock.now.timestamp()) + 3600
+    assert claims["iat"] == int(clock.now.timestamp())
+    assert (claims["sub"], claims["aud"]) == ("sandbox", local.config.project_id)
+    expected = hmac.new(b"sandbox-secret", f"{header}.{payload}".encode(), hashlib.sha256)
+    assert base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)) == expected.digest()
 
 
 async def test_tokens_are_new_each_time(local: LocalSandbox) -> None:
