@@ -122,6 +122,7 @@ async def test_multipart_options_any_case_labels_and_booleans(client: httpx.Asyn
         [TEST_NUMBER, OTHER_NUMBER],  # repeated fields (the Node SDK)
         f"{TEST_NUMBER},{OTHER_NUMBER}",  # one comma list (the .NET SDK)
         f"{TEST_NUMBER}, {OTHER_NUMBER}",
+        f"{TEST_NUMBER};{OTHER_NUMBER}",  # `;`, as an older doc build wrote it
     ],
 )
 async def test_several_recipients_give_one_fax_each(
@@ -136,6 +137,58 @@ async def test_several_recipients_give_one_fax_each(
     assert all(fax["numberOfPages"] == 2 for fax in faxes)
     listed = (await client.get("faxes")).json()
     assert listed["totalItems"] == 2
+
+
+@pytest.mark.parametrize(("first", "second"), [("to[]", "to[]"), ("To[0]", "To[1]")])
+async def test_list_items_named_as_form_encoders_write_them(
+    client: httpx.AsyncClient, first: str, second: str
+) -> None:
+    response = await client.post(
+        "faxes",
+        content=_form([(first, TEST_NUMBER), (second, OTHER_NUMBER)], pdf_file(1)),
+        headers={"Content-Type": "multipart/form-data; boundary=B"},
+    )
+
+    assert response.status_code == 200, response.text
+    assert [fax["to"] for fax in response.json()["faxes"]] == [TEST_NUMBER, OTHER_NUMBER]
+
+
+def _form(fields: list[tuple[str, str]], file: tuple) -> bytes:
+    """A multipart body with repeated text fields, which httpx's `data=` cannot repeat."""
+    name, (filename, content, media_type) = file
+    parts = [
+        f'--B\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in fields
+    ]
+    parts.append(
+        f'--B\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+        f"Content-Type: {media_type}\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+    )
+    return b"".join(parts) + b"--B--\r\n"
+
+
+async def test_dotnet_style_multipart_names_and_values(client: httpx.AsyncClient) -> None:
+    # Property names as C# writes them, lists comma-joined, booleans capitalised.
+    response = await client.post(
+        "faxes",
+        data={
+            "To": f"{TEST_NUMBER},{OTHER_NUMBER}",
+            "HeaderPageNumbers": "True",
+            "MaxRetries": "2",
+            "Labels[hello]": "world",
+            "CallbackUrlContentType": "application/json",
+        },
+        files=[pdf_file(1)],
+    )
+
+    assert response.status_code == 200, response.text
+    faxes = response.json()["faxes"]
+    assert [fax["to"] for fax in faxes] == [TEST_NUMBER, OTHER_NUMBER]
+    assert all(fax["headerPageNumbers"] is True and fax["maxRetries"] == 2 for fax in faxes)
+    assert faxes[0]["labels"] == {"hello": "world"}
+    assert faxes[0]["callbackUrlContentType"] == "application/json"
 
 
 async def test_json_with_base64_files(local: LocalSandbox, client: httpx.AsyncClient) -> None:
