@@ -232,6 +232,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _whole_seconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("the time must not be negative")
+    return value
+
+
 _ERROR_STATUS_CHOICES = {"500": (500,), "503": (503,), "both": ERROR_STATUSES}
 
 
@@ -310,7 +320,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     faults.add_argument(
         "--retry-after",
-        type=int,
+        type=_whole_seconds,
         default=FaultSettings().retry_after_seconds,
         metavar="SECONDS",
         help="the Retry-After of 429 and 503 answers (default 1)",
@@ -348,7 +358,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
             error_rate=args.error_rate,
             error_statuses=_ERROR_STATUS_CHOICES[args.error_status],
             rate_limit_rate=args.rate_limit_rate,
-            retry_after_seconds=max(args.retry_after, 0),
+            retry_after_seconds=args.retry_after,
             latency_seconds=args.latency,
             drop_rate=args.drop_rate,
         ),

@@ -238,6 +238,8 @@ def test_every_option_reaches_the_config(tmp_path, monkeypatch: pytest.MonkeyPat
         ["--error-status", "404"],
         ["--drop-rate", "-0.1"],
         ["--latency", "-1"],
+        ["--retry-after", "-2"],
+        ["--retry-after", "1.5"],
     ],
 )
 def test_bad_option_values_are_usage_errors(
