@@ -118,7 +118,9 @@ class DocumentWorker:
         return await loop.run_in_executor(self._executor, partial(function, *args, **kwargs))
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        # Not waiting: a conversion under way may take its full time bound, and the loop must
+        # not stop for it; the thread ends with that conversion, queued ones are dropped.
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 #: One document as it arrived: (name for messages, declared media type, bytes).

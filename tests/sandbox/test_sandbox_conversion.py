@@ -3,8 +3,10 @@ document that cannot be converted fails its fax with the catalogue's code, never
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
+import threading
 import zipfile
 
 import httpx
@@ -13,6 +15,7 @@ import pytest
 
 from faxdesk.documents.convert import OFFICE_ENV, find_libreoffice
 from faxdesk.sandbox.config import SandboxConfig
+from faxdesk.sandbox.intake import DocumentWorker
 from faxdesk.sandbox.testing import LocalSandbox, in_process_sandbox
 from tests.fakes import documents as make
 from tests.sandbox.sandbox_support import TEST_NUMBER, finished, pdf_file
@@ -217,3 +220,28 @@ async def test_with_libreoffice_a_word_document_is_faxed(
     stored = (await client.get(f"faxes/{done['id']}/file")).content
     with pymupdf.open(stream=stored, filetype="pdf") as doc:
         assert "Referral letter" in doc[0].get_text()
+
+
+async def test_closing_the_document_worker_does_not_wait_for_a_conversion() -> None:
+    started = threading.Event()
+    release = threading.Event()
+    finished_work: list[str] = []
+
+    def slow() -> str:
+        started.set()
+        release.wait(10)
+        finished_work.append("done")
+        return "done"
+
+    worker = DocumentWorker()
+    job = asyncio.ensure_future(worker.run(slow))
+    queued = asyncio.ensure_future(worker.run(lambda: "never"))
+    await asyncio.to_thread(started.wait, 10)
+
+    worker.close()  # returns while `slow` still runs
+    assert finished_work == []
+    release.set()
+
+    assert await job == "done"
+    with pytest.raises(asyncio.CancelledError):
+        await queued
