@@ -45,6 +45,7 @@ from faxdesk.services.tracking import StatusTracker
 from faxdesk.ui.composer import ComposerDialog
 from faxdesk.ui.composer_support import ComposerSupport
 from faxdesk.ui.main_window import MainWindow, View
+from faxdesk.ui.outbox_view import OutboxPresenter
 from faxdesk.ui.preview_feed import PreviewFeed
 from faxdesk.ui.printing import PrintJob, choose_printer, to_qimage
 from faxdesk.ui.settings_dialog import SettingsDialog
@@ -120,6 +121,7 @@ class MainController(QObject):
         self._select_after_reload: str | None = None
         self._online: bool | None = None
         self.preview = PreviewFeed(window.preview, renderer, tasks, self)
+        self.outbox_presenter = OutboxPresenter(window.outbox_view, outbox, tasks, self)
         self.preview.report = self._on_preview_report
         self._refresh_timer = QTimer(self, interval=int(refresh_interval * 1000))
         self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
@@ -153,6 +155,7 @@ class MainController(QObject):
         The outbox starts sending too, beginning with whatever an earlier run left unfinished.
         """
         self._tasks.start(self.outbox.run(), key="outbox")
+        self._tasks.start(self.outbox_presenter.load(), key="outbox-view")
         self._tasks.start(self.tracker.run(), key="tracker")
         self._tasks.start(self._renderer.warm_up(), key="warm-up")
         self._window.preview.show_message("Select a fax to preview it.")
@@ -166,6 +169,7 @@ class MainController(QObject):
             signal.disconnect(slot)
         self._connections = []
         self._unsubscribe_outbox()
+        self.outbox_presenter.stop()
         self.preview.stop()
         self._composer.close()
         self._composer_support.close()
@@ -299,7 +303,9 @@ class MainController(QObject):
     def _on_window_more_requested(self) -> None:
         self._tasks.start(self._load_more(self._generation), key="list")
 
-    def _on_window_view_changed(self, _view: View) -> None:
+    def _on_window_view_changed(self, view: View) -> None:
+        if view is View.OUTBOX:
+            return  # the outbox view is fed by the outbox, not the list endpoint
         self.reload()
 
     def _on_window_filter_changed(self, text: str) -> None:

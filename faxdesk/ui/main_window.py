@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -46,6 +47,7 @@ from faxdesk.ui.composer import local_paths
 from faxdesk.ui.details import FaxDetails
 from faxdesk.ui.fax_list import FaxListView
 from faxdesk.ui.icons import icon, pixmap
+from faxdesk.ui.outbox_view import OutboxView
 from faxdesk.ui.preview import PreviewPane
 from faxdesk.ui.theme import message_colours
 
@@ -54,6 +56,7 @@ class View(StrEnum):
     INBOX = "inbox"
     SENT = "sent"
     ALL = "all"
+    OUTBOX = "outbox"
 
 
 _VIEWS: tuple[tuple[View, str, str, str], ...] = (
@@ -61,6 +64,7 @@ _VIEWS: tuple[tuple[View, str, str, str], ...] = (
     (View.INBOX, "Inbox", "inbox", "Ctrl+1"),
     (View.SENT, "Sent", "sent", "Ctrl+2"),
     (View.ALL, "All faxes", "all-faxes", "Ctrl+3"),
+    (View.OUTBOX, "Outbox", "outbound", "Ctrl+4"),
 )
 
 _CONNECTION_STATES = {
@@ -173,6 +177,7 @@ class MainWindow(QMainWindow):
 
     Attributes:
         fax_list: the FaxListView (its `.model` is what the controller feeds).
+        outbox_view: the OutboxView, in the list's place while the Outbox view is current.
         preview: the PreviewPane.
         details: the FaxDetails (kept on the selected fax by the window itself).
         navigation: the list of views on the left.
@@ -220,6 +225,11 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(0, max(32, self.fontMetrics().height() + 14)))
 
         self.fax_list = FaxListView(parent=self)
+        self.outbox_view = OutboxView(self)
+        # The Outbox view takes the list's place; the other views share the fax list.
+        self._lists = QStackedWidget(self)
+        self._lists.addWidget(self._padded(self.fax_list))
+        self._lists.addWidget(self._padded(self.outbox_view))
         self.preview = PreviewPane(self)
         self.details = FaxDetails(self)
         self.message_bar = MessageBar(self)
@@ -234,7 +244,7 @@ class MainWindow(QMainWindow):
 
         self._splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self._splitter.addWidget(self.navigation)
-        self._splitter.addWidget(self._padded(self.fax_list))
+        self._splitter.addWidget(self._lists)
         self._splitter.addWidget(self._right)
         self._splitter.setStretchFactor(0, 0)
         self._splitter.setStretchFactor(1, 1)
@@ -422,6 +432,7 @@ class MainWindow(QMainWindow):
             return
         view = View(item.data(_VIEW_ROLE))
         self.view_actions[view].setChecked(True)
+        self._lists.setCurrentIndex(1 if view is View.OUTBOX else 0)
         self.view_changed.emit(view)
 
     def _on_fax_list_selection_changed(self, fax: Fax | None) -> None:
