@@ -169,9 +169,13 @@ def create_app(
             sandbox.documents.close()
             sandbox.state.close()
 
-    def guarded(handler: Callable[[Sandbox, Request], Awaitable[Response]]) -> Handler:
+    def guarded(
+        handler: Callable[[Sandbox, Request], Awaitable[Response]], *, in_project: bool = True
+    ) -> Handler:
+        # The API paths carry the project id; the control endpoints take the same
+        # credentials but name no project.
         async def endpoint(request: Request) -> Response:
-            if request.path_params.get("projectId") != config.project_id:
+            if in_project and request.path_params.get("projectId") != config.project_id:
                 # Like the service: a wrong project looks exactly like a wrong key.
                 return unauthorized()
             verdict = check(request.headers.get("authorization", ""), config, state, sandbox.now())
@@ -184,16 +188,7 @@ def create_app(
         return endpoint
 
     def controlled(handler: Callable[[Sandbox, Request], Awaitable[Response]]) -> Handler:
-        # The control endpoints take the same credentials as the API.
-        async def endpoint(request: Request) -> Response:
-            verdict = check(request.headers.get("authorization", ""), config, state, sandbox.now())
-            if verdict is Verdict.EXPIRED:
-                return expired_token()
-            if verdict is not Verdict.ALLOWED:
-                return unauthorized()
-            return await handler(sandbox, request)
-
-        return endpoint
+        return guarded(handler, in_project=False)
 
     async def token_endpoint(request: Request) -> Response:
         return await _issue_token(sandbox, request)

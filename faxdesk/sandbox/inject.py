@@ -26,19 +26,6 @@ DEFAULT_URL = f"http://127.0.0.1:{SandboxConfig().port}"
 #: Injecting thousands of faxes converts the document once, but stores every fax: allow time.
 TIMEOUT_SECONDS = 120.0
 
-_MEDIA_TYPES = {
-    ".pdf": "application/pdf",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".tif": "image/tiff",
-    ".tiff": "image/tiff",
-    ".txt": "text/plain",
-    ".html": "text/html",
-    ".htm": "text/html",
-    ".docx": "application/docx",
-}
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options of `inject` to its parser (dests are prefixed, the parent has its own)."""
@@ -177,8 +164,8 @@ def _request_body(args: argparse.Namespace) -> dict[str, Any]:
         except OSError as exc:
             raise ValueError(f"{path} cannot be read ({exc.strerror or exc}).") from None
         body["file"] = base64.b64encode(data).decode("ascii")
+        # The name's suffix tells the sandbox what kind of document it is.
         body["fileName"] = path.name
-        body["mediaType"] = _MEDIA_TYPES.get(path.suffix.lower(), "")
     return body
 
 

@@ -76,11 +76,7 @@ class Fetcher:
 
     async def fetch(self, url: str) -> tuple[bytes, str]:
         """Return (body, media type) of `url`; raise httpx.HTTPError when it cannot be had."""
-        target = httpx.URL(url)
-        auth = None
-        if target.username or target.password:
-            auth = httpx.BasicAuth(target.username, target.password)
-            target = target.copy_with(userinfo=b"")
+        target, auth = split_credentials(url)
         # A client per fetch: sends are rare in a sandbox and nothing is left open between them.
         # An injected transport must outlive the client, so it is wrapped, not handed over.
         transport = _Borrowed(self._transport) if self._transport is not None else None
@@ -91,6 +87,18 @@ class Fetcher:
             response.raise_for_status()
             media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
             return response.content, media_type
+
+
+def split_credentials(url: str) -> tuple[httpx.URL, httpx.BasicAuth | None]:
+    """`url` without its userinfo, and that userinfo as Basic auth (None when there is none).
+
+    The service sends the credentials of `https://user:pass@host/...` URLs as Basic auth, for
+    the documents it fetches and the webhooks it delivers alike; they never travel in the URL.
+    """
+    target = httpx.URL(url)
+    if not (target.username or target.password):
+        return target, None
+    return target.copy_with(userinfo=b""), httpx.BasicAuth(target.username, target.password)
 
 
 class _Borrowed(httpx.AsyncBaseTransport):

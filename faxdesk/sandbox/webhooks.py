@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from faxdesk.sandbox.intake import split_credentials
 from faxdesk.sandbox.wire import format_time, mask_url
 
 _log = logging.getLogger(__name__)
@@ -72,11 +73,7 @@ class Webhook:
 
 def build_request(webhook: Webhook) -> tuple[str, httpx.BasicAuth | None, dict[str, Any]]:
     """(URL without credentials, its Basic auth, keyword arguments for httpx's `post`)."""
-    target = httpx.URL(webhook.url)
-    auth = None
-    if target.username or target.password:
-        auth = httpx.BasicAuth(target.username, target.password)
-        target = target.copy_with(userinfo=b"")
+    target, auth = split_credentials(webhook.url)
     event_time = format_time(webhook.event_time)
     if webhook.content_type == JSON_CONTENT_TYPE:
         body: dict[str, Any] = {
