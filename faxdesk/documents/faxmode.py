@@ -366,11 +366,13 @@ class _Rasteriser:
         return pymupdf.Pixmap("raw", pix)
 
 
-def header_line(header: FaxHeader, sent_at: datetime, number: int, count: int) -> list[str]:
+def header_line(
+    header: FaxHeader, sent_at: datetime, number: int, count: int
+) -> tuple[str, str, str]:
     """The parts of the header line of page `number` of `count`: left, middle and right."""
     when = sent_at.strftime("%Y-%m-%d %H:%M %Z").strip()
     pages = f"Page {number}/{count}" if header.page_numbers else ""
-    return [when, header.text, pages]
+    return when, header.text, pages
 
 
 class _HeaderPainter:

@@ -7,6 +7,7 @@ import multiprocessing
 import struct
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pymupdf
 import pytest
@@ -289,11 +290,11 @@ def test_the_header_shows_the_send_time_in_its_time_zone():
     berlin = FaxHeader("", True, "Europe/Berlin", SENT_AT)
     at = SENT_AT
     assert (
-        faxmode.header_line(new_york, at.astimezone(faxmode.ZoneInfo("America/New_York")), 1, 1)[0]
+        faxmode.header_line(new_york, at.astimezone(ZoneInfo("America/New_York")), 1, 1)[0]
         == "2026-05-04 10:15 EDT"
     )
     assert (
-        faxmode.header_line(berlin, at.astimezone(faxmode.ZoneInfo("Europe/Berlin")), 1, 1)[0]
+        faxmode.header_line(berlin, at.astimezone(ZoneInfo("Europe/Berlin")), 1, 1)[0]
         == "2026-05-04 16:15 CEST"
     )
     data = make_test_pdf(1)
