@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from faxdesk.documents import pages
+from faxdesk.documents import faxmode, pages
+from faxdesk.documents.faxmode import FaxMode, FaxPage
 from faxdesk.documents.pages import DocumentInfo, RenderedPage
 
 
@@ -69,6 +70,11 @@ class PageRenderer:
         return await loop.run_in_executor(
             self._pool, pages.render_page, path, index, width, rotation
         )
+
+    async def fax_page(self, path: Path, index: int, mode: FaxMode) -> FaxPage:
+        """Page `index` of the fax PDF at `path` as the receiving machine prints it."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, faxmode.render_fax_page, path, index, mode)
 
     async def save_pdf(self, paths: Sequence[Path], destination: Path) -> None:
         """Write the PDFs at `paths`, joined, to `destination` (see `pages.save_pdf`)."""

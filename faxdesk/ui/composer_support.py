@@ -1,12 +1,14 @@
-"""The composer's work behind the form: converting its documents, their thumbnails and preview.
+"""The composer's work behind the form: converting documents, thumbnails, preview, cover pages
+and the last look before sending.
 
 Every document added to the composer is converted to the fax PDF (`convert_to_pdf`, in its own
 bounded child process, waited for off the event loop) into a folder of this window's, so its
 page count and any problem show on it, its first page becomes its thumbnail (rendered in the
 worker pool), and selecting it shows its pages in the composer's preview. On Send, `prepare()`
 turns the request's documents into those fax PDFs, converting any not done yet, so what is
-sent is what was previewed. Nothing here sends: the main controller hands the prepared request
-to the outbox.
+sent is what was previewed, with a local cover page filled in and put first; `confirm()` shows
+the whole fax in fax mode before it goes. Nothing here sends: the main controller hands the
+prepared request to the outbox.
 """
 
 from __future__ import annotations
@@ -17,18 +19,28 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDialog
 
 from faxdesk.core.errors import DocumentError
-from faxdesk.core.models import Document, SendRequest
+from faxdesk.core.models import Document, ImageConversionMethod, Resolution, SendRequest
+from faxdesk.core.phone import display
+from faxdesk.documents import cover
 from faxdesk.documents.convert import convert_to_pdf
+from faxdesk.documents.faxmode import DEFAULT_TIME_ZONE, FaxHeader, FaxMode
 from faxdesk.services.previews import PageRenderer
 from faxdesk.ui.composer import ComposerDialog
+from faxdesk.ui.confirm_send import ConfirmSendDialog, fax_page_image
 from faxdesk.ui.preview_feed import PreviewFeed
 from faxdesk.ui.printing import to_qimage
-from faxdesk.ui.tasks import TaskKeeper
+from faxdesk.ui.recipients import Recipient
+from faxdesk.ui.tasks import TaskKeeper, dialog_result
+
+#: The local cover page template FaxDesk ships, by the name the composer offers it under.
+STANDARD_TEMPLATE = "Standard"
 
 #: Width in pixels the thumbnails are rendered at (twice their shown size, for sharp screens).
 THUMBNAIL_WIDTH = 88
@@ -78,8 +90,12 @@ class ComposerSupport(QObject):
         self._converted: dict[Path, tuple[tuple[int, int], str, FaxDocument]] = {}
         self._serial = 0
         self.feed = PreviewFeed(composer.preview, renderer, tasks, self)
+        self.confirm_dialog: ConfirmSendDialog | None = None
+        self.templates: dict[str, Path] = {STANDARD_TEMPLATE: cover.default_template_path()}
         composer.documents_added.connect(self._on_composer_documents_added)
         composer.document_selected.connect(self._on_composer_document_selected)
+        composer.options.cover_changed.connect(self._on_options_cover_changed)
+        composer.options.set_cover_pages(list(self.templates), [])
 
     def close(self) -> None:
         """Forget the converted files (the outbox keeps its own copies of what was sent)."""
@@ -116,7 +132,97 @@ class ComposerSupport(QObject):
                 self._composer.set_document_problem(document.path, _problem_text(document, exc))
                 return None
             documents.append(Document(fax.pdf, FAX_PDF))
+        choice = self._composer.options.cover_choice()
+        if choice.template:
+            try:
+                page = await self._cover_page(request, choice.template)
+            except (DocumentError, OSError) as exc:
+                self._composer.show_error(f"The cover page cannot be made: {exc}")
+                return None
+            documents.insert(0, Document(page, FAX_PDF))
         return dataclasses.replace(request, documents=tuple(documents))
+
+    async def _cover_page(self, request: SendRequest, template: str) -> Path:
+        path = self.templates[template]
+        content = await asyncio.to_thread(path.read_bytes)
+        pages = 0
+        for document in request.documents:
+            pages += (await self._renderer.document_info(document.path)).page_count
+        names = [r.describe() for r in self._composer.recipients.recipients() if r.e164]
+        fields = {
+            "from": display(request.from_) if request.from_ else "",
+            "to": ", ".join(names),
+            "date": date.today().strftime("%d %B %Y"),
+            **self._composer.options.cover_data(),
+        }
+        result = await asyncio.to_thread(
+            cover.make_cover_page,
+            content,
+            filename=path.name,
+            fields=fields,
+            document_pages=pages,
+            paper=self.paper,
+        )
+        self._serial += 1
+        target = self._folder / str(self._serial) / "cover-page.pdf"
+        await asyncio.to_thread(_write, target, result.pdf)
+        return target
+
+    async def confirm(self, request: SendRequest, recipients: Sequence[Recipient]) -> bool:
+        """Show the whole fax (already `prepare()`d) as the far end prints it; True to send."""
+        whole = self._folder / "confirm" / "fax.pdf"
+        await asyncio.to_thread(whole.parent.mkdir, parents=True, exist_ok=True)
+        paths = [document.path for document in request.documents]
+        await self._renderer.save_pdf(paths, whole)
+        info = await self._renderer.document_info(whole)
+        has_cover = bool(self._composer.options.cover_choice().template)
+        dialog = ConfirmSendDialog(
+            info.page_count, recipients, self._composer, cover_pages=int(has_cover)
+        )
+        self.confirm_dialog = dialog
+        mode = FaxMode(
+            resolution=request.resolution or Resolution.FINE,
+            conversion=request.image_conversion_method or ImageConversionMethod.HALFTONE,
+            paper=self.paper,
+            header=FaxHeader(
+                text=request.header_text or "",
+                page_numbers=request.header_page_numbers is not False,
+                time_zone=request.header_time_zone or DEFAULT_TIME_ZONE,
+            ),
+        )
+        pages = self._tasks.start(self._fax_pages(dialog, whole, info.page_count, mode))
+        try:
+            return await dialog_result(dialog) == QDialog.DialogCode.Accepted
+        finally:
+            if pages is not None:
+                pages.cancel()
+            self.confirm_dialog = None
+            dialog.deleteLater()
+
+    async def _fax_pages(
+        self, dialog: ConfirmSendDialog, pdf: Path, count: int, mode: FaxMode
+    ) -> None:
+        for index in range(count):
+            try:
+                page = await self._renderer.fax_page(pdf, index, mode)
+            except DocumentError as exc:
+                dialog.show_problem(f"Page {index + 1} cannot be shown: {exc}")
+                return
+            dialog.add_page(fax_page_image(page))
+
+    def _on_options_cover_changed(self, choice: object) -> None:
+        template = getattr(choice, "template", "")
+        if template in self.templates:
+            self._tasks.start(self._ask_cover_fields(self.templates[template]), key="cover")
+
+    async def _ask_cover_fields(self, path: Path) -> None:
+        content = await asyncio.to_thread(path.read_bytes)
+        try:
+            names = await asyncio.to_thread(cover.template_fields, content, filename=path.name)
+        except DocumentError as exc:
+            self._composer.show_error(f"The cover page template cannot be read: {exc}")
+            return
+        self._composer.options.set_cover_fields(names)
 
     async def inspect(self, path: Path) -> None:
         """Show the page count (or the problem) and the thumbnail of the document `path`."""

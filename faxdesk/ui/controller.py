@@ -23,6 +23,7 @@ from faxdesk.config import settings as settings_io
 from faxdesk.config.settings import Settings
 from faxdesk.core.errors import (
     AuthError,
+    DocumentError,
     FaxDeskError,
     NotFound,
     Offline,
@@ -183,6 +184,10 @@ class MainController(QObject):
     @property
     def composer(self) -> ComposerDialog:
         return self._composer
+
+    @property
+    def composer_support(self) -> ComposerSupport:
+        return self._composer_support
 
     # -- list -----------------------------------------------------------------------------
 
@@ -445,6 +450,20 @@ class MainController(QObject):
             self._composer.set_busy(False)
             return
         request = prepared
+        if self.settings.confirm_before_send:
+            self._composer.set_busy(True, "Waiting for you to confirm…")
+            try:
+                confirmed = await self._composer_support.confirm(
+                    request, self._composer.recipients.recipients()
+                )
+            except DocumentError as exc:
+                self._composer.set_busy(False)
+                self._composer.show_error(f"The fax cannot be shown before sending: {exc}")
+                return
+            if not confirmed:
+                self._composer.set_busy(False)
+                return
+            self._composer.set_busy(True, "Adding to the outbox…")
         undo_seconds = max(0.0, self.settings.undo_send_seconds)
         try:
             entries = await self.outbox.submit(request, hold_seconds=undo_seconds)

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from faxdesk.api.auth import BasicAuth
 from faxdesk.api.client import FaxApiClient, create_http_client
 from faxdesk.config.paths import Paths
+from faxdesk.config.settings import Settings
 from faxdesk.core.models import TEST_NUMBER
 from faxdesk.documents.pages import make_test_pdf
 from faxdesk.services.faxes import FaxService
@@ -73,7 +74,13 @@ def harness(qtbot, qloop, paths: Paths) -> Iterator[Harness]:
     window = MainWindow()
     qtbot.addWidget(window)
     controller = MainController(
-        window, FaxService(api, archive, paths.documents_dir), renderer, tasks, outbox
+        window,
+        FaxService(api, archive, paths.documents_dir),
+        renderer,
+        tasks,
+        outbox,
+        # These tests are about what happens after Send; the last look has its own tests.
+        settings=Settings(confirm_before_send=False),
     )
     built = Harness(window, controller, tasks, requests, errors)
     yield built

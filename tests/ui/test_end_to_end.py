@@ -49,6 +49,13 @@ def test_a_dropped_pdf_is_sent_delivered_and_previewed(
             qtbot.keyClicks(composer.recipient_edit, "+1 989 898 9898")
             assert composer.send_button.isEnabled()
             qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+            # The last look: both pages as the fax machine prints them, then Send.
+            support = controller.composer_support
+            await until(lambda: support.confirm_dialog is not None)
+            confirm = support.confirm_dialog
+            await until(lambda: confirm.pages_shown() == 2)
+            assert confirm.summary_label.text() == "2 pages to 1 recipient"
+            qtbot.mouseClick(confirm.send_button, Qt.MouseButton.LeftButton)
             await until(lambda: not composer.isVisible())
 
             model = window.fax_list.model
