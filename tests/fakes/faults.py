@@ -1,11 +1,11 @@
-"""An httpx transport that puts an unreliable network and service in front of a real one.
+"""httpx transports for tests: an unreliable network in front of a real service, and a watcher.
 
-Answers the real sandbox never gives on its own: 500s and 503s, 429 with Retry-After, a refused
-connection, added latency, and the nastiest kind for a sender: the service records the fax,
-then the answer is lost (connection dropped, timeout, or a gateway error after the upload).
-Faults come from a script (`plan`, one per request, in order) or at random with a seed, so a
-run can be repeated exactly. `counts` tells the test what was injected.
-"""
+`FaultyTransport` puts in front of the sandbox what it cannot do itself, or not on cue: a
+refused connection, a timeout or a gateway error after the service recorded the fax, and faults
+scripted one request at a time (`plan`) besides random ones with a seed, so a run can be
+repeated exactly; `counts` tells the test what was injected. The sandbox's own fault injection
+(server errors, 429s, dropped sends) is used where a random mix will do; `SendObserver` then
+notes how each send ended."""
 
 from __future__ import annotations
 
@@ -34,8 +34,6 @@ class Fault(enum.StrEnum):
 
 #: The faults that lose the answer of a request the service carried out.
 AFTER_RECORDING = frozenset({Fault.DROP_AFTER, Fault.TIMEOUT_AFTER, Fault.GATEWAY_AFTER})
-#: The faults that keep a request from reaching the service at all.
-BEFORE_RECORDING = frozenset({Fault.REFUSED, Fault.ERROR_500, Fault.ERROR_503, Fault.TOO_MANY})
 
 
 def is_send(request: httpx.Request) -> bool:
@@ -54,7 +52,6 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         latency: seconds added by LATENCY.
         counts: how many of each fault were met, and how many sends the service recorded
             whose answer was then lost ("recorded-then-lost").
-        send_counts: the same, for sends (POST /faxes) alone.
     """
 
     def __init__(
@@ -77,7 +74,6 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         self.retry_after = retry_after
         self.latency = latency
         self.counts: Counter[str] = Counter()
-        self.send_counts: Counter[str] = Counter()
         self._random = random.Random(seed)
 
     def _draw(self, request: httpx.Request) -> Fault:
@@ -92,8 +88,6 @@ class FaultyTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         fault = Fault.REFUSED if self.down else self._draw(request)
         self.counts[fault] += 1
-        if is_send(request):
-            self.send_counts[fault] += 1
         if fault is Fault.REFUSED:
             raise httpx.ConnectError("Connection refused", request=request)
         if fault in (Fault.ERROR_500, Fault.ERROR_503):
@@ -121,6 +115,33 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         if fault is Fault.TIMEOUT_AFTER:
             raise httpx.ReadTimeout("injected timeout", request=request)
         return httpx.Response(502, text="Bad gateway", request=request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+class SendObserver(httpx.AsyncBaseTransport):
+    """Passes every request to `inner` unchanged, and notes how each send (POST /faxes) ended.
+
+    Attributes:
+        outcomes: one per send, in order: the HTTP status, or the name of the httpx error that
+            took the place of an answer (a dropped connection, a timeout).
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.outcomes: list[int | str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not is_send(request):
+            return await self.inner.handle_async_request(request)
+        try:
+            response = await self.inner.handle_async_request(request)
+        except httpx.TransportError as exc:
+            self.outcomes.append(type(exc).__name__)
+            raise
+        self.outcomes.append(response.status_code)
+        return response
 
     async def aclose(self) -> None:
         await self.inner.aclose()
