@@ -14,6 +14,8 @@ close the httpx client it is given.
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
@@ -30,7 +32,13 @@ from faxdesk.api.errors import (
     unreadable_answer,
 )
 from faxdesk.api.retries import RetryPolicy, with_retries
-from faxdesk.api.transfers import UploadStream, save_stream, upload_timeout
+from faxdesk.api.transfers import (
+    BodyPart,
+    FilePart,
+    UploadStream,
+    save_stream,
+    upload_timeout,
+)
 from faxdesk.api.urls import service_root
 from faxdesk.api.wire import (
     cover_page_from_wire,
@@ -356,24 +364,28 @@ class FaxApiClient:
         method: str,
         url: str,
         content_type: str,
-        body: bytes,
+        body: Sequence[BodyPart],
         progress: TransferProgress | None,
     ) -> httpx.Response:
         """Send `body` once, reporting progress, with timeouts sized for it. Never retried."""
+        stream = UploadStream(body, progress)
         built = self._http.build_request(
             method,
             url,
-            headers={"Accept": "application/json", "Content-Type": content_type},
-            content=body,
-            timeout=upload_timeout(self._http.timeout, len(body)),
+            headers={
+                "Accept": "application/json",
+                "Content-Type": content_type,
+                "Content-Length": str(stream.size),
+            },
+            timeout=upload_timeout(self._http.timeout, stream.size),
         )
         # The same request with the body as a progress-reporting stream; the built one supplied
-        # the merged client headers (User-Agent, Content-Length), cookies and timeouts.
+        # the merged client headers (User-Agent), cookies and timeouts.
         request = httpx.Request(
             built.method,
             built.url,
             headers=built.headers,
-            stream=UploadStream(body, progress),
+            stream=stream,
             extensions=built.extensions,
         )
         with transport_errors():
@@ -450,8 +462,12 @@ def _url_with_raw_query(url: str, query: str) -> httpx.URL:
     return built
 
 
-def _encode_send(request: SendRequest, encoding: SendEncoding) -> tuple[str, bytes]:
-    """The Content-Type and the bytes of a send body; blocking (reads the documents)."""
+def _encode_send(request: SendRequest, encoding: SendEncoding) -> tuple[str, list[BodyPart]]:
+    """The Content-Type and the parts of a send body; blocking (looks at the documents).
+
+    A multipart body refers to its documents (`FilePart`) instead of holding them, so they are
+    read from disk only as the body goes out; a JSON body carries them base64-encoded, in memory.
+    """
     if not request.documents:
         built = httpx.Request("POST", "http://body.invalid/", json=send_json_body(request))
     elif encoding == "json":
@@ -460,20 +476,50 @@ def _encode_send(request: SendRequest, encoding: SendEncoding) -> tuple[str, byt
             "POST", "http://body.invalid/", json=send_json_body(request, files=files)
         )
     else:
-        files = _read_documents(request.documents)
-        built = httpx.Request(
-            "POST",
-            "http://body.invalid/",
-            data=send_form_fields(request),
-            files=[("file", document) for document in files],
-        )
-    # Built once, in memory: the same bytes can go out again after an OAuth token renewal.
-    return built.headers["Content-Type"], built.read()
+        return _multipart_from_files(request)
+    return built.headers["Content-Type"], [built.read()]
+
+
+def _multipart_from_files(request: SendRequest) -> tuple[str, list[BodyPart]]:
+    # httpx writes the framing (boundary, part headers, field encoding), with a random stand-in
+    # for each file's bytes; the stand-ins are then swapped for the files themselves, so the
+    # body is byte for byte what httpx would send with the files loaded, without loading them.
+    sizes = [_document_size(document) for document in request.documents]
+    stand_ins = [secrets.token_hex(16).encode("ascii") for _ in request.documents]
+    built = httpx.Request(
+        "POST",
+        "http://body.invalid/",
+        data=send_form_fields(request),
+        files=[
+            ("file", (document.filename, stand_in, document.media_type))
+            for document, stand_in in zip(request.documents, stand_ins, strict=True)
+        ],
+    )
+    parts: list[BodyPart] = []
+    rest = built.read()
+    for document, stand_in, size in zip(request.documents, stand_ins, sizes, strict=True):
+        before, found, rest = rest.partition(stand_in)
+        if not found:
+            raise AssertionError("httpx changed how it writes multipart bodies")
+        parts += [before, FilePart(document.path, size, document.filename)]
+    parts.append(rest)
+    return built.headers["Content-Type"], parts
+
+
+def _document_size(document: Document) -> int:
+    """The document's size, after checking that it can be opened."""
+    try:
+        with document.path.open("rb") as handle:
+            return os.fstat(handle.fileno()).st_size
+    except OSError as exc:
+        reason = exc.strerror or "it could not be opened"
+        raise DocumentError(
+            f"{document.filename} could not be read ({reason}).", path=str(document.path)
+        ) from exc
 
 
 def _read_documents(documents: Sequence[Document]) -> list[_FileTuple]:
-    # Whole files in memory: fax documents are small, and an in-memory body can be sent again
-    # after an OAuth token refresh.
+    # Whole files in memory, for JSON bodies only: base64 inside JSON cannot be streamed here.
     files: list[_FileTuple] = []
     for document in documents:
         try:

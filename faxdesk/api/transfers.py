@@ -1,10 +1,11 @@
 """Moving document bytes: upload bodies that report progress, downloads saved whole or not at all.
 
-`UploadStream` is an in-memory request body that tells a `TransferProgress` callback how much
-of it the transport has taken, and can be sent again from the start (after an OAuth token
-renewal). `upload_timeout` sizes the timeouts of a send to its body. `save_stream` writes a
-streamed response to a temporary file beside the destination and renames it into place only
-when every byte has arrived. This module knows nothing about fax endpoints or status codes.
+`UploadStream` is a request body, held in memory or read from files piece by piece as it goes
+out (`FilePart`: a 50 MB scan never sits in memory whole), that tells a `TransferProgress`
+callback how much of it the transport has taken, and can be sent again from the start (after an
+OAuth token renewal). `upload_timeout` sizes the timeouts of a send to its body. `save_stream`
+writes a streamed response to a temporary file beside the destination and renames it into place
+only when every byte has arrived. This module knows nothing about fax endpoints or status codes.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeAlias
 
 import httpx
 
-from faxdesk.core.errors import StorageError
+from faxdesk.core.errors import DocumentError, StorageError
 from faxdesk.core.ports import TransferProgress
 
 #: Upload bodies are handed to the transport in pieces of this size, one progress report each.
@@ -34,6 +36,9 @@ UPLOAD_TIMEOUT_BASE_SECONDS = 30.0
 #: (32 KiB/s, a poor mobile or satellite link), so a 20 MB scan gets about ten minutes.
 UPLOAD_TIMEOUT_BYTES_PER_SECOND = 32 * 1024
 
+#: Files in an upload body are read this much at a time, off the event loop.
+UPLOAD_READ_SIZE = 1024 * 1024
+
 #: Downloaded bytes are collected up to this size before one write off the event loop.
 DOWNLOAD_WRITE_SIZE = 1024 * 1024
 
@@ -42,46 +47,140 @@ DOWNLOAD_WRITE_SIZE = 1024 * 1024
 HEAD_SIZE = 1024
 
 
-class UploadStream(httpx.ByteStream):
-    """A request body held in memory that reports progress as the transport reads it.
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    """`size` bytes of the file at `path`, read only while the body goes out.
 
-    It subclasses `httpx.ByteStream`, the type httpx treats as replayable, so nothing replaces
-    it with a plain copy before sending (which would silence the reports). Every pass starts
-    with a report of 0, so a body sent twice shows as starting over.
+    Attributes:
+        path: the file.
+        size: how long it was when the body was put together; a file that is longer or
+            shorter by the time it is read fails the upload (`DocumentError`), since the
+            Content-Length already announced this size.
+        name: what messages call it (the document's file name).
+    """
+
+    path: Path
+    size: int
+    name: str
+
+
+#: A piece of an upload body: bytes in memory, or a file read as it is sent.
+BodyPart: TypeAlias = bytes | FilePart
+
+
+def body_size(parts: Sequence[BodyPart]) -> int:
+    return sum(len(part) if isinstance(part, bytes) else part.size for part in parts)
+
+
+class UploadStream(httpx.ByteStream):
+    """A request body that reports progress as the transport reads it.
+
+    The body is bytes, or a sequence of parts, some of them files (`FilePart`) that are read a
+    piece at a time as the transport asks for more, off the event loop when sent
+    asynchronously. It subclasses `httpx.ByteStream`, the type httpx treats as replayable, so
+    nothing replaces it with a plain copy before sending (which would silence the reports, and
+    load the files whole). Every pass starts with a report of 0 and reads the files again, so a
+    body sent twice shows as starting over.
+
+    Attributes:
+        size: the body's length in bytes.
     """
 
     def __init__(
         self,
-        body: bytes,
+        body: bytes | Sequence[BodyPart],
         progress: TransferProgress | None = None,
         *,
         chunk_size: int = UPLOAD_CHUNK_SIZE,
     ) -> None:
-        super().__init__(body)
-        self._body = body
+        super().__init__(b"")
+        self._parts: tuple[BodyPart, ...] = (body,) if isinstance(body, bytes) else tuple(body)
+        self.size = body_size(self._parts)
         self._progress = progress
         self._chunk_size = chunk_size
 
     def __iter__(self) -> Iterator[bytes]:
-        yield from self._chunks()
+        done = 0
+        self._report(0, self.size)
+        for part in self._parts:
+            pieces = (
+                _slices(part, self._chunk_size)
+                if isinstance(part, bytes)
+                else _file_chunks(part, self._chunk_size)
+            )
+            for chunk in pieces:
+                yield chunk
+                done += len(chunk)
+                # The transport asks for the next piece once it has written this one.
+                self._report(done, self.size)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk in self._chunks():
-            yield chunk
-
-    def _chunks(self) -> Iterator[bytes]:
-        total = len(self._body)
-        view = memoryview(self._body)
-        self._report(0, total)
-        for start in range(0, total, self._chunk_size):
-            chunk = bytes(view[start : start + self._chunk_size])
-            yield chunk
-            # The transport asks for the next piece once it has written this one.
-            self._report(start + len(chunk), total)
+        done = 0
+        self._report(0, self.size)
+        for part in self._parts:
+            if isinstance(part, bytes):
+                for chunk in _slices(part, self._chunk_size):
+                    yield chunk
+                    done += len(chunk)
+                    self._report(done, self.size)
+                continue
+            handle = await asyncio.to_thread(_open_part, part)
+            try:
+                left = part.size
+                while left > 0:
+                    block = await asyncio.to_thread(handle.read, min(UPLOAD_READ_SIZE, left))
+                    if not block:
+                        raise _changed(part)
+                    left -= len(block)
+                    for chunk in _slices(block, self._chunk_size):
+                        yield chunk
+                        done += len(chunk)
+                        self._report(done, self.size)
+                if await asyncio.to_thread(handle.read, 1):
+                    raise _changed(part)
+            finally:
+                # Closing is quick, and awaiting again after a cancellation is unsafe.
+                handle.close()
 
     def _report(self, done: int, total: int) -> None:
         if self._progress is not None:
             self._progress(done, total)
+
+
+def _slices(data: bytes, size: int) -> Iterator[bytes]:
+    view = memoryview(data)
+    for start in range(0, len(data), size):
+        yield bytes(view[start : start + size])
+
+
+def _open_part(part: FilePart) -> IO[bytes]:
+    try:
+        return part.path.open("rb")
+    except OSError as exc:
+        reason = exc.strerror or "it could not be opened"
+        raise DocumentError(
+            f"{part.name} could not be read ({reason}).", path=str(part.path)
+        ) from exc
+
+
+def _file_chunks(part: FilePart, size: int) -> Iterator[bytes]:
+    with _open_part(part) as handle:
+        left = part.size
+        while left > 0:
+            chunk = handle.read(min(size, left))
+            if not chunk:
+                raise _changed(part)
+            left -= len(chunk)
+            yield chunk
+        if handle.read(1):
+            raise _changed(part)
+
+
+def _changed(part: FilePart) -> DocumentError:
+    return DocumentError(
+        f"{part.name} changed while it was being sent; check it and send it again.",
+        path=str(part.path),
+    )
 
 
 def upload_timeout(client_timeout: httpx.Timeout, body_size: int) -> httpx.Timeout:
