@@ -21,6 +21,7 @@ uploads its documents once per number.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import shutil
@@ -161,6 +162,7 @@ class Outbox:
                     entry,
                     {OutboxState.UPLOADING},
                     OutboxState.UNCERTAIN,
+                    durable=False,
                     last_error="FaxDesk stopped while this fax was being sent.",
                 )
         async with asyncio.TaskGroup() as group:
@@ -252,7 +254,8 @@ class Outbox:
         entries = await asyncio.to_thread(self._store.batch, batch_id)
         released = []
         for entry in entries:
-            moved = await self._move(entry, {OutboxState.HELD}, OutboxState.QUEUED)
+            # Not durable: lost, the entry is HELD past its end and queues at the next start.
+            moved = await self._move(entry, {OutboxState.HELD}, OutboxState.QUEUED, durable=False)
             if moved is not None:
                 released.append(moved)
         self._update_waiting()
@@ -421,10 +424,12 @@ class Outbox:
             if entry.state is OutboxState.HELD and (
                 entry.hold_until is None or entry.hold_until <= now
             ):
-                await self._move(entry, {OutboxState.HELD}, OutboxState.QUEUED)
+                await self._move(entry, {OutboxState.HELD}, OutboxState.QUEUED, durable=False)
 
     async def _attempt(self, entry: OutboxEntry) -> None:
         started = self._clock()
+        # Durable before a byte goes out: whatever happens next, the journal knows to look for
+        # the fax on the service before sending it again. Every change after this one is not.
         sending = await self._move(
             entry,
             {OutboxState.QUEUED},
@@ -444,20 +449,32 @@ class Outbox:
         except RateLimited as exc:
             # Refused before anything was created: send it again once the wait is over.
             await self._move(
-                sending, {OutboxState.UPLOADING}, OutboxState.QUEUED, last_error=str(exc)
+                sending,
+                {OutboxState.UPLOADING},
+                OutboxState.QUEUED,
+                durable=False,
+                last_error=str(exc),
             )
             self._pause(exc, self._asked_wait(exc))
         except (AuthError, PaymentRequired, NotFound) as exc:
             # The account or address is wrong: nothing was created, and waiting alone rarely
             # helps, so it is tried again only now and then.
             await self._move(
-                sending, {OutboxState.UPLOADING}, OutboxState.QUEUED, last_error=str(exc)
+                sending,
+                {OutboxState.UPLOADING},
+                OutboxState.QUEUED,
+                durable=False,
+                last_error=str(exc),
             )
             self._pause(exc, self._asked_wait(exc))
         except (InvalidRequest, ValidationError, DocumentError) as exc:
             # The service (or the check before it) refused this fax: it is for the user to fix.
             await self._move(
-                sending, {OutboxState.UPLOADING}, OutboxState.FAILED, last_error=str(exc)
+                sending,
+                {OutboxState.UPLOADING},
+                OutboxState.FAILED,
+                durable=False,
+                last_error=str(exc),
             )
             self._service_answered()
         except FaxDeskError as exc:
@@ -481,7 +498,11 @@ class Outbox:
     async def _unclear(self, entry: OutboxEntry, cause: BaseException, shown: Exception) -> None:
         log.info("Outbox entry %s: unclear whether the fax was created (%s)", entry.id, cause)
         await self._move(
-            entry, {OutboxState.UPLOADING}, OutboxState.UNCERTAIN, last_error=str(shown)
+            entry,
+            {OutboxState.UPLOADING},
+            OutboxState.UNCERTAIN,
+            durable=False,
+            last_error=str(shown),
         )
         self._pause(shown, self._asked_wait(shown))
 
@@ -499,7 +520,7 @@ class Outbox:
             await self._submitted(entry, {OutboxState.UNCERTAIN}, fax)
         else:
             log.info("Outbox entry %s is not on the service; sending it again", entry.id)
-            await self._move(entry, {OutboxState.UNCERTAIN}, OutboxState.QUEUED)
+            await self._move(entry, {OutboxState.UNCERTAIN}, OutboxState.QUEUED, durable=False)
 
     async def _find_on_service(self, entry: OutboxEntry) -> Fax | None:
         """The fax carrying the entry's submission label, if the service has one."""
@@ -535,6 +556,7 @@ class Outbox:
             from_states,
             OutboxState.SUBMITTED,
             fax=fax,
+            durable=False,
             fax_id=fax.id,
             fax_status=fax.status,
             number_of_pages=fax.number_of_pages,
@@ -629,6 +651,7 @@ class Outbox:
             {OutboxState.SUBMITTED},
             state,
             fax=fax,
+            durable=False,
             fax_status=fax.status,
             number_of_pages=fax.number_of_pages,
             pages_sent=fax.pages_sent_successfully,
@@ -655,11 +678,25 @@ class Outbox:
         to: OutboxState,
         *,
         fax: Fax | None = None,
+        durable: bool = True,
         **changes: Any,
     ) -> OutboxEntry | None:
-        """Move `entry` in the journal, then here; None when it was no longer in `from_states`."""
+        """Move `entry` in the journal, then here; None when it was no longer in `from_states`.
+
+        `durable=False` only where losing the change to a power cut is harmless (see
+        `faxdesk.store.outbox`): once an attempt has started, the label search settles an entry
+        whatever the journal last knew.
+        """
         moved = await asyncio.to_thread(
-            self._store.transition, entry.id, from_states, to, self._clock(), **changes
+            functools.partial(
+                self._store.transition,
+                entry.id,
+                from_states,
+                to,
+                self._clock(),
+                durable=durable,
+                **changes,
+            )
         )
         if moved is None:
             fresh = await asyncio.to_thread(self._store.get, entry.id)

@@ -1,14 +1,16 @@
 """The outbox journal: every fax the user asked to send, written down before anything goes out.
 
-One SQLite file per account, apart from the archive, in WAL mode with `synchronous=FULL`: a
-change is on disk before the call returns, even across a power cut, because the journal is what
-keeps a fax from being sent twice or never. The schema is versioned (`PRAGMA user_version`) and
-migrated forward on open; a file from a newer FaxDesk is refused rather than damaged. State
-changes are conditional (`transition` names the states it may start from), so a cancel and the
-sender racing for the same entry cannot both win. Methods are synchronous and short and safe to
-call from worker threads, one at a time; code on the event loop calls them through
-`asyncio.to_thread`. The journal stores what it is told; it never talks to the service and
-never copies documents (the outbox service does).
+One SQLite file per account, apart from the archive, in WAL mode. A change that decides whether
+a fax goes out (a new entry, an attempt about to start, a cancel) is durable: on disk before the
+call returns, even across a power cut (`synchronous=FULL`), because the journal is what keeps a
+fax from being sent twice or never. Other changes may be written `durable=False` (synced with
+the next durable one): a power cut then only loses news the outbox can work out again. The
+schema is versioned (`PRAGMA user_version`) and migrated forward on open; a file from a newer
+FaxDesk is refused rather than damaged. State changes are conditional (`transition` names the
+states it may start from), so a cancel and the sender racing for the same entry cannot both
+win. Methods are synchronous and short and safe to call from worker threads, one at a time;
+code on the event loop calls them through `asyncio.to_thread`. The journal stores what it is
+told; it never talks to the service and never copies documents (the outbox service does).
 """
 
 from __future__ import annotations
@@ -181,12 +183,15 @@ class OutboxStore:
         from_states: Collection[OutboxState],
         to: OutboxState,
         now: datetime,
+        *,
+        durable: bool = True,
         **changes: Any,
     ) -> OutboxEntry | None:
         """Move the entry to `to` (and set `changes`) if it is in one of `from_states`.
 
         Returns the entry as stored afterwards, or None when it was in another state (someone
-        else moved it first) or does not exist.
+        else moved it first) or does not exist. With `durable=False` the change survives a
+        crash of FaxDesk but not necessarily of the computer.
         """
         unknown = set(changes) - _CHANGEABLE
         if unknown:
@@ -199,10 +204,16 @@ class OutboxStore:
         states = [str(state) for state in from_states]
         marks = ", ".join("?" for _ in states)
         with self._lock:
-            cursor = self._db.execute(
-                f"UPDATE entry SET {', '.join(columns)} WHERE id = ? AND state IN ({marks})",
-                [*values, entry_id, *states],
-            )
+            if not durable:
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                cursor = self._db.execute(
+                    f"UPDATE entry SET {', '.join(columns)} WHERE id = ? AND state IN ({marks})",
+                    [*values, entry_id, *states],
+                )
+            finally:
+                if not durable:
+                    self._db.execute("PRAGMA synchronous=FULL")
             if cursor.rowcount == 0:
                 return None
             return self._get(entry_id)

@@ -166,3 +166,22 @@ def test_a_damaged_journal_is_refused_in_words_and_left_as_it_is(tmp_path: Path)
         OutboxStore(path)
     assert "faxes waiting in it are then not sent" in str(caught.value)
     assert path.read_bytes() == b"not a database" * 100
+
+
+def test_a_change_written_without_waiting_for_the_disk_is_kept_all_the_same(tmp_path: Path):
+    path = tmp_path / "outbox.sqlite3"
+    store = OutboxStore(path)
+    [entry] = store.add([_new("s-1")], NOW)
+    store.transition(entry.id, {OutboxState.QUEUED}, OutboxState.UPLOADING, NOW)
+    store.transition(
+        entry.id, {OutboxState.UPLOADING}, OutboxState.SUBMITTED, NOW, durable=False, fax_id="F1"
+    )
+    # A durable change after it still works, on the same connection.
+    assert store.transition(entry.id, {OutboxState.SUBMITTED}, OutboxState.DELIVERED, NOW)
+    store.close()
+    reopened = OutboxStore(path)
+    try:
+        again = reopened.get(entry.id)
+        assert (again.state, again.fax_id) == (OutboxState.DELIVERED, "F1")
+    finally:
+        reopened.close()
