@@ -22,6 +22,9 @@ from pathlib import Path
 
 import pymupdf
 
+# Run as a script, this folder is on the path: the outbox benchmarks live beside this file.
+from outbox_bench import outbox_throughput, outbox_upload_memory
+
 from faxdesk.core.models import ImageConversionMethod, Resolution
 from faxdesk.documents import faxmode
 from faxdesk.documents.pages import make_test_pdf
@@ -241,6 +244,8 @@ BENCHMARKS: dict[str, Callable[[Path], dict[str, object]]] = {
     "preview_page": preview_page,
     "fax_conversion": fax_conversion,
     "fax_conversion_coded": fax_conversion_coded,
+    "outbox_throughput": outbox_throughput,
+    "outbox_upload_memory": outbox_upload_memory,
 }
 
 

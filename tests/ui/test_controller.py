@@ -194,6 +194,9 @@ def test_send_checks_the_documents_again_and_sends_nothing_broken(
         # Pressed before the check that started on adding the file has finished.
         qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
         await until(lambda: composer.document_problems() and not composer.is_busy())
+        # The check started on adding the file may still be out; it must land before the
+        # window goes away at the end of the test.
+        await until(lambda: len(harness.tasks) == 0)
 
     qloop.run_until_complete(scenario())
     assert composer.document_problems() == [
