@@ -34,10 +34,12 @@ from faxdesk.services.commands import (
     open_api,
     resolve_connection,
 )
+from faxdesk.services.contacts import ContactsService
 from faxdesk.services.faxes import FaxService
 from faxdesk.services.outbox import Outbox, OutboxTiming
 from faxdesk.services.previews import PageRenderer
 from faxdesk.store.archive import Archive
+from faxdesk.store.contacts import ContactBook, ContactsFileError
 from faxdesk.store.outbox import OutboxStore
 from faxdesk.ui import icons, theme
 from faxdesk.ui.collector import MainThreadCollector
@@ -59,6 +61,7 @@ class Session:
     connection: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     archive: Archive | None = None
     outbox_store: OutboxStore | None = None
+    contact_book: ContactBook | None = None
     controller: MainController | None = None
 
     async def close(self) -> None:
@@ -72,6 +75,8 @@ class Session:
             self.archive.close()
         if self.outbox_store is not None:
             self.outbox_store.close()
+        if self.contact_book is not None:
+            self.contact_book.close()
 
 
 async def open_session(
@@ -131,6 +136,15 @@ async def open_session(
             f"faxes are fetched again from the service. The damaged file is {damaged}."
         )
     faxes = FaxService(api, session.archive, paths.documents_dir / archive_name)
+    contacts: ContactsService | None = None
+    try:
+        session.contact_book = await asyncio.to_thread(ContactBook, paths.contacts_db)
+    except ContactsFileError as exc:
+        # Faxes still go out without the phonebook; say why it is missing.
+        log.error("The phonebook cannot be used: %s", exc)
+        window.show_error(f"{exc} Contacts are not available until this is fixed.")
+    else:
+        contacts = ContactsService(session.contact_book, default_region=settings.default_region)
     session.controller = MainController(
         window,
         faxes,
@@ -141,6 +155,7 @@ async def open_session(
         tracking_interval=settings.tracking_interval,
         settings=settings,
         settings_file=paths.settings_file,
+        contacts=contacts,
     )
     session.controller.start()
     tasks.start(session.controller.check_connection(), key="ping")

@@ -13,7 +13,7 @@ import asyncio
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from faxdesk.core.models import Direction, Fax, FaxPage, FaxQuery, SendRequest
@@ -55,6 +55,14 @@ class FaxService:
         faxes = await self._api.send(request)
         await asyncio.to_thread(self._archive.upsert, faxes)
         return faxes
+
+    async def sent_numbers(self) -> set[str]:
+        """Every number a fax in the archive was sent to."""
+        return await asyncio.to_thread(self._archive.sent_numbers)
+
+    async def set_contact_names(self, names: Mapping[str, str]) -> None:
+        """Let the list show these contact names for their numbers (E.164 -> name)."""
+        await asyncio.to_thread(self._archive.set_contact_names, names)
 
     async def remember(self, faxes: Sequence[Fax]) -> None:
         """Write what the service said about `faxes` (heard elsewhere) to the archive."""

@@ -855,6 +855,15 @@ class Archive:
         with self._lock:
             self._db.execute("DELETE FROM webhook_event WHERE key = ?", (key,))
 
+    def sent_numbers(self) -> set[str]:
+        """Every number a fax was sent to (E.164), to tell a number never faxed before."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT to_number FROM fax "
+                "WHERE direction = 'OUTBOUND' AND to_number != ''"
+            ).fetchall()
+        return {number for (number,) in rows}
+
     # -- contact names -------------------------------------------------------------------------
 
     def set_contact_names(self, names: Mapping[str, str]) -> None:

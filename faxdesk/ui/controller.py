@@ -39,12 +39,14 @@ from faxdesk.core.outbox import (
     WaitingChanged,
 )
 from faxdesk.core.phone import display, search_prefix
+from faxdesk.services.contacts import ContactsService
 from faxdesk.services.faxes import FaxService
 from faxdesk.services.outbox import Outbox
 from faxdesk.services.previews import PageRenderer
 from faxdesk.services.tracking import StatusTracker
 from faxdesk.ui.composer import ComposerDialog
 from faxdesk.ui.composer_support import ComposerSupport
+from faxdesk.ui.contacts_dialog import ContactsPresenter
 from faxdesk.ui.main_window import MainWindow, View
 from faxdesk.ui.outbox_view import OutboxPresenter
 from faxdesk.ui.preview_feed import PreviewFeed
@@ -91,6 +93,7 @@ class MainController(QObject):
         tracking_interval: float = 1.0,
         settings: Settings | None = None,
         settings_file: Path | None = None,
+        contacts: ContactsService | None = None,
     ) -> None:
         super().__init__(window)
         self.settings = (
@@ -123,6 +126,11 @@ class MainController(QObject):
         self._online: bool | None = None
         self.preview = PreviewFeed(window.preview, renderer, tasks, self)
         self.outbox_presenter = OutboxPresenter(window.outbox_view, outbox, tasks, self)
+        self.contacts = (
+            ContactsPresenter(window, self._composer, contacts, faxes, tasks)
+            if contacts is not None
+            else None
+        )
         self.preview.report = self._on_preview_report
         self._refresh_timer = QTimer(self, interval=int(refresh_interval * 1000))
         self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
@@ -135,6 +143,7 @@ class MainController(QObject):
         self._connections = [
             (w.new_fax_requested, self._on_window_new_fax_requested),
             (w.settings_requested, self._on_window_settings_requested),
+            (w.contacts_requested, self._on_window_contacts_requested),
             (w.files_dropped, self._on_window_files_dropped),
             (w.refresh_requested, self._on_window_refresh_requested),
             (w.view_changed, self._on_window_view_changed),
@@ -171,6 +180,8 @@ class MainController(QObject):
         self._connections = []
         self._unsubscribe_outbox()
         self.outbox_presenter.stop()
+        if self.contacts is not None:
+            self.contacts.close()
         self.preview.stop()
         self._composer.close()
         self._composer_support.close()
@@ -407,6 +418,8 @@ class MainController(QObject):
         if not self._composer.isVisible():
             self._composer.set_sending_defaults(settings.sending)
         self.outbox.default_region = settings.default_region
+        if self.contacts is not None:
+            self.contacts.default_region = settings.default_region
 
     async def _save_settings(self, edited: Settings, path: Path) -> None:
         try:
@@ -425,7 +438,16 @@ class MainController(QObject):
 
     # -- composer -------------------------------------------------------------------------
 
+    def _on_window_contacts_requested(self) -> None:
+        if self.contacts is not None:
+            self.contacts.open_manager()
+        else:
+            self._window.show_status_message("The phonebook is not available.")
+
     def _show_composer(self) -> None:
+        if self.contacts is not None and not self._composer.isVisible():
+            # The completer and the warnings see the phonebook and the archive as they are now.
+            self._tasks.start(self.contacts.refresh(), key="contacts")
         self._composer.show()
         self._composer.raise_()
         self._composer.activateWindow()

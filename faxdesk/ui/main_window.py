@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
     Signals:
         new_fax_requested(): New fax (Ctrl+N).
         settings_requested(): Settings (Ctrl+,).
+        contacts_requested(): Contacts (Ctrl+Shift+K).
         refresh_requested(): Refresh (F5, Ctrl+R).
         download_requested(list): the selected Faxes, to save (Ctrl+S).
         print_requested(list): the selected Faxes, to print (Ctrl+P).
@@ -183,12 +184,13 @@ class MainWindow(QMainWindow):
         navigation: the list of views on the left.
         message_bar: the dismissible error bar above the panes.
         new_fax_action, refresh_action, download_action, print_action, quit_action,
-        about_action, settings_action: the window's actions; `view_actions` maps each View
-        to its action.
+        about_action, settings_action, contacts_action: the window's actions;
+        `view_actions` maps each View to its action.
     """
 
     new_fax_requested = Signal()
     settings_requested = Signal()
+    contacts_requested = Signal()
     refresh_requested = Signal()
     download_requested = Signal(list)
     print_requested = Signal(list)
@@ -389,6 +391,9 @@ class MainWindow(QMainWindow):
     def _on_settings_action_triggered(self) -> None:
         self.settings_requested.emit()
 
+    def _on_contacts_action_triggered(self) -> None:
+        self.contacts_requested.emit()
+
     def _on_refresh_action_triggered(self) -> None:
         self.refresh_requested.emit()
 
@@ -464,6 +469,8 @@ class MainWindow(QMainWindow):
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.settings_action = self._action("S&ettings…", [QKeySequence("Ctrl+,")])
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.contacts_action = self._action("&Contacts…", [QKeySequence("Ctrl+Shift+K")])
+        self.contacts_action.setToolTip("Your phonebook of fax numbers (Ctrl+Shift+K)")
 
         self.new_fax_action.triggered.connect(self._on_new_fax_action_triggered)
         self.refresh_action.triggered.connect(self._on_refresh_action_triggered)
@@ -473,6 +480,7 @@ class MainWindow(QMainWindow):
         self.find_action.triggered.connect(self._on_find_action_triggered)
         self.about_action.triggered.connect(self._on_about_action_triggered)
         self.settings_action.triggered.connect(self._on_settings_action_triggered)
+        self.contacts_action.triggered.connect(self._on_contacts_action_triggered)
 
         self._view_group = QActionGroup(self)
         self._view_group.setExclusive(True)
@@ -501,6 +509,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.download_action)
         file_menu.addAction(self.print_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.contacts_action)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)

@@ -279,7 +279,14 @@ def test_menus(window: MainWindow) -> None:
     menus = {action.text(): action.menu() for action in window.menuBar().actions()}
     assert list(menus) == ["&File", "&View", "&Help"]
     file_items = [action.text() for action in menus["&File"].actions() if action.text()]
-    assert file_items == ["&New fax…", "&Download…", "&Print…", "S&ettings…", "&Quit"]
+    assert file_items == [
+        "&New fax…",
+        "&Download…",
+        "&Print…",
+        "&Contacts…",
+        "S&ettings…",
+        "&Quit",
+    ]
     assert window.settings_action.shortcut().toString() == "Ctrl+,"
     assert window.quit_action.shortcut().toString() == "Ctrl+Q"
     assert window.view_actions[View.ALL].shortcut().toString() == "Ctrl+3"
