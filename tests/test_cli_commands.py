@@ -392,6 +392,25 @@ def test_sandbox_flag_runs_against_a_sandbox_started_for_the_command(home, capsy
     assert (home / "home" / "data" / "sandbox.sqlite3").exists()
 
 
+def test_a_fax_sent_with_sandbox_is_delivered_by_a_later_command(home, pdf, capsys):
+    # Each command starts its own sandbox and stops it when done; the fax must move on with
+    # the time that passed in between, as it would on the service.
+    [sent] = send_json(capsys, str(pdf), "--to", TEST_NUMBER, "--sandbox")
+    assert sent["status"] == "QUEUED"
+    deadline = time.monotonic() + 30
+    seen = []
+    while time.monotonic() < deadline:
+        code, out, _ = run(capsys, "get", sent["id"], "--json", "--sandbox")
+        assert code == 0
+        seen.append(json.loads(out)["status"])
+        if seen[-1] == "COMPLETED":
+            break
+    assert seen[-1] == "COMPLETED", seen
+    code, out, err = run(capsys, "download", sent["id"], "--sandbox")
+    assert (code, err) == (0, "")
+    assert count_pages_in_file(Path(out.strip())) == 3
+
+
 # --- every option of send, checked before anything is started ---------------------------------
 
 

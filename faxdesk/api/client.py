@@ -491,7 +491,7 @@ def _multipart_from_files(request: SendRequest) -> tuple[str, list[BodyPart]]:
         "http://body.invalid/",
         data=send_form_fields(request),
         files=[
-            ("file", (document.filename, stand_in, document.media_type))
+            ("file", (_wire_filename(document.filename), stand_in, document.media_type))
             for document, stand_in in zip(request.documents, stand_ins, strict=True)
         ],
     )
@@ -531,3 +531,16 @@ def _read_documents(documents: Sequence[Document]) -> list[_FileTuple]:
             ) from exc
         files.append((document.filename, content, document.media_type))
     return files
+
+
+def _wire_filename(name: str) -> str:
+    """A file name as UTF-8 text can carry it.
+
+    A name that is not valid in the file system's encoding (Python keeps its bytes as lone
+    surrogates) cannot go into a multipart header; its undecodable bytes become U+FFFD.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", errors="replace")
+    return name

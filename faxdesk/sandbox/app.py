@@ -439,8 +439,7 @@ def _default_service(sandbox: Sandbox) -> dict[str, Any]:
         now=format_time(now),
         changes=ServiceChanges(values={"defaultForProject": True}, cleared=frozenset()),
     )
-    sandbox.state.add_service(service)
-    return service
+    return sandbox.state.add_default_service(service)
 
 
 def _service_or_404(sandbox: Sandbox, request: Request) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import signal
 import socket
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -45,14 +45,18 @@ def banner(config: SandboxConfig, port: int) -> str:
     origin = f"http://{host}:{port}"
     return (
         f"{BANNER_PREFIX}{origin}\n"
-        f"  API base URL: {origin}/v3/projects/{config.project_id}\n"
-        f"  Auth URL:     {origin}/oauth2/token (OAuth2 client credentials)\n"
+        f"  Base URL:     {origin} (faxes at /v3/projects/{config.project_id}/faxes)\n"
+        f"  Auth URL:     {origin} (OAuth2 tokens at /oauth2/token)\n"
         f"  Project id:   {config.project_id}\n"
         f"  Key id:       {config.key_id}\n"
         f"  Key secret:   {config.key_secret}\n"
         f"  Test number:  {TEST_NUMBER} (always delivered)\n"
         f"  Failures:     {BUSY_NUMBER[:-2]}01 to 06 (busy, no answer, no fax tone, partial, "
         "slow, busy then delivered)\n"
+        "FaxDesk's commands use it with these variables:\n"
+        f"  FAXDESK_BASE_URL={origin} FAXDESK_AUTH_URL={origin} FAXDESK_AUTH=basic\n"
+        f"  FAXDESK_PROJECT_ID={config.project_id} FAXDESK_KEY_ID={config.key_id} "
+        f"FAXDESK_KEY_SECRET={config.key_secret}\n"
         "Press Ctrl+C to stop.\n"
     )
 
@@ -148,6 +152,11 @@ def _database_problem(path: Path | None) -> str:
         with contextlib.closing(sqlite3.connect(path)) as db:
             db.execute("PRAGMA schema_version")
     except sqlite3.Error as exc:
+        if not path.parent.is_dir():
+            return (
+                f"FaxDesk sandbox cannot use its database {path}: the folder {path.parent} does "
+                "not exist. Create it, or choose another --db."
+            )
         return (
             f"FaxDesk sandbox cannot use its database {path}: {exc}. Move or delete that file "
             "to start the sandbox with a new one."
@@ -170,6 +179,20 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def _credential(what: str, *, colon: bool = True) -> Callable[[str], str]:
+    """An argparse type refusing an empty credential (and a ':' in a key id, which Basic auth
+    would split on)."""
+
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"the {what} cannot be empty")
+        if not colon and ":" in text:
+            raise argparse.ArgumentTypeError(f"the {what} cannot contain ':'")
+        return text
+
+    return parse
 
 
 def _port(text: str) -> int:
@@ -258,11 +281,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"TCP port, 0 for any free port (default {defaults.port})",
     )
     parser.add_argument(
-        "--project-id", default=defaults.project_id, help="project id the API accepts"
+        "--project-id",
+        type=_credential("project id"),
+        default=defaults.project_id,
+        help="project id the API accepts",
     )
-    parser.add_argument("--key-id", default=defaults.key_id, help="access key id for Basic auth")
+    parser.add_argument(
+        "--key-id",
+        type=_credential("key id", colon=False),
+        default=defaults.key_id,
+        help="access key id for Basic auth",
+    )
     parser.add_argument(
         "--key-secret",
+        type=_credential("key secret"),
         default=None,
         help=f"access key secret for Basic auth (default: ${KEY_SECRET_ENV}, else "
         f"{defaults.key_secret!r})",

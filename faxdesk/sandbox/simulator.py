@@ -2,8 +2,11 @@
 
 Every transition is written to the state as it happens, so a GET in between sees the real
 status, and a sandbox restarted on the same database resumes unfinished faxes (at the retry they
-had reached). How each attempt goes is the recipient's `numbers.Line`; a failed attempt is tried
-again after `retryDelaySeconds`, `maxRetries` times, counting `retryCount`. When a fax ends the
+had reached) and catches up with the time that passed while it was stopped: each step's start is
+kept in the fax's plan and the next step starts when the last one was due to end, so a fax sent
+by one `faxdesk send --sandbox` has been delivered by the time the next command looks. How each
+attempt goes is the recipient's `numbers.Line`; a failed attempt is tried again after
+`retryDelaySeconds`, `maxRetries` times, counting `retryCount`. When a fax ends the
 `on_finished` hook gets it (the app sends FAX_COMPLETED from there). One asyncio task per fax,
 owned by the `Simulator`, which keeps strong references and cancels them on shutdown. It does not
 parse requests or know about HTTP.
@@ -14,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -117,15 +120,30 @@ class Simulator:
             # A bug in the simulator must be loud, not a fax stuck in QUEUED forever.
             _log.error("The sandbox lifecycle of fax %s failed", fax_id, exc_info=task.exception())
 
-    async def _sleep(self, seconds: float) -> None:
-        await self._sleep_for(seconds * self.time_scale)
+    async def _step(self, fax_id: str, seconds: float) -> None:
+        """Wait out a step of `seconds` (scaled) that began when the previous one was due to end.
+
+        The step's start is read from the plan (the fax's creation for its first step); after
+        a restart some or all of the step has already passed, and only the rest is waited.
+        """
+        plan = self._state.get_plan(fax_id)
+        started = _parse_time(plan.get(_STEP_STARTED)) or self._created(fax_id) or self._clock()
+        duration = seconds * self.time_scale
+        passed = (self._clock() - started).total_seconds()
+        await self._sleep_for(max(0.0, duration - max(0.0, passed)))
+        due = started + timedelta(seconds=duration)
+        self._state.update_plan(fax_id, {_STEP_STARTED: due.isoformat()})
+
+    def _created(self, fax_id: str) -> datetime | None:
+        fax = self._state.get_fax(fax_id)
+        return None if fax is None else _parse_time(fax.get("createTime"))
 
     async def _run(self, fax_id: str) -> None:
         fax = self._state.get_fax(fax_id)
         if fax is None:
             return
         if fax["status"] == FaxStatus.QUEUED:
-            await self._sleep(QUEUED_SECONDS)
+            await self._step(fax_id, QUEUED_SECONDS)
             failure = self._state.get_plan(fax_id).get("conversionFailure")
             if failure is not None:
                 self._finish(
@@ -157,7 +175,7 @@ class Simulator:
         while True:
             retries = int(fax.get("retryCount", 0))
             attempt = line.attempt(retries, pages)
-            await self._sleep(attempt.seconds)
+            await self._step(fax_id, attempt.seconds)
             if attempt.failure is None:
                 self._finish(
                     fax_id,
@@ -187,9 +205,23 @@ class Simulator:
                 return
             # Counted when the retry is scheduled, so a GET during the wait shows it coming.
             fax = self._state.update_fax(fax_id, {"retryCount": retries + 1})
-            await self._sleep(retry_delay)
+            await self._step(fax_id, retry_delay)
 
     def _finish(self, fax_id: str, changes: dict[str, Any]) -> None:
         fax = self._state.update_fax(fax_id, changes)
         if self._on_finished is not None:
             self._on_finished(fax)
+
+
+#: The plan key holding when the fax's current step began (ISO 8601, UTC).
+_STEP_STARTED = "stepStartedAt"
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

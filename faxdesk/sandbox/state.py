@@ -17,6 +17,7 @@ the connection keeps SQLite's locking out of the picture.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Mapping
@@ -162,6 +163,13 @@ class SandboxState:
         plan: dict[str, Any] = json.loads(row["plan"])
         return plan
 
+    def update_plan(self, fax_id: str, changes: Mapping[str, Any]) -> None:
+        """Apply `changes` to the fax's private plan."""
+        with self._db:
+            plan = self.get_plan(fax_id)
+            plan.update(changes)
+            self._db.execute("UPDATE faxes SET plan = ? WHERE id = ?", (json.dumps(plan), fax_id))
+
     def update_fax(
         self, fax_id: str, changes: Mapping[str, Any], *, drop: tuple[str, ...] = ()
     ) -> dict[str, Any]:
@@ -240,6 +248,19 @@ class SandboxState:
             )
             if service.get("defaultForProject"):
                 self._make_default(service["projectId"], service["id"], service["createdAt"])
+
+    def add_default_service(self, service: Mapping[str, Any]) -> dict[str, Any]:
+        """Store `service` as its project's default and return the project's default service.
+
+        Several sandboxes may share one database (a window and a `faxdesk ... --sandbox`
+        command); when another one created the default first, that one is returned.
+        """
+        with contextlib.suppress(sqlite3.IntegrityError):
+            self.add_service(service)
+        default = self.default_service(service["projectId"])
+        if default is None:
+            raise KeyError(f"no default service for project {service['projectId']}")
+        return default
 
     def get_service(self, service_id: str, project_id: str) -> dict[str, Any] | None:
         """The stored Service object (webhook credentials unmasked), or None."""

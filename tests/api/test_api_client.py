@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -794,3 +795,22 @@ async def test_closed_port_is_offline_with_host_and_port() -> None:
     assert type(caught.value) is Offline
     assert str(caught.value) == f"The fax service at 127.0.0.1:{port} could not be reached."
     assert KEY_SECRET not in str(caught.value)
+
+
+async def test_a_file_name_the_file_system_cannot_decode_still_goes_out(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    # On Linux a name is bytes; one that is not UTF-8 reaches Python with lone surrogates.
+    path = tmp_path / os.fsdecode(b"inv\xffalid.pdf")
+    path.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return json_response(200, wire_fax())
+
+    client = make_client(handler)
+    await client.send(SendRequest(to=("+19898989898",), documents=(Document(path),)))
+    [file_part] = [part for part in multipart_parts(seen[0]) if part.name == "file"]
+    assert file_part.filename == "inv\ufffdalid.pdf"
+    assert file_part.content == b"%PDF-1.4\n%%EOF\n"

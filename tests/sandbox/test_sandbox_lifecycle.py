@@ -97,9 +97,48 @@ async def test_each_transition_is_stored_as_it_happens(state: SandboxState) -> N
     assert simulator.running == 0
 
 
+async def test_a_fax_resumed_after_a_stop_catches_up_with_the_time_that_passed(
+    state: SandboxState,
+) -> None:
+    # One sandbox took the fax and stopped at once (a `faxdesk send --sandbox`); the next one
+    # starts ten seconds later, when the fax was long due to be delivered.
+    state.add_fax(stored_fax("F1", pages=2), plan={}, pdf=b"%PDF- pretend")
+    clock = FakeClock()
+    clock.advance(seconds=10)
+    sleep = SteppedSleep()
+    simulator = Simulator(state, time_scale=1.0, clock=clock, sleep=sleep)
+
+    assert simulator.resume() == 1
+    await sleep.until_waiting(1)
+    await sleep.release()
+    await sleep.until_waiting(2)
+    await sleep.release()
+    await simulator.wait("F1")
+
+    assert sleep.requested == [0.0, 0.0]
+    assert state.get_fax("F1")["status"] == "COMPLETED"
+
+
+async def test_a_fax_resumed_mid_step_waits_only_for_the_rest_of_it(state: SandboxState) -> None:
+    state.add_fax(stored_fax("F1", pages=2), plan={}, pdf=b"%PDF- pretend")
+    clock = FakeClock()
+    clock.advance(seconds=1.5)  # the queue's second is over, half a second into sending
+    sleep = SteppedSleep()
+    simulator = Simulator(state, time_scale=1.0, clock=clock, sleep=sleep)
+
+    simulator.resume()
+    await sleep.until_waiting(1)
+    await sleep.release()
+    await sleep.until_waiting(2)
+    await sleep.release()
+    await simulator.wait("F1")
+
+    assert sleep.requested == [0.0, 1.5]  # two pages take two seconds; half of one is gone
+
+
 async def test_a_long_fax_still_finishes_within_five_seconds(state: SandboxState) -> None:
     sleep = SteppedSleep()
-    simulator = Simulator(state, time_scale=1.0, sleep=sleep)
+    simulator = Simulator(state, time_scale=1.0, clock=FakeClock(), sleep=sleep)
     state.add_fax(stored_fax("F1", pages=40), plan={}, pdf=b"%PDF- pretend")
 
     simulator.start("F1")
@@ -116,7 +155,7 @@ async def test_a_long_fax_still_finishes_within_five_seconds(state: SandboxState
 
 async def test_a_conversion_failure_ends_the_fax_after_the_queue(state: SandboxState) -> None:
     sleep = SteppedSleep()
-    simulator = Simulator(state, sleep=sleep)
+    simulator = Simulator(state, clock=FakeClock(), sleep=sleep)
     plan = {"conversionFailure": {"code": 133, "message": "Failed to normalize PDF"}}
     state.add_fax(stored_fax("F1", pages=0), plan=plan, pdf=None)
 
@@ -138,7 +177,7 @@ async def test_closing_cancels_running_lifecycles_and_leaves_them_unfinished(
     state: SandboxState,
 ) -> None:
     sleep = SteppedSleep()
-    simulator = Simulator(state, sleep=sleep)
+    simulator = Simulator(state, clock=FakeClock(), sleep=sleep)
     state.add_fax(stored_fax("F1", pages=1), plan={}, pdf=b"%PDF-")
     simulator.start("F1")
     await sleep.until_waiting(1)

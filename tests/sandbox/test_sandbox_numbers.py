@@ -21,7 +21,7 @@ from faxdesk.sandbox.numbers import (
 from faxdesk.sandbox.simulator import QUEUED_SECONDS, SECONDS_PER_PAGE, Simulator
 from faxdesk.sandbox.state import SandboxState
 from faxdesk.sandbox.testing import LocalSandbox
-from tests.sandbox.sandbox_support import TEST_NUMBER, finished, send
+from tests.sandbox.sandbox_support import TEST_NUMBER, FakeClock, finished, send
 from tests.sandbox.test_sandbox_lifecycle import SteppedSleep, stored_fax
 
 
@@ -118,7 +118,7 @@ async def test_the_slow_number_and_other_numbers_are_delivered(
 async def test_the_retry_waits_retry_delay_seconds_and_counts_before_it() -> None:
     state = SandboxState()
     sleep = SteppedSleep()
-    simulator = Simulator(state, sleep=sleep)
+    simulator = Simulator(state, clock=FakeClock(), sleep=sleep)
     fax = stored_fax("F1", pages=2, to=BUSY_THEN_DELIVERED_NUMBER)
     state.add_fax({**fax, "maxRetries": 3, "retryDelaySeconds": 45}, plan={}, pdf=b"%PDF-")
 
@@ -140,7 +140,7 @@ async def test_the_retry_waits_retry_delay_seconds_and_counts_before_it() -> Non
 async def test_the_slow_number_takes_longer_per_page() -> None:
     state = SandboxState()
     sleep = SteppedSleep()
-    simulator = Simulator(state, sleep=sleep)
+    simulator = Simulator(state, clock=FakeClock(), sleep=sleep)
     state.add_fax(stored_fax("F1", pages=2, to=SLOW_NUMBER), plan={}, pdf=b"%PDF-")
 
     simulator.start("F1")

@@ -61,14 +61,20 @@ async def test_a_fax_sent_over_loopback_is_delivered_and_the_server_stops_cleanl
         port = re.fullmatch(r"http://127\.0\.0\.1:(\d+)", server.origin).group(1)
         assert server.banner == [
             f"FaxDesk sandbox listening on http://127.0.0.1:{port}",
-            f"  API base URL: http://127.0.0.1:{port}/v3/projects/{DEFAULT_PROJECT_ID}",
-            f"  Auth URL:     http://127.0.0.1:{port}/oauth2/token (OAuth2 client credentials)",
+            f"  Base URL:     http://127.0.0.1:{port} (faxes at /v3/projects/"
+            f"{DEFAULT_PROJECT_ID}/faxes)",
+            f"  Auth URL:     http://127.0.0.1:{port} (OAuth2 tokens at /oauth2/token)",
             f"  Project id:   {DEFAULT_PROJECT_ID}",
             "  Key id:       sandbox",
             "  Key secret:   from:the:environment",
             "  Test number:  +19898989898 (always delivered)",
             "  Failures:     +19898989801 to 06 (busy, no answer, no fax tone, partial, slow, "
             "busy then delivered)",
+            "FaxDesk's commands use it with these variables:",
+            f"  FAXDESK_BASE_URL=http://127.0.0.1:{port} FAXDESK_AUTH_URL=http://127.0.0.1:{port}"
+            " FAXDESK_AUTH=basic",
+            f"  FAXDESK_PROJECT_ID={DEFAULT_PROJECT_ID} FAXDESK_KEY_ID=sandbox "
+            "FAXDESK_KEY_SECRET=from:the:environment",
             "Press Ctrl+C to stop.",
         ]
         assert int(port) > 0
@@ -240,6 +246,10 @@ def test_every_option_reaches_the_config(tmp_path, monkeypatch: pytest.MonkeyPat
         ["--latency", "-1"],
         ["--retry-after", "-2"],
         ["--retry-after", "1.5"],
+        ["--project-id", ""],
+        ["--key-id", " "],
+        ["--key-id", "a:b"],
+        ["--key-secret", ""],
     ],
 )
 def test_bad_option_values_are_usage_errors(
@@ -250,3 +260,14 @@ def test_bad_option_values_are_usage_errors(
 
     assert exit_info.value.code == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_a_database_in_a_missing_folder_names_the_folder(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "nonexistent" / "x.db"
+    assert run(SandboxConfig(port=0, db_path=db)) == 1
+    assert capsys.readouterr().err == (
+        f"FaxDesk sandbox cannot use its database {db}: the folder {db.parent} does not exist. "
+        "Create it, or choose another --db.\n"
+    )

@@ -526,3 +526,25 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(RuntimeError, match="newer sandbox"):
         SandboxState(path)
+
+
+async def test_two_sandboxes_on_one_database_share_the_default_service(tmp_path: Path) -> None:
+    # The window's sandbox and a `faxdesk send --sandbox` may both find no default service
+    # and create it at the same moment: the second one takes the first one's.
+    db = tmp_path / "shared.sqlite3"
+    first, second = SandboxState(db), SandboxState(db)
+    try:
+        service = {
+            "id": DEFAULT_SERVICE_ID,
+            "projectId": DEFAULT_PROJECT_ID,
+            "name": "Default service",
+            "createdAt": "2026-06-15T12:00:00Z",
+            "defaultForProject": True,
+        }
+        created = first.add_default_service(service)
+        taken = second.add_default_service({**service, "name": "Also default"})
+        assert created["id"] == taken["id"] == DEFAULT_SERVICE_ID
+        assert taken["name"] == "Default service"
+    finally:
+        first.close()
+        second.close()
