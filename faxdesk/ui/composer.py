@@ -230,7 +230,9 @@ class ComposerDialog(QDialog):
         self.message_label = self._message_label()
 
         self.send_button = QPushButton("&Send", self)
-        self.send_button.setDefault(True)
+        # Not the default button: Enter adds a number or moves on; only Ctrl+Return, Alt+S or
+        # a click sends, so a fax never goes out half written.
+        self.send_button.setAutoDefault(False)
         self.send_button.setToolTip("Send the fax (Ctrl+Return)")
         buttons = QDialogButtonBox(self)
         # ActionRole: Send must not close the dialog; the controller decides when it is done.

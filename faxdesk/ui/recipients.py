@@ -85,6 +85,10 @@ class _RecipientEdit(QLineEdit):
             self.pasted.emit(QGuiApplication.clipboard().mimeData())
             return
         super().keyPressEvent(event)
+        plain = not event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain:
+            # Enter adds the number; it must never reach the dialog and send the fax.
+            event.accept()
 
 
 class RecipientsField(QWidget):

@@ -48,7 +48,7 @@ def test_is_a_non_modal_new_fax_dialog(composer: ComposerDialog) -> None:
     assert composer.windowTitle() == "New fax"
     assert not composer.isModal()
     assert QApplication.activeModalWidget() is None
-    assert composer.send_button.isDefault()
+    assert not composer.send_button.isDefault()
 
 
 def test_send_is_enabled_only_with_a_document_and_a_valid_number(
@@ -314,3 +314,17 @@ def test_a_fax_being_handed_over_cannot_be_cancelled_or_closed(
     assert composer.cancel_button.isEnabled()
     qtbot.keyClick(composer, Qt.Key.Key_Escape)
     assert not composer.isVisible()
+
+
+def test_enter_adds_a_number_and_never_sends(
+    composer: ComposerDialog, pdf_file: Path, qtbot: QtBot
+) -> None:
+    composer.add_paths([pdf_file])
+    with qtbot.assertNotEmitted(composer.send_requested):
+        _type_number(qtbot, composer, TEST_NUMBER)
+        qtbot.keyClick(composer.recipient_edit, Qt.Key.Key_Return)
+        qtbot.keyClicks(composer.options.header_edit, "Front desk")
+        qtbot.keyClick(composer.options.header_edit, Qt.Key.Key_Return)
+    assert composer.recipients.numbers() == [TEST_NUMBER]
+    assert composer.isVisible()
+    assert composer.send_button.isEnabled()
