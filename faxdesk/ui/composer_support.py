@@ -25,9 +25,17 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog
 
-from faxdesk.core.errors import DocumentError
-from faxdesk.core.models import Document, ImageConversionMethod, Resolution, SendRequest
+from faxdesk.core.errors import DocumentError, FaxDeskError
+from faxdesk.core.models import (
+    CoverPage,
+    Document,
+    ImageConversionMethod,
+    Resolution,
+    SendRequest,
+    Service,
+)
 from faxdesk.core.phone import display
+from faxdesk.core.ports import FaxApi
 from faxdesk.documents import cover
 from faxdesk.documents.convert import convert_to_pdf
 from faxdesk.documents.faxmode import DEFAULT_TIME_ZONE, FaxHeader, FaxMode
@@ -94,7 +102,14 @@ class ComposerSupport(QObject):
         self.templates: dict[str, Path] = {STANDARD_TEMPLATE: cover.default_template_path()}
         composer.documents_added.connect(self._on_composer_documents_added)
         composer.document_selected.connect(self._on_composer_document_selected)
+        self._api: FaxApi | None = None
+        self._services: list[Service] = []
+        self._cover_pages: list[CoverPage] = []
+        self._cover_files: dict[tuple[str, str], Path] = {}
+        # MuPDF in this process is used by one thread at a time (reading a template's fields).
+        self._mupdf = asyncio.Lock()
         composer.options.cover_changed.connect(self._on_options_cover_changed)
+        composer.options.service_combo.currentIndexChanged.connect(self._on_service_changed)
         composer.options.set_cover_pages(list(self.templates), [])
 
     def close(self) -> None:
@@ -102,6 +117,54 @@ class ComposerSupport(QObject):
         self.feed.stop()
         # Small and at shutdown only: a few files in a folder of our own.
         shutil.rmtree(self._folder, ignore_errors=True)
+
+    async def load_services(self, api: FaxApi) -> None:
+        """Offer the account's services, their sender numbers and their cover pages."""
+        self._api = api
+        try:
+            self._services = await api.list_services()
+        except FaxDeskError as exc:
+            # The options still work without the list: every choice left to the service.
+            self._composer.options.problem_label.setToolTip(f"Services not loaded: {exc}")
+            return
+        self._composer.options.set_services(self._services)
+        await self._load_cover_pages()
+
+    def _service_for_covers(self) -> str:
+        chosen = self._composer.options.service_id()
+        if chosen:
+            return chosen
+        default = next((s for s in self._services if s.default_for_project), None)
+        return default.id if default is not None else ""
+
+    async def _load_cover_pages(self) -> None:
+        service_id = self._service_for_covers()
+        pages: list[CoverPage] = []
+        if self._api is not None and service_id:
+            try:
+                pages = await self._api.list_cover_pages(service_id)
+            except FaxDeskError:
+                pages = []
+        self._cover_pages = pages
+        self._composer.options.set_cover_pages(list(self.templates), pages)
+
+    def _on_service_changed(self, _index: int) -> None:
+        if self._api is not None:
+            self._tasks.start(self._load_cover_pages(), key="cover-pages")
+
+    async def _service_cover_file(self, service_id: str, cover_page_id: str) -> Path:
+        """The service cover page's template PDF, fetched once (for its fields and the look)."""
+        key = (service_id, cover_page_id)
+        known = self._cover_files.get(key)
+        if known is not None:
+            return known
+        assert self._api is not None
+        page = await self._api.get_cover_page(service_id, cover_page_id)
+        self._serial += 1
+        target = self._folder / str(self._serial) / "service-cover-page.pdf"
+        await asyncio.to_thread(_write, target, page.pdf)
+        self._cover_files[key] = target
+        return target
 
     async def converted(self, path: Path) -> FaxDocument:
         """The fax PDF of `path`, converted now unless it was, unchanged, for this paper."""
@@ -173,9 +236,17 @@ class ComposerSupport(QObject):
         whole = self._folder / "confirm" / "fax.pdf"
         await asyncio.to_thread(whole.parent.mkdir, parents=True, exist_ok=True)
         paths = [document.path for document in request.documents]
+        service_cover = bool(request.cover_page_id) and self._api is not None
+        if service_cover:
+            # The service fills and adds its cover page; shown here as its template.
+            service_id = request.service_id or self._service_for_covers()
+            try:
+                paths.insert(0, await self._service_cover_file(service_id, request.cover_page_id))
+            except FaxDeskError:
+                service_cover = False
         await self._renderer.save_pdf(paths, whole)
         info = await self._renderer.document_info(whole)
-        has_cover = bool(self._composer.options.cover_choice().template)
+        has_cover = bool(self._composer.options.cover_choice().template) or service_cover
         dialog = ConfirmSendDialog(
             info.page_count, recipients, self._composer, cover_pages=int(has_cover)
         )
@@ -212,13 +283,26 @@ class ComposerSupport(QObject):
 
     def _on_options_cover_changed(self, choice: object) -> None:
         template = getattr(choice, "template", "")
+        page_id = getattr(choice, "id", "")
         if template in self.templates:
             self._tasks.start(self._ask_cover_fields(self.templates[template]), key="cover")
+        elif page_id and self._api is not None:
+            service_id = getattr(choice, "service_id", "") or self._service_for_covers()
+            self._tasks.start(self._ask_service_cover_fields(service_id, page_id), key="cover")
+
+    async def _ask_service_cover_fields(self, service_id: str, page_id: str) -> None:
+        try:
+            path = await self._service_cover_file(service_id, page_id)
+        except FaxDeskError as exc:
+            self._composer.show_error(f"The cover page cannot be loaded: {exc}")
+            return
+        await self._ask_cover_fields(path)
 
     async def _ask_cover_fields(self, path: Path) -> None:
         content = await asyncio.to_thread(path.read_bytes)
         try:
-            names = await asyncio.to_thread(cover.template_fields, content, filename=path.name)
+            async with self._mupdf:
+                names = await asyncio.to_thread(cover.template_fields, content, filename=path.name)
         except DocumentError as exc:
             self._composer.show_error(f"The cover page template cannot be read: {exc}")
             return

@@ -168,6 +168,7 @@ class MainController(QObject):
         self._tasks.start(self.outbox_presenter.load(), key="outbox-view")
         self._tasks.start(self.tracker.run(), key="tracker")
         self._tasks.start(self._renderer.warm_up(), key="warm-up")
+        self._tasks.start(self._composer_support.load_services(self._faxes.api), key="services")
         self._window.preview.show_message("Select a fax to preview it.")
         self.reload()
         self._refresh_timer.start()
