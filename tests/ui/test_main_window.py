@@ -295,3 +295,14 @@ def test_menus(window: MainWindow) -> None:
 def test_settings_action_asks_for_the_settings(window: MainWindow, qtbot) -> None:
     with qtbot.waitSignal(window.settings_requested):
         window.settings_action.trigger()
+
+
+def test_the_outbox_view_takes_the_list_s_place(window: MainWindow, qtbot: QtBot) -> None:
+    with qtbot.waitSignal(window.view_changed, timeout=1000) as changed:
+        _press(qtbot, window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert changed.args == [View.OUTBOX]
+    assert window.outbox_view.isVisible()
+    assert not window.fax_list.isVisible()
+    window.set_current_view(View.SENT)
+    assert window.fax_list.isVisible()
+    assert not window.outbox_view.isVisible()
