@@ -106,7 +106,7 @@ def state_text(
     state = entry.state
     if state is OutboxState.HELD:
         left = (entry.hold_until - now).total_seconds() if entry.hold_until else 0
-        return f"Goes out in {max(0, round(left))} s (Undo to take it back)"
+        return f"Goes out in {max(0, round(left))} s"
     if state is OutboxState.QUEUED:
         if waiting is not None:
             return f"Waiting: {waiting.reason}"
@@ -230,6 +230,8 @@ class OutboxModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(entry, column)
         if role == Qt.ItemDataRole.ToolTipRole and column is Column.STATE:
+            if entry.state is OutboxState.HELD:
+                return f"{self._text(entry, column)}; Undo send (Ctrl+Z) takes it back"
             return self._text(entry, column)
         if role == Qt.ItemDataRole.DecorationRole and column is Column.STATE:
             return icon(_STATE_ICONS.get(entry.state, "status-queued"))

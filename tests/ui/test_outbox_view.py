@@ -53,7 +53,7 @@ def entry(entry_id: int = 1, state: OutboxState = OutboxState.QUEUED, **fields) 
         (
             entry(state=OutboxState.HELD, hold_until=NOW + timedelta(seconds=4.4)),
             {},
-            "Goes out in 4 s (Undo to take it back)",
+            "Goes out in 4 s",
         ),
         (entry(), {}, "Queued"),
         (
