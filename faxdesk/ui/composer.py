@@ -394,6 +394,14 @@ class ComposerDialog(QDialog):
             if not item.data(_PROBLEM_ROLE):
                 item.setIcon(_thumbnail_icon(image))
 
+    def document_thumbnail(self, path: Path) -> QImage | None:
+        """The first-page image shown for `path`, once the controller has rendered it."""
+        for item in self._items(path):
+            image = item.data(_THUMBNAIL_ROLE)
+            if isinstance(image, QImage):
+                return image
+        return None
+
     def set_document_problem(self, path: Path, text: str) -> None:
         """Mark the document `path` as unsendable because of `text`; Send stays disabled
         until it is removed."""

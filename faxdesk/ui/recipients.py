@@ -144,7 +144,7 @@ class RecipientsField(QWidget):
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
         self.hint.hide()
-        self.save_button = QPushButton("Save as &contact…", self)
+        self.save_button = QPushButton("Save as co&ntact…", self)
         self.save_button.setAutoDefault(False)
         self.save_button.setToolTip("Save the selected (or typed) number in your contacts")
         self.save_button.setEnabled(False)

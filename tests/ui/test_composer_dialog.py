@@ -328,3 +328,57 @@ def test_enter_adds_a_number_and_never_sends(
     assert composer.recipients.numbers() == [TEST_NUMBER]
     assert composer.isVisible()
     assert composer.send_button.isEnabled()
+
+
+def test_every_mnemonic_in_the_form_is_its_own(composer: ComposerDialog) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    texts = [
+        widget.text()
+        for kind in (QLabel, QAbstractButton)
+        for widget in composer.findChildren(kind)
+        if widget.isVisibleTo(composer) and "&" in widget.text().replace("&&", "")
+    ]
+    keys = [text[text.index("&") + 1].lower() for text in texts]
+    assert len(texts) >= 18
+    assert sorted(keys) == sorted(set(keys)), texts
+
+
+def test_documents_are_reordered_by_buttons_and_keys(
+    composer: ComposerDialog, pdf_file: Path, tmp_path: Path, qtbot: QtBot
+) -> None:
+    second = tmp_path / "second.pdf"
+    second.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    third = tmp_path / "third.png"
+    third.write_bytes(b"\x89PNG\r\n\x1a\n")
+    composer.add_paths([pdf_file, second, third])
+    composer.documents_list.setCurrentRow(0)
+    assert not composer.up_button.isEnabled()
+    qtbot.mouseClick(composer.down_button, Qt.MouseButton.LeftButton)
+    assert composer.document_paths() == [second, pdf_file, third]
+    composer.documents_list.setFocus()
+    qtbot.keyClick(composer.documents_list, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert composer.document_paths() == [second, third, pdf_file]
+    assert not composer.down_button.isEnabled()
+    qtbot.mouseClick(composer.up_button, Qt.MouseButton.LeftButton)
+    assert composer.document_paths() == [second, pdf_file, third]
+    assert composer.request().documents[1].path == pdf_file
+
+
+def test_files_copied_in_a_file_manager_are_pasted(
+    composer: ComposerDialog, pdf_file: Path, qtbot: QtBot
+) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    QGuiApplication.clipboard().setMimeData(_mime_of(pdf_file))
+    composer.documents_list.setFocus()
+    qtbot.keyClick(composer.documents_list, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert composer.document_paths() == [pdf_file]
+
+
+def _mime_of(path: Path) -> QMimeData:
+    from PySide6.QtCore import QUrl
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    return mime

@@ -72,6 +72,14 @@ def test_compose_send_and_deliver_a_fax_to_three_numbers(
             await until(lambda: composer.documents_list.item(0).text().endswith("pages"))
             assert composer.documents_list.item(0).text() == "referral.pdf  —  2 pages"
             assert composer.documents_list.item(1).text() == "lab-results.png  —  1 page"
+            # Each shows its first page, rendered in the worker pool.
+            await until(lambda: composer.document_thumbnail(scan) is not None)
+            await until(lambda: composer.document_thumbnail(letter) is not None)
+            thumbnail = composer.document_thumbnail(scan)
+            assert thumbnail.width() == 88
+            assert thumbnail.pixelColor(44, 30).value() < 200  # the grey box of the scan
+            # The account's services are offered (the sandbox has its default one).
+            await until(lambda: composer.options.service_combo.count() == 2)
 
             # Three recipients; the second one typed wrong.
             edit = composer.recipient_edit
