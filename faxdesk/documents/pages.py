@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pymupdf
+from pymupdf import mupdf
 
 from faxdesk.core.errors import DocumentError
 
@@ -55,6 +57,17 @@ class DocumentInfo:
     @property
     def page_count(self) -> int:
         return len(self.page_sizes)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewStart:
+    """What a preview needs to show a document's first page before the rest is known: the page
+    count, the first page's (width, height) in points as shown, and that page rendered when a
+    width was asked for."""
+
+    page_count: int
+    first_size: tuple[float, float]
+    first_page: RenderedPage | None
 
 
 #: The view rotations, clockwise in degrees, a preview can ask `render_page` for.
@@ -133,8 +146,35 @@ def document_info(path: Path) -> DocumentInfo:
 
     Reading them loads each page's dictionary, not its content: about 20 microseconds a page.
     """
-    with _open_pdf(None, path, path.name) as doc:
+    with _previewing(path) as doc:
         return DocumentInfo(tuple((page.rect.width, page.rect.height) for page in doc.pages()))
+
+
+@contextmanager
+def _previewing(path: Path) -> Iterator[pymupdf.Document]:
+    """Open the PDF at `path` for one preview call, and forget what MuPDF cached for it after.
+
+    Rendering fills MuPDF's store with decoded images and fonts keyed to this document's
+    objects. Once it is closed nothing can use them again, yet MuPDF keeps them until its
+    256 MB store is full: a worker previewing a long fax would grow by a megabyte every few
+    pages. Emptying the store after each call keeps the worker's memory flat, at no cost.
+    """
+    try:
+        with _open_pdf(None, path, path.name) as doc:
+            yield doc
+    finally:
+        mupdf.fz_empty_store()
+
+
+def preview_start(path: Path, width: int | None = None) -> PreviewStart:
+    """Open the PDF at `path` for a preview: its page count and first page size, and that
+    page rendered `width` pixels wide when `width` is given, in one go (one open, and for a
+    worker process one round trip, before the user sees the first page). Raises DocumentError.
+    """
+    with _previewing(path) as doc:
+        rect = doc[0].rect
+        first = _render(doc, path.name, 0, width, 0) if width else None
+        return PreviewStart(doc.page_count, (rect.width, rect.height), first)
 
 
 def render_page(path: Path, index: int, width: int, rotation: int = 0) -> RenderedPage:
@@ -145,26 +185,31 @@ def render_page(path: Path, index: int, width: int, rotation: int = 0) -> Render
     """
     if rotation not in ROTATIONS:
         raise ValueError(f"rotation must be one of {ROTATIONS}, not {rotation}")
-    with _open_pdf(None, path, path.name) as doc:
-        if not 0 <= index < doc.page_count:
-            raise DocumentError(
-                f"{path.name} has {doc.page_count} pages; there is no page {index + 1}.",
-                path=path.name,
-            )
-        page = doc[index]
-        shown_width = page.rect.height if rotation in (90, 270) else page.rect.width
-        zoom = max(width, 1) / shown_width
-        matrix = pymupdf.Matrix(zoom, zoom).prerotate(rotation)
-        pix = page.get_pixmap(matrix=matrix, colorspace=pymupdf.csGRAY, alpha=False)
-        # Copy the pixels out: the pixmap's buffer belongs to PyMuPDF.
-        return RenderedPage(
-            index=index,
-            page_count=doc.page_count,
-            width=pix.width,
-            height=pix.height,
-            stride=pix.stride,
-            samples=bytes(pix.samples),
+    with _previewing(path) as doc:
+        return _render(doc, path.name, index, width, rotation)
+
+
+def _render(
+    doc: pymupdf.Document, name: str, index: int, width: int, rotation: int
+) -> RenderedPage:
+    if not 0 <= index < doc.page_count:
+        raise DocumentError(
+            f"{name} has {doc.page_count} pages; there is no page {index + 1}.", path=name
         )
+    page = doc[index]
+    shown_width = page.rect.height if rotation in (90, 270) else page.rect.width
+    zoom = max(width, 1) / shown_width
+    matrix = pymupdf.Matrix(zoom, zoom).prerotate(rotation)
+    pix = page.get_pixmap(matrix=matrix, colorspace=pymupdf.csGRAY, alpha=False)
+    # Copy the pixels out: the pixmap's buffer belongs to PyMuPDF.
+    return RenderedPage(
+        index=index,
+        page_count=doc.page_count,
+        width=pix.width,
+        height=pix.height,
+        stride=pix.stride,
+        samples=bytes(pix.samples),
+    )
 
 
 def save_pdf(paths: Sequence[Path], destination: Path) -> None:

@@ -86,8 +86,9 @@ class FaxService:
 
     async def document(self, fax: Fax) -> Path:
         """The fax's PDF on disk, downloaded on first use."""
-        known = await asyncio.to_thread(self._archive.local_file, fax.id)
-        if known is not None and await asyncio.to_thread(known.is_file):
+        # One trip to a thread, not two: this runs each time a fax is selected.
+        known = await asyncio.to_thread(self._stored_file, fax.id)
+        if known is not None:
             return known
         if fax.direction == Direction.INBOUND and self._inbound is not None:
             return await self._inbound.fetch_waiting(fax)
@@ -97,6 +98,10 @@ class FaxService:
             await self._api.download(fax.id, path)
         await asyncio.to_thread(self._archive.set_local_file, fax.id, path)
         return path
+
+    def _stored_file(self, fax_id: str) -> Path | None:
+        known = self._archive.local_file(fax_id)
+        return known if known is not None and known.is_file() else None
 
     async def delete_content(self, fax: Fax) -> Fax:
         """Delete the fax's document on the service; the record stays, and says so.

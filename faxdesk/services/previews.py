@@ -21,7 +21,7 @@ from pathlib import Path
 
 from faxdesk.documents import faxmode, pages
 from faxdesk.documents.faxmode import FaxMode, FaxPage
-from faxdesk.documents.pages import DocumentInfo, RenderedPage
+from faxdesk.documents.pages import DocumentInfo, PreviewStart, RenderedPage
 
 
 def _exit_with_parent(parent_pid: int) -> None:
@@ -58,6 +58,11 @@ class PageRenderer:
     async def page_count(self, path: Path) -> int:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, pages.count_pages_in_file, path)
+
+    async def preview_start(self, path: Path, width: int | None = None) -> PreviewStart:
+        """The page count and first page of `path`, rendered `width` wide when given."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, pages.preview_start, path, width)
 
     async def document_info(self, path: Path) -> DocumentInfo:
         """The page sizes of the PDF at `path`; raises DocumentError."""

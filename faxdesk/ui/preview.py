@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
@@ -343,8 +343,8 @@ class PreviewPane(QWidget):
     #: otherwise be tens of megabytes of pixels.
     MAX_RENDER_DPI = 300
     #: Images of pages out of view kept for going back, beyond the pages in view.
-    CACHE_BYTES = 32 * 1024 * 1024
-    THUMBNAIL_CACHE_BYTES = 4 * 1024 * 1024
+    CACHE_BYTES = 16 * 1024 * 1024
+    THUMBNAIL_CACHE_BYTES = 2 * 1024 * 1024
     THUMBNAIL_BOX = QSize(96, 124)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -473,10 +473,30 @@ class PreviewPane(QWidget):
 
     # -- public API ----------------------------------------------------------------------------
 
-    def show_document(self, key: str, page_sizes: Sequence[PageSize]) -> None:
+    def first_page_request(self) -> PageRequest | None:
+        """The image of the first page the next document shown will ask for first, when it does
+        not depend on that page's size (at fit width): a renderer may make it while it opens the
+        document and hand it to `show_document`, saving a round trip before the first paint."""
+        if self._zoom_mode is not ZoomMode.FIT_WIDTH:
+            return None
+        # From the stack, which is always laid out: the page view behind a message is not.
+        width = self._stack.width() - self.scroll_area.verticalScrollBar().sizeHint().width()
+        if self.thumbnails_action.isChecked():
+            width -= self.thumbnails.width()
+        width -= 2 * _PageStrip.MARGIN
+        return PageRequest(0, max(1, round(width * self.devicePixelRatioF())))
+
+    def show_document(
+        self,
+        key: str,
+        page_sizes: Sequence[PageSize],
+        images: Mapping[PageRequest, QImage] | None = None,
+    ) -> None:
         """Lay out the pages of `key`, (width, height) in points each, and request those in view.
 
-        The zoom mode is kept from the document before; the rotation starts upright.
+        `images` are page images already rendered (see `first_page_request`); they are shown
+        at once and not asked for. The zoom mode is kept from the document before; the rotation
+        starts upright.
         """
         if not page_sizes:
             self.show_message("This document has no pages.")
@@ -485,14 +505,21 @@ class PreviewPane(QWidget):
         self._rotation = 0
         self._strip.rotation = 0
         self._pages = [_Page(size=(float(w), float(h))) for w, h in page_sizes]
+        for request, image in (images or {}).items():
+            if 0 <= request.index < len(self._pages) and not image.isNull():
+                page = self._pages[request.index]
+                if request.thumbnail:
+                    page.thumbnail, page.thumbnail_request = image, request
+                else:
+                    page.image, page.image_request = image, request
         self._strip.pages = self._pages
         self._thumbnail_model.set_pages(self._pages)
         self._last_requests = []
         self._wanted = set()
         self._wanted_thumbnails = set()
-        self._relayout()
+        # Showing the pages view may resize the viewport, which lays the pages out (eventFilter).
         self._stack.setCurrentWidget(self._pages_view)
-        self._relayout()  # again: showing the pages may have changed the viewport's size
+        self._relayout()
         self._navigating = True
         self.scroll_area.verticalScrollBar().setValue(0)
         self.scroll_area.horizontalScrollBar().setValue(0)
@@ -522,6 +549,24 @@ class PreviewPane(QWidget):
         self._trim_cache()
         if page.image is not None:
             self._strip.update(self._strip.page_rect(request.index))
+        return True
+
+    def set_page_sizes(self, key: str, page_sizes: Sequence[PageSize]) -> bool:
+        """Replace the page sizes of `key` (shown with guessed sizes until they were read),
+        keeping the page in view where it is. False when `key` is not shown or the count
+        differs."""
+        if key != self._key or len(page_sizes) != len(self._pages):
+            return False
+        sizes = [(float(w), float(h)) for w, h in page_sizes]
+        if sizes == [page.size for page in self._pages]:
+            return True
+        anchor = self._anchor()
+        for page, size in zip(self._pages, sizes, strict=True):
+            page.size = size
+        self._relayout()
+        self._restore_anchor(anchor)
+        self.thumbnails.viewport().update()
+        self._request_visible()
         return True
 
     def set_page_error(self, key: str, index: int, text: str) -> bool:
@@ -888,21 +933,25 @@ class PreviewPane(QWidget):
 
     def _scale(self, index: int) -> float:
         """Logical pixels per point for page `index` in the current zoom mode."""
-        width, height = _turned(self._pages[index].size, self._rotation)
+        return self._scaler()(_turned(self._pages[index].size, self._rotation))
+
+    def _scaler(self) -> Callable[[PageSize], float]:
+        """Logical pixels per point for a page of a (shown) size, in the current zoom mode."""
         if self._zoom_mode is ZoomMode.FIXED:
-            return self._zoom_percent / 100 * self._dpi() / 72
+            fixed = self._zoom_percent / 100 * self._dpi() / 72
+            return lambda _size: fixed
         available_width, available_height = self._available()
         if self._zoom_mode is ZoomMode.FIT_WIDTH:
-            return available_width / width
-        return min(available_width / width, available_height / height)
-
-    def _display_size(self, index: int) -> tuple[int, int]:
-        width, height = _turned(self._pages[index].size, self._rotation)
-        scale = self._scale(index)
-        return max(1, round(width * scale)), max(1, round(height * scale))
+            return lambda size: available_width / size[0]
+        return lambda size: min(available_width / size[0], available_height / size[1])
 
     def _relayout(self) -> None:
-        sizes = [self._display_size(index) for index in range(len(self._pages))]
+        scale = self._scaler()
+        sizes = []
+        for page in self._pages:
+            shown = _turned(page.size, self._rotation)
+            factor = scale(shown)
+            sizes.append((max(1, round(shown[0] * factor)), max(1, round(shown[1] * factor))))
         self._strip.relayout(sizes, self.scroll_area.viewport().width())
 
     def _anchor(self) -> tuple[int, float]:

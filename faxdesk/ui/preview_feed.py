@@ -10,6 +10,7 @@ process: PyMuPDF runs in the workers only.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,7 @@ class PreviewFeed(QObject):
         self._tasks = tasks
         self._shown: _Shown | None = None
         self._renders: dict[PageRequest, asyncio.Task[None]] = {}
+        self._sizes_task: asyncio.Task[None] | None = None
         self._connections = [
             (pane.pages_requested, self._on_pane_pages_requested),
             (pane.print_requested, self._on_pane_print_requested),
@@ -72,19 +74,43 @@ class PreviewFeed(QObject):
     async def show(self, key: str, paths: Sequence[Path], name: str = "") -> None:
         """Show the pages of `paths`, one after the other, as document `key`.
 
-        `name` is the file name offered by Save as PDF. Raises DocumentError, leaving the pane
-        as it was, when a file cannot be read.
+        The first page is rendered while the first document is opened, and shown before the
+        sizes of the other pages are read. `name` is the file name offered by Save as PDF.
+        Raises DocumentError, leaving the pane as it was, when a file cannot be read.
         """
-        pages: list[tuple[Path, int]] = []
-        sizes: list[PageSize] = []
-        for path in paths:
+        first_request = self.pane.first_page_request()
+        start = await self._renderer.preview_start(
+            paths[0], first_request.width if first_request is not None else None
+        )
+        pages = [(paths[0], index) for index in range(start.page_count)]
+        # Until they are read, the other pages are taken to be the size of the first.
+        sizes = [start.first_size] * start.page_count
+        for path in paths[1:]:
             info = await self._renderer.document_info(path)
             pages.extend((path, index) for index in range(info.page_count))
             sizes.extend(info.page_sizes)
         self._cancel_renders()
         name = name or (paths[0].name if len(paths) == 1 else "fax.pdf")
-        self._shown = _Shown(key, tuple(paths), tuple(pages), tuple(sizes), name)
-        self.pane.show_document(key, sizes)
+        shown = _Shown(key, tuple(paths), tuple(pages), tuple(sizes), name)
+        self._shown = shown
+        images = {}
+        if first_request is not None and start.first_page is not None:
+            images[first_request] = to_qimage(start.first_page)
+        self.pane.show_document(key, sizes, images)
+        if start.page_count > 1:
+            self._sizes_task = self._tasks.start(self._read_sizes(shown, start.page_count))
+
+    async def _read_sizes(self, shown: _Shown, count: int) -> None:
+        """Replace the guessed sizes of the first document's pages by their real ones."""
+        try:
+            info = await self._renderer.document_info(shown.paths[0])
+        except DocumentError:
+            return  # the pages say so themselves when they cannot be rendered
+        if self._shown is not shown or info.page_count != count:
+            return
+        sizes = info.page_sizes + shown.sizes[count:]
+        self._shown = dataclasses.replace(shown, sizes=sizes)
+        self.pane.set_page_sizes(shown.key, sizes)
 
     def show_message(self, text: str) -> None:
         """Forget the document and show `text` on the pane."""
@@ -132,6 +158,9 @@ class PreviewFeed(QObject):
         for task in self._renders.values():
             task.cancel()
         self._renders.clear()
+        if self._sizes_task is not None:
+            self._sizes_task.cancel()
+            self._sizes_task = None
 
     # -- print and save -----------------------------------------------------------------------
 
@@ -147,6 +176,11 @@ class PreviewFeed(QObject):
         printer = await choose_printer(self._dialog_parent(), shown.name)
         if printer is None:
             return
+        sizes_task = self._sizes_task
+        if sizes_task is not None and not sizes_task.done():
+            await asyncio.wait([sizes_task])  # each page is printed at its own size
+        if self._shown is not None and self._shown.key == shown.key:
+            shown = self._shown
         job = PrintJob(printer)
         if not job.begin():
             self.report(

@@ -10,6 +10,7 @@ from faxdesk.documents.pages import (
     document_info,
     make_test_pdf,
     merge_pdfs,
+    preview_start,
     render_page,
     save_pdf,
 )
@@ -191,3 +192,19 @@ def test_save_pdf_says_what_went_wrong_and_leaves_nothing(tmp_path):
     with pytest.raises(DocumentError, match=r"broken\.pdf is not a readable PDF"):
         save_pdf([broken], tmp_path / "out.pdf")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["broken.pdf", "good.pdf"]
+
+
+def test_preview_start_gives_the_count_the_first_size_and_the_first_page(tmp_path):
+    path = tmp_path / "mixed.pdf"
+    _mixed_pdf(path)
+    start = preview_start(path, 300)
+    assert (start.page_count, start.first_size) == (3, (612, 792))
+    assert start.first_page is not None
+    assert (start.first_page.index, start.first_page.width, start.first_page.height) == (
+        0,
+        300,
+        389,
+    )
+    assert preview_start(path).first_page is None
+    with pytest.raises(DocumentError, match=r"gone\.pdf does not exist"):
+        preview_start(tmp_path / "gone.pdf", 300)

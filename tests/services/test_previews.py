@@ -39,6 +39,9 @@ async def test_reads_page_sizes_and_renders_turned_pages_in_a_worker(
     assert info.page_sizes == ((612, 792),) * 3
     page = await renderer.render(path, 2, 300, 90)
     assert (page.index, page.width, page.height) == (2, 300, 232)
+    start = await renderer.preview_start(path, 200)
+    assert start.page_count == 3
+    assert (start.first_page.width, start.first_page.height) == (200, 259)
 
 
 async def test_worker_errors_arrive_as_document_errors(renderer: PageRenderer, tmp_path):

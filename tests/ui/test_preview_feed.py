@@ -132,6 +132,27 @@ def test_scrolling_fast_drops_the_pages_scrolled_past(harness: Harness, tmp_path
     harness.run(scenario())
 
 
+def test_the_first_page_comes_with_opening_and_the_real_sizes_follow(harness: Harness, tmp_path):
+    path = tmp_path / "mixed.pdf"
+    doc = pymupdf.open(stream=make_test_pdf(3), filetype="pdf")
+    doc.new_page(width=842, height=595)
+    doc.save(path)
+    doc.close()
+    pane = harness.pane
+
+    async def scenario() -> None:
+        pane.show_message("Loading…")
+        await harness.feed.show("fax-1", [path])
+        # Shown with the first page already there, before any other page is rendered.
+        assert pane.page_image(0) is not None
+        assert 0 not in harness.rendered_pages()
+        landscape = pane._strip.page_rect(3)
+        assert landscape.height() > landscape.width()  # guessed: the first page's size
+        await until(lambda: pane._strip.page_rect(3).width() > pane._strip.page_rect(3).height())
+
+    harness.run(scenario())
+
+
 def test_documents_are_shown_one_after_the_other(harness: Harness, tmp_path):
     first = _pdf(tmp_path, "cover.pdf", 1, "Cover")
     second = _pdf(tmp_path, "letter.pdf", 2, "Letter")

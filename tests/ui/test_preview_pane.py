@@ -488,3 +488,33 @@ def test_every_control_is_reachable_by_tab_and_named(pane: PreviewPane) -> None:
     for widget in (pane.page_spin, pane.zoom_combo, pane.scroll_area, pane.thumbnails):
         assert widget.focusPolicy() & Qt.FocusPolicy.TabFocus
         assert widget.accessibleName()
+
+
+def test_a_first_page_rendered_ahead_is_shown_at_once_and_not_asked_for(
+    pane: PreviewPane, batches: list[Batch]
+) -> None:
+    pane.show_message("Loading…")
+    ahead = pane.first_page_request()
+    pane.show_document("fax-1", [LETTER] * 5, {ahead: _image(ahead.width)})
+    # The guess was right (the pane never showed pages before, so it came from its layout).
+    assert ahead == PageRequest(0, _fit_width(pane))
+    assert pane.page_image(0) is not None
+    assert 0 not in _indexes(_pending(batches))
+    assert 1 in _indexes(_pending(batches))
+    pane.fit_page()
+    assert pane.first_page_request() is None  # its width depends on the page's shape
+
+
+def test_page_sizes_read_later_replace_the_guessed_ones_and_keep_the_view(
+    pane: PreviewPane, batches: list[Batch], qtbot: QtBot
+) -> None:
+    pane.show_document("fax-1", [LETTER] * 6)
+    pane.go_to_page(3)
+    assert not pane.set_page_sizes("other", [LETTER] * 6)
+    assert not pane.set_page_sizes("fax-1", [LETTER] * 5)
+    assert pane.set_page_sizes("fax-1", [LETTER, A4_LANDSCAPE, A4_LANDSCAPE] + [LETTER] * 3)
+    landscape = pane._strip.page_rect(1)
+    assert landscape.width() > landscape.height()
+    assert pane.current_page == 3
+    top = pane.scroll_area.verticalScrollBar().value()
+    assert pane._strip.page_top(3) - 14 <= top <= pane._strip.page_top(3)
