@@ -1,91 +1,33 @@
 """Run FaxDesk's benchmarks and print their figures; `--json FILE` also writes them.
 
 Each benchmark measures FaxDesk and a baseline in the same run on the same input, because
-these machines are shared and noisy: absolute times drift, ratios hold.
+these machines are shared and noisy: absolute times drift, ratios hold. The memory benchmarks
+need psutil: install FaxDesk with `pip install -e '.[bench]'`.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import math
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pymupdf
 
-# Run as a script, this folder is on the path: the outbox benchmarks live beside this file.
+# Run as a script, this folder is on the path: the outbox and preview benchmarks live beside
+# this file.
 from outbox_bench import outbox_throughput, outbox_upload_memory
+from preview_bench import preview_first_page, preview_memory, preview_page
+from timing import median_time
 
 from faxdesk.core.models import ImageConversionMethod, Resolution
 from faxdesk.documents import faxmode
-from faxdesk.documents.pages import make_test_pdf
-from faxdesk.services.previews import PageRenderer
-
-WIDTH = 800
-
-
-def _median_time(run: Callable[[], object], repeats: int = 7) -> float:
-    run()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def _scanned_pdf(path: Path, pages: int = 3) -> None:
-    """Letter pages each carrying a 200 dpi greyscale scan, like most faxes people receive."""
-    doc = pymupdf.open(stream=make_test_pdf(pages), filetype="pdf")
-    scan = pymupdf.Pixmap(pymupdf.csGRAY, pymupdf.IRect(0, 0, 1700, 2200), False)
-    scan.set_rect(scan.irect, (235,))
-    for y in range(0, 2200, 40):
-        scan.set_rect(pymupdf.IRect(100, y, 1600, y + 12), (30,))
-    for page in doc:
-        page.insert_image(page.rect, pixmap=scan)
-    doc.save(path)
-    doc.close()
-
-
-def preview_page(workdir: Path) -> dict[str, object]:
-    """A preview page through the worker pool, against rendering it in-process."""
-    path = workdir / "preview.pdf"
-    _scanned_pdf(path)
-
-    def bare() -> object:
-        with pymupdf.open(path) as doc:
-            page = doc[1]
-            zoom = WIDTH / page.rect.width
-            matrix = pymupdf.Matrix(zoom, zoom)
-            return bytes(page.get_pixmap(matrix=matrix, colorspace=pymupdf.csGRAY).samples)
-
-    loop = asyncio.new_event_loop()
-    renderer = PageRenderer()
-    try:
-        loop.run_until_complete(renderer.warm_up())
-        value = _median_time(lambda: loop.run_until_complete(renderer.render(path, 1, WIDTH)))
-    finally:
-        renderer.shutdown()
-        loop.close()
-    baseline = _median_time(bare)
-    return {
-        "name": "preview_page",
-        "value": round(value, 4),
-        "unit": "s",
-        "baseline": "bare pymupdf render in-process",
-        "baseline_value": round(baseline, 4),
-        "ratio": round(value / baseline, 2),
-        "goal": "<= 1.5",
-    }
 
 
 def _photo(width: int = 600, height: int = 450) -> bytes:
@@ -171,7 +113,7 @@ def _against_ghostscript(
     path = workdir / "mixed.pdf"
     if not path.exists():
         _mixed_pdf(path, _FAX_PAGES)
-    value = _FAX_PAGES / _median_time(lambda: run(path), repeats=5)
+    value = _FAX_PAGES / median_time(lambda: run(path), repeats=5)
     result: dict[str, object] = {
         "name": name,
         "value": round(value, 1),
@@ -204,7 +146,7 @@ def _against_ghostscript(
         f"-sOutputFile={workdir / 'gs.tif'}",
         str(path),
     ]
-    baseline = _FAX_PAGES / _median_time(
+    baseline = _FAX_PAGES / median_time(
         lambda: subprocess.run(command, check=True, capture_output=True), repeats=5
     )
     result["baseline_value"] = round(baseline, 1)
@@ -242,6 +184,8 @@ def fax_conversion_coded(workdir: Path) -> dict[str, object]:
 
 BENCHMARKS: dict[str, Callable[[Path], dict[str, object]]] = {
     "preview_page": preview_page,
+    "preview_first_page": preview_first_page,
+    "preview_memory": preview_memory,
     "fax_conversion": fax_conversion,
     "fax_conversion_coded": fax_conversion_coded,
     "outbox_throughput": outbox_throughput,
