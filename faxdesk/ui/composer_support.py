@@ -17,6 +17,7 @@ import asyncio
 import dataclasses
 import shutil
 import tempfile
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -103,6 +104,7 @@ class ComposerSupport(QObject):
         composer.documents_added.connect(self._on_composer_documents_added)
         composer.document_selected.connect(self._on_composer_document_selected)
         self._api: FaxApi | None = None
+        self.time_zones: list[str] = []
         self._services: list[Service] = []
         self._cover_pages: list[CoverPage] = []
         self._cover_files: dict[tuple[str, str], Path] = {}
@@ -117,6 +119,17 @@ class ComposerSupport(QObject):
         self.feed.stop()
         # Small and at shutdown only: a few files in a folder of our own.
         shutil.rmtree(self._folder, ignore_errors=True)
+
+    async def load_time_zones(self) -> list[str]:
+        """Offer every tz database name for the header's time zone (read once, off the loop)."""
+        names = sorted(await asyncio.to_thread(zoneinfo.available_timezones))
+        self.time_zones = names
+        self._composer.options.set_time_zones(names)
+        return names
+
+    @property
+    def services(self) -> list[Service]:
+        return list(self._services)
 
     async def load_services(self, api: FaxApi) -> None:
         """Offer the account's services, their sender numbers and their cover pages."""

@@ -169,6 +169,7 @@ class MainController(QObject):
         self._tasks.start(self.tracker.run(), key="tracker")
         self._tasks.start(self._renderer.warm_up(), key="warm-up")
         self._tasks.start(self._composer_support.load_services(self._faxes.api), key="services")
+        self._tasks.start(self._composer_support.load_time_zones(), key="time-zones")
         self._window.preview.show_message("Select a fax to preview it.")
         self.reload()
         self._refresh_timer.start()
@@ -403,6 +404,11 @@ class MainController(QObject):
             )
         else:
             self._settings_dialog.set_settings(self.settings)
+        # The sending defaults offer what the composer offers.
+        form = self._settings_dialog.sending_page.form
+        form.set_services(self._composer_support.services)
+        form.set_time_zones(self._composer_support.time_zones)
+        form.set_defaults(self.settings.sending)
         self._settings_dialog.open()
 
     def _on_settings_dialog_settings_accepted(self, edited: Settings) -> None:

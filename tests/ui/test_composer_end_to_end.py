@@ -108,6 +108,10 @@ def test_compose_send_and_deliver_a_fax_to_three_numbers(
             options.resolution_combo.setCurrentIndex(
                 options.resolution_combo.findData(Resolution.SUPERFINE)
             )
+            # The header's time zone, searched by part of its name.
+            await until(lambda: options.time_zone_combo.count() > 400)
+            options.time_zone_combo.setFocus()
+            qtbot.keyClicks(options.time_zone_combo.lineEdit(), "Europe/Berlin")
             qtbot.keyClicks(options.labels_edit, "ticket=T-42")
             assert composer.send_button.isEnabled()
 
@@ -141,10 +145,18 @@ def test_compose_send_and_deliver_a_fax_to_three_numbers(
                 assert fax.header_text == "Mercy Clinic Radiology"
                 assert fax.resolution is Resolution.SUPERFINE
                 assert fax.labels["ticket"] == "T-42"
+                assert fax.header_time_zone == "Europe/Berlin"
                 assert fax.number_of_pages == 3
             assert sorted(e.to for e in model.entries()) == sorted(
                 [TEST_NUMBER, "+14155550123", "+14155550124"]
             )
+
+            # The Settings' sending defaults offer the same services.
+            window.settings_action.trigger()
+            dialog = controller.settings_dialog
+            assert dialog.sending_page.form.service_combo.count() == 2
+            assert dialog.sending_page.form.time_zone_combo.count() > 400
+            dialog.reject()
         finally:
             await session.close()
 
