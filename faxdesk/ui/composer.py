@@ -175,6 +175,7 @@ class ComposerDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, *, default_region: str = "US") -> None:
         super().__init__(parent)
         self._busy = False
+        self._defaults = SendingDefaults()
         self._last_directory = ""
         self._file_dialog: QFileDialog | None = None
         self.setWindowTitle("New fax")
@@ -379,6 +380,7 @@ class ComposerDialog(QDialog):
 
     def set_sending_defaults(self, defaults: SendingDefaults) -> None:
         """Start the next fax with these options (from the settings)."""
+        self._defaults = defaults
         self.options.set_defaults(defaults)
 
     def set_document_info(self, path: Path, text: str) -> None:
@@ -454,6 +456,9 @@ class ComposerDialog(QDialog):
         """Empty the form for the next fax (the options go back to their defaults)."""
         self.documents_list.clear()
         self.recipients.clear()
+        self.options.set_defaults(self._defaults)
+        self.options.labels_edit.clear()
+        self.options.cover_combo.setCurrentIndex(0)
         self._show_message(self.documents_message, "")
         self._show_message(self.message_label, "")
         self.preview.show_message("Select a document to see its pages.")

@@ -382,3 +382,18 @@ def _mime_of(path: Path) -> QMimeData:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     return mime
+
+
+def test_the_next_fax_starts_from_the_sending_defaults(
+    composer: ComposerDialog, pdf_file: Path, qtbot: QtBot
+) -> None:
+    from faxdesk.config.settings import SendingDefaults
+
+    composer.set_sending_defaults(SendingDefaults(header_text="Front desk", max_retries=2))
+    assert composer.options.header_edit.text() == "Front desk"
+    composer.options.header_edit.setText("Only for this fax")
+    qtbot.keyClicks(composer.options.labels_edit, "ticket=T-1")
+    composer.reset()
+    assert composer.options.header_edit.text() == "Front desk"
+    assert composer.options.labels_edit.text() == ""
+    assert composer.request().max_retries == 2
