@@ -235,7 +235,13 @@ async def save_stream(
     """
     total = content_length(response)
     compressed = response.headers.get("Content-Encoding", "identity").lower() != "identity"
-    handle, temp_path = await asyncio.to_thread(_open_temp_beside, destination)
+    opening = asyncio.ensure_future(asyncio.to_thread(_open_temp_beside, destination))
+    try:
+        handle, temp_path = await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        # Cancelled while the thread creates the file: remove it as soon as it exists.
+        opening.add_done_callback(_discard_opened)
+        raise
     try:
         if progress is not None:
             progress(0, total)
@@ -305,6 +311,11 @@ def _commit(handle: IO[bytes], temp_path: Path, destination: Path) -> None:
         os.replace(temp_path, destination)
     except OSError as exc:
         raise _storage_error(exc, destination) from exc
+
+
+def _discard_opened(opening: asyncio.Future[tuple[IO[bytes], Path]]) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        _discard(*opening.result())
 
 
 def _discard(handle: IO[bytes], temp_path: Path) -> None:

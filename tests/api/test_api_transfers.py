@@ -23,6 +23,7 @@ from faxdesk.api.transfers import (
     UPLOAD_TIMEOUT_BYTES_PER_SECOND,
     UploadStream,
     content_length,
+    save_stream,
     upload_timeout,
 )
 from faxdesk.core.errors import ApiError, StorageError
@@ -37,6 +38,7 @@ from tests.api.apitest_support import (
     multipart_parts,
     wire_fax,
 )
+from tests.waiting import until
 
 Reports = list[tuple[int, int | None]]
 
@@ -596,3 +598,17 @@ async def test_a_saved_fax_gets_the_umask_permissions_or_keeps_the_replaced_file
     await client.download("01HX", kept)
     assert stat.S_IMODE(kept.stat().st_mode) == 0o604
     assert kept.read_bytes() == WHOLE
+
+
+async def test_a_download_cancelled_while_its_file_is_created_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    response = httpx.Response(200, content=b"%PDF-1.4 whole document")
+    task = asyncio.get_running_loop().create_task(save_stream(response, tmp_path / "fax.pdf"))
+    await asyncio.sleep(0)  # it is now waiting for the thread that creates the file
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # Let the thread finish creating the file; it is then closed and removed.
+    await asyncio.get_running_loop().shutdown_default_executor()
+    await until(lambda: not list(tmp_path.iterdir()))
