@@ -42,6 +42,8 @@ def _collect_cycles_on_the_main_thread() -> Iterator[None]:
     """As the app does (faxdesk.ui.collector): a worker thread must never free a Qt object."""
     gc.disable()
     yield
+    # Now, while Qt is still up: at interpreter exit the order of teardown is undefined.
+    gc.collect()
     gc.enable()
 
 

@@ -24,6 +24,14 @@ _HERE = Path(__file__).parent
 
 
 @pytest.fixture(autouse=True)
+def empty_clipboard(qapp: QApplication) -> Iterator[None]:
+    """Clear the clipboard after each test: mime data a test put there would otherwise be
+    freed by Qt's exit handlers after Python has gone, which crashes the run at exit."""
+    yield
+    QApplication.clipboard().clear()
+
+
+@pytest.fixture(autouse=True)
 def light_theme(qapp: QApplication) -> Iterator[QApplication]:
     """Every test starts in the light theme (the palette is application-wide state)."""
     apply_theme(qapp, "light")
