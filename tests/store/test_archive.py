@@ -509,3 +509,15 @@ def test_stored_news_waiting_for_an_action(archive, tmp_path):
     ]
     archive.mark_done("a", COPIED)
     assert [f.id for f, _ in archive.stored_news_without(COPIED)] == ["b"]
+
+
+def test_sent_numbers_are_the_outbound_recipients_only(archive):
+    archive.upsert(
+        [
+            _fax("a", 1, to="+14155550123"),
+            _fax("b", 2, to="+14155550123"),
+            _fax("c", 3, to="+442079460123"),
+            _inbound("d", 4),
+        ]
+    )
+    assert archive.sent_numbers() == {"+14155550123", "+442079460123"}
