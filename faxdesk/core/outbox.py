@@ -132,6 +132,19 @@ class OutboxEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class StateChange:
+    """One step of an entry's history: it entered `state` at `at` (UTC).
+
+    Attributes:
+        detail: the plain-language reason that came with the step (a failure, a wait), if any.
+    """
+
+    state: OutboxState
+    at: datetime
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxWaiting:
     """Why the outbox is not sending right now, and when it tries again.
 

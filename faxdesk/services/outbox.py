@@ -55,6 +55,7 @@ from faxdesk.core.outbox import (
     OutboxEvent,
     OutboxState,
     OutboxWaiting,
+    StateChange,
     UploadProgress,
     WaitingChanged,
 )
@@ -314,6 +315,10 @@ class Outbox:
     async def entries(self, limit: int = 500) -> list[OutboxEntry]:
         """The newest `limit` entries in any state, newest first (for the Outbox view)."""
         return await asyncio.to_thread(self._store.recent, limit)
+
+    async def history(self, entry_id: int) -> list[StateChange]:
+        """Every state the entry went through and when, oldest first (for its details)."""
+        return await asyncio.to_thread(self._store.history, entry_id)
 
     def active(self) -> list[OutboxEntry]:
         """The unfinished entries, oldest first, as last known (no journal read)."""

@@ -32,7 +32,7 @@ from faxdesk.core.models import (
     Resolution,
     SendRequest,
 )
-from faxdesk.core.outbox import UNFINISHED_STATES, OutboxEntry, OutboxState
+from faxdesk.core.outbox import UNFINISHED_STATES, OutboxEntry, OutboxState, StateChange
 
 _MIGRATIONS = (
     """
@@ -62,6 +62,19 @@ _MIGRATIONS = (
     CREATE INDEX entry_batch ON entry (batch_id);
     CREATE INDEX entry_fax ON entry (fax_id);
     CREATE INDEX entry_document_set ON entry (document_set);
+    """,
+    # 2: every state an entry went through, and when. Entries from before it get their state
+    # at the time as their one known step.
+    """
+    CREATE TABLE entry_history (
+        entry_id INTEGER NOT NULL REFERENCES entry (id),
+        state TEXT NOT NULL,
+        at TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX entry_history_entry ON entry_history (entry_id);
+    INSERT INTO entry_history (entry_id, state, at, detail)
+        SELECT id, state, updated_at, last_error FROM entry;
     """,
 )
 
@@ -171,6 +184,10 @@ class OutboxStore:
                         ),
                     )
                     ids.append(cursor.lastrowid)
+                    self._db.execute(
+                        "INSERT INTO entry_history (entry_id, state, at) VALUES (?, ?, ?)",
+                        (cursor.lastrowid, str(new.state), stamp),
+                    )
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -203,20 +220,47 @@ class OutboxStore:
             values.append(_column_value(value))
         states = [str(state) for state in from_states]
         marks = ", ".join("?" for _ in states)
+        update = f"UPDATE entry SET {', '.join(columns)} WHERE id = ? AND state IN ({marks})"
+        detail = str(changes.get("last_error", ""))
         with self._lock:
             if not durable:
                 self._db.execute("PRAGMA synchronous=NORMAL")
             try:
-                cursor = self._db.execute(
-                    f"UPDATE entry SET {', '.join(columns)} WHERE id = ? AND state IN ({marks})",
-                    [*values, entry_id, *states],
+                changed = self._update(
+                    update, [*values, entry_id, *states], entry_id, to, now, detail
                 )
             finally:
                 if not durable:
                     self._db.execute("PRAGMA synchronous=FULL")
-            if cursor.rowcount == 0:
-                return None
-            return self._get(entry_id)
+            return self._get(entry_id) if changed else None
+
+    def _update(
+        self,
+        update: str,
+        params: Sequence[Any],
+        entry_id: int,
+        to: OutboxState,
+        now: datetime,
+        detail: str,
+    ) -> bool:
+        """Run `update` and note a change of state in the history, in one transaction."""
+        # Called with the lock held.
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            before = self._db.execute(
+                "SELECT state FROM entry WHERE id = ?", (entry_id,)
+            ).fetchone()
+            changed = self._db.execute(update, params).rowcount > 0
+            if changed and before[0] != to:
+                self._db.execute(
+                    "INSERT INTO entry_history (entry_id, state, at, detail) VALUES (?, ?, ?, ?)",
+                    (entry_id, str(to), _time(now), detail),
+                )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return changed
 
     def resend(
         self, original_id: int, new: NewEntry, now: datetime
@@ -253,6 +297,10 @@ class OutboxStore:
                 )
                 new_id = cursor.lastrowid
                 self._db.execute(
+                    "INSERT INTO entry_history (entry_id, state, at) VALUES (?, ?, ?)",
+                    (new_id, str(new.state), stamp),
+                )
+                self._db.execute(
                     "UPDATE entry SET resent_as = ?, updated_at = ?, revision = revision + 1 "
                     "WHERE id = ?",
                     (new_id, stamp, original_id),
@@ -270,6 +318,18 @@ class OutboxStore:
         with self._lock:
             row = self._db.execute(f"{_SELECT} WHERE id = ?", (entry_id,)).fetchone()
         return _from_row(row) if row else None
+
+    def history(self, entry_id: int) -> list[StateChange]:
+        """Every state the entry went through, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT state, at, detail FROM entry_history WHERE entry_id = ? ORDER BY rowid",
+                (entry_id,),
+            ).fetchall()
+        return [
+            StateChange(OutboxState(state), _parse_time(at) or _EPOCH, detail)
+            for state, at, detail in rows
+        ]
 
     def unfinished(self) -> list[OutboxEntry]:
         """Every entry that is not delivered, failed or cancelled, oldest first."""
@@ -352,6 +412,9 @@ _FIELDS = (
 _SELECT = f"SELECT {', '.join(_FIELDS)} FROM entry"
 
 
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
 def _from_row(row: Sequence[Any]) -> OutboxEntry:
     data = dict(zip(_FIELDS, row, strict=True))
     return OutboxEntry(
@@ -361,8 +424,8 @@ def _from_row(row: Sequence[Any]) -> OutboxEntry:
         to=data["recipient"],
         request=request_from_json(data["request"]),
         state=OutboxState(data["state"]),
-        created_at=_parse_time(data["created_at"]) or datetime.min.replace(tzinfo=UTC),
-        updated_at=_parse_time(data["updated_at"]) or datetime.min.replace(tzinfo=UTC),
+        created_at=_parse_time(data["created_at"]) or _EPOCH,
+        updated_at=_parse_time(data["updated_at"]) or _EPOCH,
         hold_until=_parse_time(data["hold_until"]),
         attempts=data["attempts"],
         first_attempt_at=_parse_time(data["first_attempt_at"]),

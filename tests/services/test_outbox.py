@@ -262,6 +262,15 @@ async def test_a_lost_answer_is_settled_by_the_label_without_a_second_fax(
     assert faults.counts["recorded-then-lost"] == 1
     assert done.state is OutboxState.DELIVERED
     assert done.attempts == 1
+    history = await outbox.history(entry.id)
+    assert [step.state for step in history] == [
+        OutboxState.QUEUED,
+        OutboxState.UPLOADING,
+        OutboxState.UNCERTAIN,
+        OutboxState.SUBMITTED,
+        OutboxState.DELIVERED,
+    ]
+    assert history[2].detail == done_reason_for(fault)
     [fax] = await sandbox_faxes(clean_api)
     assert fax.id == done.fax_id
     states = [e.entry.state for e in recorder.of(EntryChanged) if e.entry.id == entry.id]
@@ -271,6 +280,15 @@ async def test_a_lost_answer_is_settled_by_the_label_without_a_second_fax(
         OutboxState.UNCERTAIN,
         OutboxState.SUBMITTED,
     ]
+
+
+def done_reason_for(fault: Fault) -> str:
+    """What the outbox says about an attempt whose answer `fault` lost."""
+    return {
+        Fault.DROP_AFTER: "The fax service at sandbox.test closed the connection unexpectedly.",
+        Fault.TIMEOUT_AFTER: "The fax service at sandbox.test did not answer in time.",
+        Fault.GATEWAY_AFTER: "The fax service failed on its side (HTTP 502).",
+    }[fault]
 
 
 @pytest.mark.parametrize("fault", [Fault.ERROR_500, Fault.ERROR_503, Fault.REFUSED])

@@ -185,3 +185,45 @@ def test_a_change_written_without_waiting_for_the_disk_is_kept_all_the_same(tmp_
         assert (again.state, again.fax_id) == (OutboxState.DELIVERED, "F1")
     finally:
         reopened.close()
+
+
+def test_the_history_has_every_state_an_entry_went_through_and_when(store: OutboxStore):
+    [entry] = store.add([_new("s-1")], NOW)
+    steps = [NOW + timedelta(seconds=n) for n in range(1, 4)]
+    store.transition(entry.id, {OutboxState.QUEUED}, OutboxState.UPLOADING, steps[0])
+    store.transition(
+        entry.id, {OutboxState.UPLOADING}, OutboxState.UNCERTAIN, steps[1], last_error="Timeout."
+    )
+    # News that does not change the state is not a step.
+    store.transition(entry.id, {OutboxState.UNCERTAIN}, OutboxState.UNCERTAIN, steps[1])
+    store.transition(entry.id, {OutboxState.UNCERTAIN}, OutboxState.SUBMITTED, steps[2])
+    # A refused transition leaves no trace either.
+    store.transition(entry.id, {OutboxState.QUEUED}, OutboxState.CANCELLED, steps[2])
+    assert [(s.state, s.at, s.detail) for s in store.history(entry.id)] == [
+        (OutboxState.QUEUED, NOW, ""),
+        (OutboxState.UPLOADING, steps[0], ""),
+        (OutboxState.UNCERTAIN, steps[1], "Timeout."),
+        (OutboxState.SUBMITTED, steps[2], ""),
+    ]
+
+
+def test_a_journal_of_the_first_version_gains_a_history_from_its_current_states(tmp_path: Path):
+    path = tmp_path / "outbox.sqlite3"
+    store = OutboxStore(path)
+    [entry] = store.add([_new("s-1")], NOW)
+    store.transition(entry.id, {OutboxState.QUEUED}, OutboxState.FAILED, NOW, last_error="Busy.")
+    store.close()
+    # Back to the first schema, as FaxDesk wrote it before it kept a history.
+    with sqlite3.connect(path) as db:
+        db.executescript("DROP TABLE entry_history; PRAGMA user_version = 1;")
+
+    migrated = OutboxStore(path)
+    try:
+        assert [(s.state, s.detail) for s in migrated.history(entry.id)] == [
+            (OutboxState.FAILED, "Busy.")
+        ]
+        assert migrated.get(entry.id).last_error == "Busy."
+    finally:
+        migrated.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
