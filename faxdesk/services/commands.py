@@ -51,6 +51,7 @@ from faxdesk.documents.convert import ConvertedDocument, UnsupportedDocumentKind
 from faxdesk.documents.cover import default_template_path, make_cover_page
 from faxdesk.documents.kinds import PDF, FileKind, sendable_kind
 from faxdesk.documents.pages import count_pages_in_file
+from faxdesk.services.limits import check_limits
 from faxdesk.services.sandbox_process import SandboxProcess
 
 ENV_PROJECT_ID = "FAXDESK_PROJECT_ID"
@@ -425,21 +426,6 @@ def make_cover(
         )
     except DocumentError as exc:
         raise _as_given(exc, template) from None
-
-
-def check_limits(pages: int, size: int, *, max_pages: int, max_bytes: int) -> None:
-    """Raise `DocumentError` when a fax of `pages` pages and `size` bytes is over a limit."""
-    if pages > max_pages:
-        raise DocumentError(
-            f"The fax has {pages} pages; FaxDesk is set to send at most {max_pages} in one "
-            "fax. Send the documents as several faxes, or raise the page limit in the settings."
-        )
-    if size > max_bytes:
-        raise DocumentError(
-            f"The fax's documents come to {_size(size)}; FaxDesk is set to upload at most "
-            f"{_size(max_bytes)} for one fax. Send fewer documents in each fax, or raise the "
-            "upload limit in the settings."
-        )
 
 
 def check_time_zone(name: str) -> str:

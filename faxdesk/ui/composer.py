@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
@@ -154,6 +155,8 @@ class ComposerDialog(QDialog):
         documents_added(list): the paths just added, for the controller to inspect.
         document_selected(object): the Path of the document now selected, or None.
         save_contact_requested(object): a Recipient to save as a contact.
+        password_entered(object, str): the path of an encrypted PDF and the password typed
+            for it; the field is cleared as it is sent, and the form keeps no copy.
 
     Attributes:
         default_region: the region numbers without a country code are read in ("US").
@@ -164,6 +167,8 @@ class ComposerDialog(QDialog):
         preview: the PreviewPane showing the selected document.
         send_button, cancel_button, progress, progress_label: the bottom row.
         documents_message: files that could not be added, and why.
+        password_label, password_edit, password_button: the row that asks for the password
+            of an encrypted PDF (`ask_password()`); hidden while no document needs one.
         message_label: the message area at the bottom (errors from the controller).
     """
 
@@ -171,6 +176,7 @@ class ComposerDialog(QDialog):
     documents_added = Signal(list)
     document_selected = Signal(object)
     save_contact_requested = Signal(object)
+    password_entered = Signal(object, str)
 
     def __init__(self, parent: QWidget | None = None, *, default_region: str = "US") -> None:
         super().__init__(parent)
@@ -178,6 +184,9 @@ class ComposerDialog(QDialog):
         self._defaults = SendingDefaults()
         self._last_directory = ""
         self._file_dialog: QFileDialog | None = None
+        #: The documents waiting for a password, in the order they were asked about, with the
+        #: question to ask; the password row asks about the first.
+        self._locked: dict[Path, str] = {}
         self.setWindowTitle("New fax")
         self.setModal(False)
         self.setAcceptDrops(True)
@@ -208,6 +217,26 @@ class ComposerDialog(QDialog):
         for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
             button.setAutoDefault(False)
         self.documents_message = self._message_label()
+
+        self.password_label = QLabel(self)
+        self.password_label.setWordWrap(True)
+        self.password_edit = QLineEdit(self)
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setAccessibleName("Password of the document")
+        self.password_edit.setPlaceholderText("Password")
+        self.password_label.setBuddy(self.password_edit)
+        self.password_button = QPushButton("&Open", self)
+        self.password_button.setAutoDefault(False)
+        self.password_button.setToolTip("Open the document with this password (Return)")
+        self._password_row = QWidget(self)
+        password_fields = QHBoxLayout()
+        password_fields.addWidget(self.password_edit, 1)
+        password_fields.addWidget(self.password_button)
+        password_box = QVBoxLayout(self._password_row)
+        password_box.setContentsMargins(0, 0, 0, 0)
+        password_box.addWidget(self.password_label)
+        password_box.addLayout(password_fields)
+        self._password_row.hide()
 
         self.options = SendOptionsForm(self, default_region=default_region)
         options_area = QScrollArea(self)
@@ -254,6 +283,7 @@ class ComposerDialog(QDialog):
         left_layout.addWidget(self.documents_list, 2)
         left_layout.addLayout(document_buttons)
         left_layout.addWidget(self.documents_message)
+        left_layout.addWidget(self._password_row)
         left_layout.addSpacing(6)
         left_layout.addWidget(options_label)
         left_layout.addWidget(options_area, 3)
@@ -304,6 +334,8 @@ class ComposerDialog(QDialog):
         move_down.activated.connect(self._on_down_button_clicked)
 
         self.add_button.clicked.connect(self._on_add_button_clicked)
+        self.password_button.clicked.connect(self._on_password_button_clicked)
+        self.password_edit.returnPressed.connect(self._on_password_edit_return_pressed)
         self.remove_button.clicked.connect(self._on_remove_button_clicked)
         self.up_button.clicked.connect(self._on_up_button_clicked)
         self.down_button.clicked.connect(self._on_down_button_clicked)
@@ -414,6 +446,32 @@ class ComposerDialog(QDialog):
             item.setToolTip(f"{path}\n{text}")
         self._update_buttons()
 
+    def clear_document_problem(self, path: Path) -> None:
+        """The document `path` can be sent after all (its password opened it, say)."""
+        self._locked.pop(path, None)
+        for item in self._items(path):
+            item.setData(_PROBLEM_ROLE, None)
+            thumbnail = item.data(_THUMBNAIL_ROLE)
+            item.setIcon(_thumbnail_icon(thumbnail) if thumbnail is not None else icon("document"))
+            item.setToolTip(str(path))
+            self._label_item(item)
+        self._show_password_row()
+        self._update_buttons()
+
+    def ask_password(self, path: Path, text: str) -> None:
+        """The document `path` opens only with a password: mark it, and ask with `text` in the
+        password row (after any document asked about before it). The answer comes back as
+        `password_entered`; nothing here waits for it."""
+        if not self._items(path):
+            return
+        self._locked[path] = text
+        self.set_document_problem(path, text)
+        self._show_password_row()
+
+    def password_path(self) -> Path | None:
+        """The document the password row asks about, or None while it is hidden."""
+        return next(iter(self._locked), None)
+
     def document_problems(self) -> list[str]:
         """What is wrong with the listed documents, one text per problem document."""
         return [
@@ -455,6 +513,8 @@ class ComposerDialog(QDialog):
     def reset(self) -> None:
         """Empty the form for the next fax (the options go back to their defaults)."""
         self.documents_list.clear()
+        self._locked.clear()
+        self._show_password_row()
         self.recipients.clear()
         self.options.set_defaults(self._defaults)
         self.options.labels_edit.clear()
@@ -528,6 +588,12 @@ class ComposerDialog(QDialog):
 
     def _on_send_shortcut_activated(self) -> None:
         self._request_send()
+
+    def _on_password_button_clicked(self) -> None:
+        self._enter_password()
+
+    def _on_password_edit_return_pressed(self) -> None:
+        self._enter_password()
 
     def _on_paste_shortcut_activated(self) -> None:
         mime = QGuiApplication.clipboard().mimeData()
@@ -615,8 +681,33 @@ class ComposerDialog(QDialog):
 
     def _remove_selected(self) -> None:
         for item in self.documents_list.selectedItems():
+            self._locked.pop(item.data(_PATH_ROLE), None)
             self.documents_list.takeItem(self.documents_list.row(item))
+        self._show_password_row()
         self._update_buttons()
+
+    def _enter_password(self) -> None:
+        path = self.password_path()
+        password = self.password_edit.text()
+        # No copy stays in the form: the field is cleared before anyone acts on the password.
+        self.password_edit.clear()
+        if path is None or not password or self._busy:
+            return
+        self.password_label.setText(f"Opening {path.name}…")
+        self.password_edit.setEnabled(False)
+        self.password_button.setEnabled(False)
+        self.password_entered.emit(path, password)
+
+    def _show_password_row(self) -> None:
+        path = self.password_path()
+        self._password_row.setVisible(path is not None)
+        if path is None:
+            return
+        self.password_label.setText(self._locked[path])
+        self.password_edit.setEnabled(True)
+        self.password_button.setEnabled(True)
+        if self.isVisible():
+            self.password_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _move_selected(self, step: int) -> None:
         if self._busy:

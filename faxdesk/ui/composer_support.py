@@ -6,9 +6,12 @@ bounded child process, waited for off the event loop) into a folder of this wind
 page count and any problem show on it, its first page becomes its thumbnail (rendered in the
 worker pool), and selecting it shows its pages in the composer's preview. On Send, `prepare()`
 turns the request's documents into those fax PDFs, converting any not done yet, so what is
-sent is what was previewed, with a local cover page filled in and put first; `confirm()` shows
-the whole fax in fax mode before it goes. Nothing here sends: the main controller hands the
-prepared request to the outbox.
+sent is what was previewed, with a local cover page filled in and put first, and a fax over
+the page or upload limit of the settings is refused; `confirm()` shows the whole fax in fax
+mode before it goes. An encrypted PDF is asked for its password in the composer's own password
+row; the password goes into that one conversion and is never kept (the decrypted fax PDF is,
+until `close()`). Nothing here sends: the main controller hands the prepared request to the
+outbox.
 """
 
 from __future__ import annotations
@@ -38,8 +41,9 @@ from faxdesk.core.models import (
 from faxdesk.core.phone import display
 from faxdesk.core.ports import FaxApi
 from faxdesk.documents import cover
-from faxdesk.documents.convert import convert_to_pdf
+from faxdesk.documents.convert import PasswordRequired, WrongPassword, convert_to_pdf
 from faxdesk.documents.faxmode import DEFAULT_TIME_ZONE, FaxHeader, FaxMode
+from faxdesk.services.limits import check_limits
 from faxdesk.services.previews import PageRenderer
 from faxdesk.ui.composer import ComposerDialog
 from faxdesk.ui.confirm_send import ConfirmSendDialog, fax_page_image
@@ -80,6 +84,7 @@ class ComposerSupport(QObject):
 
     Attributes:
         paper: the paper documents are fitted to ("letter" or "a4").
+        max_pages, max_bytes: the limits a fax is checked against before it is sent.
     """
 
     def __init__(
@@ -89,9 +94,13 @@ class ComposerSupport(QObject):
         tasks: TaskKeeper,
         *,
         paper: str = "letter",
+        max_pages: int = 100,
+        max_bytes: int = 20_000_000,
     ) -> None:
         super().__init__(composer)
         self.paper = paper
+        self.max_pages = max_pages
+        self.max_bytes = max_bytes
         self._composer = composer
         self._renderer = renderer
         self._tasks = tasks
@@ -113,6 +122,7 @@ class ComposerSupport(QObject):
         composer.options.cover_changed.connect(self._on_options_cover_changed)
         composer.options.service_combo.currentIndexChanged.connect(self._on_service_changed)
         composer.options.set_cover_pages(list(self.templates), [])
+        composer.password_entered.connect(self._on_composer_password_entered)
 
     def close(self) -> None:
         """Forget the converted files (the outbox keeps its own copies of what was sent)."""
@@ -179,15 +189,18 @@ class ComposerSupport(QObject):
         self._cover_files[key] = target
         return target
 
-    async def converted(self, path: Path) -> FaxDocument:
-        """The fax PDF of `path`, converted now unless it was, unchanged, for this paper."""
+    async def converted(self, path: Path, password: str | None = None) -> FaxDocument:
+        """The fax PDF of `path`, converted now unless it was, unchanged, for this paper.
+
+        `password` opens an encrypted PDF for this conversion only.
+        """
         stamp = await asyncio.to_thread(_stamp, path)
         known = self._converted.get(path)
         if known is not None and known[0] == stamp and known[1] == self.paper:
             return known[2]
         content = await asyncio.to_thread(path.read_bytes)
         result = await asyncio.to_thread(
-            convert_to_pdf, content, filename=path.name, paper=self.paper
+            convert_to_pdf, content, filename=path.name, paper=self.paper, password=password
         )
         self._serial += 1
         folder = self._folder / str(self._serial)
@@ -201,29 +214,41 @@ class ComposerSupport(QObject):
         """`request` with its documents as fax PDFs; None (and the problem shown on the
         document) when one cannot be converted."""
         documents: list[Document] = []
+        pages = size = 0
         for document in request.documents:
             try:
                 fax = await self.converted(document.path)
+            except (PasswordRequired, WrongPassword) as exc:
+                self._ask_password(document.path, exc)
+                return None
             except (DocumentError, OSError) as exc:
                 self._composer.set_document_problem(document.path, _problem_text(document, exc))
                 return None
             documents.append(Document(fax.pdf, FAX_PDF))
+            pages += fax.page_count
+            size += await asyncio.to_thread(_size, fax.pdf)
         choice = self._composer.options.cover_choice()
         if choice.template:
             try:
-                page = await self._cover_page(request, choice.template)
+                page = await self._cover_page(request, choice.template, pages)
             except (DocumentError, OSError) as exc:
                 self._composer.show_error(f"The cover page cannot be made: {exc}")
                 return None
             documents.insert(0, Document(page, FAX_PDF))
+            pages += await self._page_count(page)
+            size += await asyncio.to_thread(_size, page)
+        try:
+            check_limits(pages, size, max_pages=self.max_pages, max_bytes=self.max_bytes)
+        except DocumentError as exc:
+            self._composer.show_error(str(exc))
+            return None
         return dataclasses.replace(request, documents=tuple(documents))
 
-    async def _cover_page(self, request: SendRequest, template: str) -> Path:
+    async def _cover_page(self, request: SendRequest, template: str, pages: int) -> Path:
+        """The filled cover page for a fax whose documents have `pages` pages (counted on
+        their fax PDFs: the chosen files may be of kinds the renderer cannot open)."""
         path = self.templates[template]
         content = await asyncio.to_thread(path.read_bytes)
-        pages = 0
-        for document in request.documents:
-            pages += (await self._renderer.document_info(document.path)).page_count
         names = [r.describe() for r in self._composer.recipients.recipients() if r.e164]
         fields = {
             "from": display(request.from_) if request.from_ else "",
@@ -321,14 +346,23 @@ class ComposerSupport(QObject):
             return
         self._composer.options.set_cover_fields(names)
 
-    async def inspect(self, path: Path) -> None:
-        """Show the page count (or the problem) and the thumbnail of the document `path`."""
+    async def _page_count(self, pdf: Path) -> int:
+        return (await self._renderer.document_info(pdf)).page_count
+
+    async def inspect(self, path: Path, password: str | None = None) -> None:
+        """Show the page count (or the problem) and the thumbnail of the document `path`;
+        `password` is the one just typed for it, if any."""
         self._composer.set_document_info(path, "checking…")
         try:
-            fax = await self.converted(path)
+            fax = await self.converted(path, password)
+        except (PasswordRequired, WrongPassword) as exc:
+            self._ask_password(path, exc)
+            return
         except (DocumentError, OSError) as exc:
             self._composer.set_document_problem(path, _problem_text(Document(path), exc))
             return
+        # A problem it had before (no password yet, a file since replaced) is gone.
+        self._composer.clear_document_problem(path)
         info = pages_text(fax.page_count)
         if fax.notices:
             info += f" ({' '.join(fax.notices)})"
@@ -344,6 +378,14 @@ class ComposerSupport(QObject):
     def _on_composer_documents_added(self, paths: Sequence[Path]) -> None:
         for path in paths:
             self._tasks.start(self.inspect(path), key=f"inspect:{path}")
+
+    def _on_composer_password_entered(self, path: Path, password: str) -> None:
+        self._tasks.start(self.inspect(path, password), key=f"inspect:{path}")
+
+    def _ask_password(self, path: Path, exc: DocumentError) -> None:
+        self._composer.set_document_info(path, "")
+        again = "Try again:" if isinstance(exc, WrongPassword) else "Type its password to send it:"
+        self._composer.ask_password(path, f"{exc} {again}")
 
     def _on_composer_document_selected(self, path: Path | None) -> None:
         if path is None:
@@ -370,6 +412,10 @@ def _problem_text(document: Document, exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return f"{document.path.name} could not be read ({exc.strerror or exc})."
     return str(exc)
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size
 
 
 def _write(target: Path, data: bytes) -> None:

@@ -115,7 +115,12 @@ class MainController(QObject):
         self._composer = ComposerDialog(window, default_region=default_region)
         self._composer.set_sending_defaults(self.settings.sending)
         self._composer_support = ComposerSupport(
-            self._composer, renderer, tasks, paper=str(self.settings.paper_size)
+            self._composer,
+            renderer,
+            tasks,
+            paper=str(self.settings.paper_size),
+            max_pages=self.settings.max_pages,
+            max_bytes=self.settings.max_upload_mb * 1_000_000,
         )
         self._generation = 0
         self._pagers: list[_Pager] = []
@@ -422,6 +427,8 @@ class MainController(QObject):
         self._default_region = settings.default_region
         self._composer.default_region = settings.default_region
         self._composer_support.paper = str(settings.paper_size)
+        self._composer_support.max_pages = settings.max_pages
+        self._composer_support.max_bytes = settings.max_upload_mb * 1_000_000
         if not self._composer.isVisible():
             self._composer.set_sending_defaults(settings.sending)
         self.outbox.default_region = settings.default_region
