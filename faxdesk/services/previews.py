@@ -11,6 +11,7 @@ worker has not started it yet, which keeps fast scrolling from queueing pages no
 from __future__ import annotations
 
 import asyncio
+import functools
 import multiprocessing
 import os
 import threading
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from faxdesk.documents import faxmode, pages
+from faxdesk.documents import fax_previews, faxmode, pages
 from faxdesk.documents.faxmode import FaxMode, FaxPage
 from faxdesk.documents.pages import DocumentInfo, PreviewStart, RenderedPage
 
@@ -75,6 +76,17 @@ class PageRenderer:
         return await loop.run_in_executor(
             self._pool, pages.render_page, path, index, width, rotation
         )
+
+    async def fax_preview(
+        self, path: Path, index: int, width: int, mode: FaxMode, *, turned: bool = False
+    ) -> RenderedPage:
+        """Page `index` of `path` as faxed in `mode`, scaled to `width` pixels in the worker
+        (see `fax_previews.render_fax_preview`); raises DocumentError or ValidationError."""
+        loop = asyncio.get_running_loop()
+        render = functools.partial(
+            fax_previews.render_fax_preview, path, index, width, mode, turned=turned
+        )
+        return await loop.run_in_executor(self._pool, render)
 
     async def fax_page(self, path: Path, index: int, mode: FaxMode) -> FaxPage:
         """Page `index` of the fax PDF at `path` as the receiving machine prints it."""

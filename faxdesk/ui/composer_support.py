@@ -8,10 +8,10 @@ worker pool), and selecting it shows its pages in the composer's preview. On Sen
 turns the request's documents into those fax PDFs, converting any not done yet, so what is
 sent is what was previewed, with a local cover page filled in and put first, and a fax over
 the page or upload limit of the settings is refused; `confirm()` shows the whole fax in fax
-mode before it goes. An encrypted PDF is asked for its password in the composer's own password
-row; the password goes into that one conversion and is never kept (the decrypted fax PDF is,
-until `close()`). Nothing here sends: the main controller hands the prepared request to the
-outbox.
+mode before it goes. The preview can also show the selected document as faxed, in the options
+chosen. An encrypted PDF is asked for its password in the composer's own password row; the
+password goes into that one conversion and is never kept (the decrypted fax PDF is, until
+`close()`). Nothing here sends: the main controller hands the prepared request to the outbox.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ import tempfile
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Protocol
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QDialog
 
 from faxdesk.core.errors import DocumentError, FaxDeskError
@@ -108,6 +109,14 @@ class ComposerSupport(QObject):
         self._converted: dict[Path, tuple[tuple[int, int], str, FaxDocument]] = {}
         self._serial = 0
         self.feed = PreviewFeed(composer.preview, renderer, tasks, self)
+        # The preview can show the documents as faxed, in the options chosen; typing in the
+        # header field re-renders once the typing pauses.
+        self._preview_sent_at: datetime | None = None
+        self._preview_mode_timer = QTimer(self, singleShot=True, interval=400)
+        self._preview_mode_timer.timeout.connect(self._update_preview_mode)
+        composer.preview.enable_fax_view()
+        composer.preview.fax_view_changed.connect(self._on_preview_fax_view_changed)
+        composer.options.changed.connect(self._on_options_changed)
         self.confirm_dialog: ConfirmSendDialog | None = None
         self.templates: dict[str, Path] = {STANDARD_TEMPLATE: cover.default_template_path()}
         composer.documents_added.connect(self._on_composer_documents_added)
@@ -289,16 +298,7 @@ class ComposerSupport(QObject):
             info.page_count, recipients, self._composer, cover_pages=int(has_cover)
         )
         self.confirm_dialog = dialog
-        mode = FaxMode(
-            resolution=request.resolution or Resolution.FINE,
-            conversion=request.image_conversion_method or ImageConversionMethod.HALFTONE,
-            paper=self.paper,
-            header=FaxHeader(
-                text=request.header_text or "",
-                page_numbers=request.header_page_numbers is not False,
-                time_zone=request.header_time_zone or DEFAULT_TIME_ZONE,
-            ),
-        )
+        mode = fax_mode_of(request, self.paper)
         pages = self._tasks.start(self._fax_pages(dialog, whole, info.page_count, mode))
         try:
             return await dialog_result(dialog) == QDialog.DialogCode.Accepted
@@ -375,6 +375,23 @@ class ComposerSupport(QObject):
         if self._composer.selected_document() == path:
             await self._show(path, fax)
 
+    def _on_preview_fax_view_changed(self, fax_view: bool) -> None:
+        # One send time for every page shown, as when the fax goes.
+        self._preview_sent_at = datetime.now(UTC) if fax_view else None
+        self._update_preview_mode()
+
+    def _on_options_changed(self) -> None:
+        if self._composer.preview.fax_view:
+            self._preview_mode_timer.start()
+
+    def _update_preview_mode(self) -> None:
+        self._preview_mode_timer.stop()
+        if not self._composer.preview.fax_view:
+            self.feed.set_fax_mode(None)
+            return
+        options = self._composer.options.sending_defaults()
+        self.feed.set_fax_mode(fax_mode_of(options, self.paper, self._preview_sent_at))
+
     def _on_composer_documents_added(self, paths: Sequence[Path]) -> None:
         for path in paths:
             self._tasks.start(self.inspect(path), key=f"inspect:{path}")
@@ -402,6 +419,37 @@ class ComposerSupport(QObject):
             await self.feed.show(_key(path), [fax.pdf], fax.pdf.name)
         except DocumentError as exc:
             self.feed.show_message(f"The pages cannot be shown: {exc}")
+
+
+class FaxOptions(Protocol):
+    """The options that decide how the far end prints a fax (a SendRequest or the defaults)."""
+
+    @property
+    def resolution(self) -> Resolution | None: ...
+    @property
+    def image_conversion_method(self) -> ImageConversionMethod | None: ...
+    @property
+    def header_text(self) -> str | None: ...
+    @property
+    def header_page_numbers(self) -> bool | None: ...
+    @property
+    def header_time_zone(self) -> str | None: ...
+
+
+def fax_mode_of(options: FaxOptions, paper: str, sent_at: datetime | None = None) -> FaxMode:
+    """How the pages print at the far end with `options`; the service's defaults for any left
+    unset (FINE, HALFTONE, page numbers, its header time zone)."""
+    return FaxMode(
+        resolution=options.resolution or Resolution.FINE,
+        conversion=options.image_conversion_method or ImageConversionMethod.HALFTONE,
+        paper=paper,
+        header=FaxHeader(
+            text=options.header_text or "",
+            page_numbers=options.header_page_numbers is not False,
+            time_zone=options.header_time_zone or DEFAULT_TIME_ZONE,
+            sent_at=sent_at,
+        ),
+    )
 
 
 def _key(path: Path) -> str:

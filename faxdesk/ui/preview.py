@@ -44,10 +44,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
     QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListView,
     QScrollArea,
     QSizePolicy,
@@ -98,6 +100,9 @@ class _Page:
     thumbnail: QImage | None = None
     thumbnail_request: PageRequest | None = None
     error: str = ""
+    #: The image holds fewer pixels than the page is shown with on purpose (the finest the
+    #: pane renders): magnified, it is drawn pixel for pixel, not smoothed.
+    at_finest: bool = False
     #: When the page was last wanted on screen, for evicting the least recent images first.
     last_wanted: int = 0
 
@@ -197,7 +202,15 @@ class _PageStrip(QWidget):
         painter.fillRect(rect, QColor("#ffffff"))
         page = self.pages[index]
         if page.image is not None and page.image_request is not None:
-            _paint_image(painter, rect, page.image, self.rotation - page.image_request.rotation)
+            turn = self.rotation - page.image_request.rotation
+            # Shown larger than the finest render, a page shows its pixels: the dots a fax
+            # machine prints, rather than a blur of them.
+            crisp = page.at_finest and rect.width() * self.devicePixelRatioF() > max(
+                page.image.width(), page.image.height()
+            )
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, not crisp)
+            _paint_image(painter, rect, page.image, turn)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         else:
             painter.setPen(QColor("#5f6670"))
             text = f"Page {index + 1}\n" + (page.error or "Loading…")
@@ -318,6 +331,8 @@ class PreviewPane(QWidget):
         page_changed(int): the current page (0-based) changed.
         print_requested(str): the user asked to print document `key`.
         save_requested(str): the user asked to save document `key` as a PDF.
+        fax_view_changed(bool): the user chose the fax-mode view (True) or the document view;
+            only once `enable_fax_view()` offered the choice.
 
     Attributes:
         scroll_area: the scroll area holding the pages (it has the keyboard focus).
@@ -328,19 +343,22 @@ class PreviewPane(QWidget):
         thumbnails_action, previous_action, next_action, zoom_in_action, zoom_out_action,
         fit_width_action, fit_page_action, rotate_left_action, rotate_right_action,
         print_action, save_action: the pane's actions (their shortcuts work anywhere in it).
+        document_view_button, fax_view_button: the choice between the document as it is and
+            the pages as the recipient's fax machine prints them (hidden unless enabled).
     """
 
     pages_requested = Signal(str, list)
     page_changed = Signal(int)
     print_requested = Signal(str)
     save_requested = Signal(str)
+    fax_view_changed = Signal(bool)
 
     RESIZE_DELAY_MS = 150
     MIN_ZOOM = 50
     MAX_ZOOM = 400
     ZOOM_STEPS = (50, 67, 75, 90, 100, 110, 125, 150, 175, 200, 250, 300, 400)
-    #: Pages are never rendered finer than this (a fax is 204 dpi): at 400 % a page would
-    #: otherwise be tens of megabytes of pixels.
+    #: Pages are never rendered finer than this by default (a fax is 204 dpi): at 400 % a page
+    #: would otherwise be tens of megabytes of pixels. `max_render_dpi` may lower it.
     MAX_RENDER_DPI = 300
     #: Images of pages out of view kept for going back, beyond the pages in view.
     CACHE_BYTES = 16 * 1024 * 1024
@@ -361,6 +379,8 @@ class PreviewPane(QWidget):
         self._wanted_thumbnails: set[int] = set()
         self._last_requests: list[PageRequest] = []
         self._wheel_rest = 0
+        #: The finest pages are rendered, in dots per inch of the page as shown.
+        self.max_render_dpi = self.MAX_RENDER_DPI
 
         self._strip = _PageStrip()
         self.scroll_area = QScrollArea(self)
@@ -407,10 +427,12 @@ class PreviewPane(QWidget):
 
         self._create_actions()
         self._create_toolbar()
+        self._create_view_choice()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        layout.addWidget(self._view_row)
         layout.addWidget(self.toolbar)
         layout.addWidget(self._stack, 1)
         self.setFocusProxy(self.scroll_area)
@@ -428,7 +450,10 @@ class PreviewPane(QWidget):
         self.thumbnails.activated.connect(self._on_thumbnails_clicked)
         self.page_spin.editingFinished.connect(self._on_page_spin_editing_finished)
         self.zoom_combo.activated.connect(self._on_zoom_combo_activated)
-        self.zoom_combo.lineEdit().editingFinished.connect(self._on_zoom_combo_editing_finished)
+        edit = self.zoom_combo.lineEdit()
+        assert edit is not None  # the combo is editable
+        self._zoom_edit: QLineEdit = edit
+        self._zoom_edit.editingFinished.connect(self._on_zoom_combo_editing_finished)
         self.scroll_area.installEventFilter(self)
         self.scroll_area.viewport().installEventFilter(self)
         self.thumbnails.viewport().installEventFilter(self)
@@ -545,6 +570,8 @@ class PreviewPane(QWidget):
         page.image = image
         page.image_request = request
         page.error = ""
+        shown = self._strip.page_rect(request.index).width() * self.devicePixelRatioF()
+        page.at_finest = request.width < round(shown)
         self._learn_size(page, request, image)
         self._trim_cache()
         if page.image is not None:
@@ -661,6 +688,21 @@ class PreviewPane(QWidget):
     def rotate_left(self) -> None:
         self._set_rotation(self._rotation - 90)
 
+    @property
+    def fax_view(self) -> bool:
+        """Whether the pages are shown as faxed (the caller renders them so)."""
+        return self.fax_view_button.isChecked()
+
+    def enable_fax_view(self, enabled: bool = True) -> None:
+        """Offer the choice between the document view and the fax-mode view above the pages."""
+        self._view_row.setVisible(enabled)
+        if not enabled:
+            self.document_view_button.setChecked(True)
+
+    def set_fax_view(self, fax_view: bool) -> None:
+        """Choose the view as the user would (emits `fax_view_changed` when it changes)."""
+        (self.fax_view_button if fax_view else self.document_view_button).setChecked(True)
+
     def set_thumbnails_visible(self, visible: bool) -> None:
         self.thumbnails_action.setChecked(visible)
 
@@ -751,6 +793,9 @@ class PreviewPane(QWidget):
             return
         self.set_zoom_percent(percent)
         self._update_controls()
+
+    def _on_fax_view_button_toggled(self, checked: bool) -> None:
+        self.fax_view_changed.emit(checked)
 
     def _on_thumbnails_action_toggled(self, visible: bool) -> None:
         self.thumbnails.setVisible(visible)
@@ -863,6 +908,32 @@ class PreviewPane(QWidget):
                 # Toolbar buttons take no focus by default; these must be reachable by Tab.
                 button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
                 button.setAccessibleName(action.text().rstrip("…"))
+
+    def _create_view_choice(self) -> None:
+        self._view_row = QWidget(self)
+        row = QHBoxLayout(self._view_row)
+        row.setContentsMargins(4, 2, 4, 0)
+        row.setSpacing(0)
+        self.document_view_button = QToolButton(self._view_row)
+        self.document_view_button.setText("Document")
+        self.document_view_button.setToolTip("Show the pages as the document has them")
+        self.fax_view_button = QToolButton(self._view_row)
+        self.fax_view_button.setText("As faxed")
+        self.fax_view_button.setToolTip(
+            "Show the pages as the recipient's fax machine prints them: black and white at "
+            "the fax resolution, with the header line"
+        )
+        self._view_group = QButtonGroup(self)
+        for button in (self.document_view_button, self.fax_view_button):
+            button.setCheckable(True)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            button.setAccessibleName(f"{button.text()} view")
+            self._view_group.addButton(button)
+            row.addWidget(button)
+        row.addStretch(1)
+        self.document_view_button.setChecked(True)
+        self._view_row.hide()
+        self.fax_view_button.toggled.connect(self._on_fax_view_button_toggled)
 
     def _apply_icons(self) -> None:
         for action, name in (
@@ -1016,7 +1087,7 @@ class PreviewPane(QWidget):
     def _render_width(self, index: int, logical_width: int) -> int:
         ratio = self.devicePixelRatioF()
         width_points = _turned(self._pages[index].size, self._rotation)[0]
-        finest = round(width_points / 72 * self.MAX_RENDER_DPI)
+        finest = round(width_points / 72 * self.max_render_dpi)
         return max(1, min(round(logical_width * ratio), finest))
 
     def _visible_thumbnails(self) -> list[int]:
@@ -1144,7 +1215,7 @@ class PreviewPane(QWidget):
             text = "Fit page"
         else:
             text = f"{round(self._zoom_percent)} %"
-        if not self.zoom_combo.lineEdit().hasFocus():
+        if not self._zoom_edit.hasFocus():
             self.zoom_combo.setEditText(text)
 
 

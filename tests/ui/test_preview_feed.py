@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pymupdf
 import pytest
+from PySide6.QtCore import QRect
 from PySide6.QtPrintSupport import QPrintDialog
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QWidget
 
 from faxdesk.core.errors import DocumentError
+from faxdesk.core.models import ImageConversionMethod, Resolution
+from faxdesk.documents.fax_previews import fax_page_size
+from faxdesk.documents.faxmode import FaxHeader, FaxMode
 from faxdesk.documents.pages import RenderedPage, make_test_pdf
 from faxdesk.services.previews import PageRenderer
 from faxdesk.ui.preview import PreviewPane
@@ -259,6 +264,138 @@ def test_save_as_pdf_copies_one_document_and_joins_several(harness: Harness, tmp
 
     harness.run(scenario())
     assert sorted(path.name for path in out.iterdir()) == ["copy.pdf", "joined.pdf"]
+
+
+FINE = FaxMode(
+    Resolution.FINE,
+    ImageConversionMethod.HALFTONE,
+    header=FaxHeader("Northside Clinic", sent_at=datetime(2026, 1, 5, 9, 30, tzinfo=UTC)),
+)
+
+
+def _grey_form(tmp_path: Path, pages: int = 3) -> Path:
+    path = tmp_path / "form.pdf"
+    doc = pymupdf.open()
+    for _ in range(pages):
+        page = doc.new_page(width=612, height=792)
+        page.insert_text((72, 120), "Intake form", fontsize=28)
+        page.draw_rect(pymupdf.Rect(72, 300, 540, 600), color=None, fill=(0.5, 0.5, 0.5))
+    doc.save(path)
+    doc.close()
+    return path
+
+
+def _greys_list(image, box) -> list[int]:
+    x0, y0, x1, y1 = box
+    return [image.pixelColor(x, y).value() for x in range(x0, x1, 2) for y in range(y0, y1, 2)]
+
+
+def _greys(image, box) -> set[int]:
+    return set(_greys_list(image, box))
+
+
+def test_the_fax_view_shows_the_pages_as_faxed_and_back(harness: Harness, tmp_path):
+    path = _grey_form(tmp_path)
+    pane = harness.pane
+
+    async def scenario() -> None:
+        await harness.feed.show("draft", [path])
+        pane.go_to_page(1)
+        await until(lambda: pane.page_image(1) is not None)
+        document = pane.page_image(1)
+        # In the document the field is one flat grey.
+        field = (document.width() // 4, document.height() // 2, document.width() // 2, 0)
+        box = (field[0], field[1], field[2], field[1] + 40)
+        assert len(_greys(document, box)) == 1
+
+        harness.feed.set_fax_mode(FINE)
+        await until(lambda: pane.key == "draft as faxed" and pane.page_image(1) is not None)
+        assert pane.current_page == 1
+        assert pane.page_count == 3
+        faxed = pane.page_image(1)
+        width, height = fax_page_size(FINE)
+        assert faxed.height() == pytest.approx(faxed.width() * height / width, abs=1)
+        # Halftoned, the field keeps its grey on average (a grey form stays readable)...
+        mean = sum(_greys_list(faxed, box)) / len(_greys_list(faxed, box))
+        assert 90 < mean < 170
+        # ...and close up it is what the machine prints: black and white dots, pixel for pixel
+        # (never rendered finer than the fax's own 204 dots an inch).
+        pane.set_zoom_percent(400)
+        await until(lambda: (i := pane.page_image(1)) is not None and i.width() == 1728)
+        rect = pane._strip.page_rect(1)
+        pane.scroll_area.ensureVisible(rect.left() + rect.width() // 3, rect.center().y(), 5, 5)
+        shown = pane._strip.grab(QRect(rect.left() + rect.width() // 4, rect.center().y(), 200, 60))
+        dots = _greys_list(shown.toImage(), (0, 0, 200, 60))
+        assert sum(v < 40 or v > 215 for v in dots) > 0.9 * len(dots)
+        assert min(dots) < 40 < 215 < max(dots)
+        pane.fit_width()
+        # The header line is printed in the band at the top; the document has nothing there.
+        assert min(_greys(faxed, (10, 2, faxed.width() - 10, 12))) < 160
+        assert min(_greys(document, (10, 2, document.width() - 10, 12))) > 250
+
+        pane.go_to_page(2)
+        harness.feed.set_fax_mode(None)
+        await until(lambda: pane.key == "draft" and pane.page_image(2) is not None)
+        assert pane.current_page == 2
+
+    harness.run(scenario())
+
+
+def test_a_header_time_zone_that_is_not_one_says_so_on_the_page(harness: Harness, tmp_path):
+    path = _grey_form(tmp_path, 1)
+    pane = harness.pane
+    wrong = FaxMode(header=FaxHeader("x", time_zone="Mars/Olympus"))
+
+    async def scenario() -> None:
+        harness.feed.set_fax_mode(wrong)
+        await harness.feed.show("draft", [path])
+        await until(lambda: pane.page_error(0) != "")
+
+    harness.run(scenario())
+    assert "Mars/Olympus" in pane.page_error(0)
+
+
+def test_a_turned_fax_view_and_its_pdf(harness: Harness, tmp_path):
+    path = _grey_form(tmp_path, 2)
+    pane = harness.pane
+    out = tmp_path / "out"
+    out.mkdir()
+
+    async def scenario() -> None:
+        harness.feed.set_fax_mode(FINE)
+        await harness.feed.show("draft", [path], "faxed.pdf")
+        pane.rotate_right()
+        await until(
+            lambda: (
+                (image := pane.page_image(0)) is not None
+                and image.width() > 0
+                and pane._pages[0].image_request.rotation == 90
+            )
+        )
+        turned = pane.page_image(0)
+        assert turned.width() > turned.height()
+        # The header band went to the right-hand edge with the page's top.
+        assert (
+            min(_greys(turned, (turned.width() - 5, 10, turned.width() - 1, turned.height() - 10)))
+            < 128
+        )
+
+        pane.save_action.trigger()
+        await until(lambda: _visible(QFileDialog) is not None)
+        dialog = _visible(QFileDialog)
+        dialog.setDirectory(str(out))
+        dialog.accept()
+        await until(lambda: harness.reports)
+
+    harness.run(scenario())
+    assert harness.reports == [(f"Saved {out / 'faxed.pdf'}.", False)]
+    with pymupdf.open(out / "faxed.pdf") as saved:
+        assert saved.page_count == 2
+        assert round(saved[0].rect.width) == 612  # Letter, upright
+        pixels = saved[0].get_pixmap(colorspace=pymupdf.csGRAY, dpi=50).samples
+        # What was saved is the fax: its header line is at the top of the page.
+        assert min(pixels[: 5 * saved[0].get_pixmap(dpi=50).width]) < 128
+    assert sorted(path.name for path in out.iterdir()) == ["faxed.pdf"]
 
 
 def _visible(kind: type[QWidget]) -> QWidget | None:

@@ -518,3 +518,25 @@ def test_page_sizes_read_later_replace_the_guessed_ones_and_keep_the_view(
     assert pane.current_page == 3
     top = pane.scroll_area.verticalScrollBar().value()
     assert pane._strip.page_top(3) - 14 <= top <= pane._strip.page_top(3)
+
+
+def test_the_fax_view_choice_is_offered_only_when_enabled(pane: PreviewPane, qtbot: QtBot) -> None:
+    assert not pane.fax_view_button.isVisible()
+    pane.enable_fax_view()
+    assert pane.fax_view_button.isVisible()
+    assert pane.document_view_button.isChecked()
+    assert not pane.fax_view
+    with qtbot.waitSignal(pane.fax_view_changed) as changed:
+        qtbot.mouseClick(pane.fax_view_button, Qt.MouseButton.LeftButton)
+    assert changed.args == [True]
+    assert pane.fax_view
+    assert not pane.document_view_button.isChecked()
+    # From the keyboard: the buttons are on the Tab chain and Space presses them.
+    assert pane.document_view_button.focusPolicy() & Qt.FocusPolicy.TabFocus
+    pane.document_view_button.setFocus()
+    with qtbot.waitSignal(pane.fax_view_changed) as changed:
+        qtbot.keyClick(pane.document_view_button, Qt.Key.Key_Space)
+    assert changed.args == [False]
+    pane.set_fax_view(True)
+    pane.enable_fax_view(False)
+    assert not pane.fax_view  # hiding the choice goes back to the document
