@@ -21,6 +21,7 @@ uploads its documents once per number.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
@@ -60,7 +61,7 @@ from faxdesk.core.outbox import (
     WaitingChanged,
 )
 from faxdesk.core.ports import FaxApi
-from faxdesk.store.outbox import NewEntry, OutboxStore
+from faxdesk.store.outbox import NewEntry, OutboxStore, OutboxStoreError
 
 log = logging.getLogger(__name__)
 
@@ -157,15 +158,7 @@ class Outbox:
         first: the service is asked whether their fax exists before anything is sent again.
         """
         await self.open()
-        for entry in self.active():
-            if entry.state is OutboxState.UPLOADING:
-                await self._move(
-                    entry,
-                    {OutboxState.UPLOADING},
-                    OutboxState.UNCERTAIN,
-                    durable=False,
-                    last_error="FaxDesk stopped while this fax was being sent.",
-                )
+        await self._recover("FaxDesk stopped while this fax was being sent.")
         async with asyncio.TaskGroup() as group:
             group.create_task(self._send_loop())
             group.create_task(self._track_loop())
@@ -379,19 +372,45 @@ class Outbox:
 
     # --- sending -----------------------------------------------------------------------------
 
+    async def _recover(self, reason: str) -> None:
+        """Take the journal's unfinished entries as they are; an upload cut short is unclear."""
+        self._active = {
+            entry.id: entry for entry in await asyncio.to_thread(self._store.unfinished)
+        }
+        for entry in self.active():
+            if entry.state is OutboxState.UPLOADING:
+                await self._move(
+                    entry,
+                    {OutboxState.UPLOADING},
+                    OutboxState.UNCERTAIN,
+                    durable=False,
+                    last_error=reason,
+                )
+
     async def _send_loop(self) -> None:
         while True:
             self._wake.clear()
             now = self._clock()
-            await self._release_due_holds(now)
-            self._update_waiting()
-            entry, due = self._next_due(now)
-            if entry is not None and due <= now:
-                if entry.state is OutboxState.UNCERTAIN:
-                    await self._reconcile(entry)
-                else:
-                    await self._attempt(entry)
+            try:
+                await self._release_due_holds(now)
+                entry, due = self._next_due(now)
+                if entry is not None and due <= now:
+                    if entry.state is OutboxState.UNCERTAIN:
+                        await self._reconcile(entry)
+                    else:
+                        await self._attempt(entry)
+                    continue
+            except OutboxStoreError as exc:
+                # The journal cannot be written (a full disk, say): nothing goes out until it
+                # can be, and an attempt whose outcome could not be written down is settled by
+                # the label search once it can.
+                log.error("The outbox journal failed: %s", exc)
+                self._pause(exc, None)
+                with contextlib.suppress(OutboxStoreError):
+                    await self._recover(str(exc))
                 continue
+            finally:
+                self._update_waiting()
             deadlines = [due] if entry is not None else []
             deadlines += [
                 e.hold_until
@@ -629,11 +648,15 @@ class Outbox:
                     continue
                 try:
                     fax = await self._api.get_fax(current.fax_id)
+                    await self._apply_fax(current, fax)
+                except OutboxStoreError as exc:
+                    # The news is asked for again once the journal can take it.
+                    log.error("The outbox journal failed: %s", exc)
+                    break
                 except FaxDeskError as exc:
                     # Offline or a passing error: the next round asks again.
                     log.info("Could not check fax %s: %s", current.fax_id, exc)
                     break
-                await self._apply_fax(current, fax)
 
     async def _apply_fax(self, entry: OutboxEntry, fax: Fax) -> OutboxEntry:
         if fax.status is FaxStatus.COMPLETED:

@@ -15,10 +15,11 @@ told; it never talks to the service and never copies documents (the outbox servi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,7 +99,8 @@ _CHANGEABLE = frozenset(
 
 
 class OutboxStoreError(FaxDeskError):
-    """The journal file cannot be used (written by a newer FaxDesk, or unreadable)."""
+    """The journal file cannot be used: written by a newer FaxDesk, damaged, or it could not be
+    read or written just now (a full disk, say)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,7 @@ class OutboxStore:
     """The journal of outbox entries, oldest first. Safe to call from threads, one at a time."""
 
     def __init__(self, path: Path | str) -> None:
+        self._path = path
         self._lock = threading.Lock()
         try:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
@@ -156,12 +159,29 @@ class OutboxStore:
         with self._lock:
             self._db.close()
 
+    def _rollback(self) -> None:
+        # SQLite has rolled back already after some errors (a full disk): a second ROLLBACK
+        # would fail and hide the error that matters.
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the lock; a failure of the database (disk full, file gone) in words."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as exc:
+                raise OutboxStoreError(
+                    f"The outbox file {self._path} could not be read or written ({exc})."
+                ) from exc
+
     # --- writing ---------------------------------------------------------------------------
 
     def add(self, entries: Sequence[NewEntry], now: datetime) -> list[OutboxEntry]:
         """Write `entries` in one transaction (all or none) and return them as stored."""
         stamp = _time(now)
-        with self._lock:
+        with self._locked():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 ids = []
@@ -190,7 +210,7 @@ class OutboxStore:
                     )
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
             return [self._get(entry_id) for entry_id in ids if entry_id is not None]
 
@@ -222,7 +242,7 @@ class OutboxStore:
         marks = ", ".join("?" for _ in states)
         update = f"UPDATE entry SET {', '.join(columns)} WHERE id = ? AND state IN ({marks})"
         detail = str(changes.get("last_error", ""))
-        with self._lock:
+        with self._locked():
             if not durable:
                 self._db.execute("PRAGMA synchronous=NORMAL")
             try:
@@ -258,7 +278,7 @@ class OutboxStore:
                 )
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
         return changed
 
@@ -270,14 +290,14 @@ class OutboxStore:
         Returns (original, new), or None when the original is not FAILED or was resent already.
         """
         stamp = _time(now)
-        with self._lock:
+        with self._locked():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 row = self._db.execute(
                     "SELECT state, resent_as FROM entry WHERE id = ?", (original_id,)
                 ).fetchone()
                 if row is None or row[0] != OutboxState.FAILED or row[1] is not None:
-                    self._db.execute("ROLLBACK")
+                    self._rollback()
                     return None
                 cursor = self._db.execute(
                     "INSERT INTO entry (batch_id, submission, recipient, request, "
@@ -307,7 +327,7 @@ class OutboxStore:
                 )
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
             assert new_id is not None
             return self._get(original_id), self._get(new_id)
@@ -315,13 +335,13 @@ class OutboxStore:
     # --- reading ---------------------------------------------------------------------------
 
     def get(self, entry_id: int) -> OutboxEntry | None:
-        with self._lock:
+        with self._locked():
             row = self._db.execute(f"{_SELECT} WHERE id = ?", (entry_id,)).fetchone()
         return _from_row(row) if row else None
 
     def history(self, entry_id: int) -> list[StateChange]:
         """Every state the entry went through, oldest first."""
-        with self._lock:
+        with self._locked():
             rows = self._db.execute(
                 "SELECT state, at, detail FROM entry_history WHERE entry_id = ? ORDER BY rowid",
                 (entry_id,),
@@ -354,7 +374,7 @@ class OutboxStore:
         return found[0] if found else None
 
     def document_set(self, entry_id: int) -> str:
-        with self._lock:
+        with self._locked():
             row = self._db.execute(
                 "SELECT document_set FROM entry WHERE id = ?", (entry_id,)
             ).fetchone()
@@ -363,7 +383,7 @@ class OutboxStore:
     def document_set_in_use(self, document_set: str) -> bool:
         """Whether an entry may still need the documents: unfinished, or failed and not resent."""
         marks = ", ".join("?" for _ in UNFINISHED_STATES)
-        with self._lock:
+        with self._locked():
             row = self._db.execute(
                 f"SELECT 1 FROM entry WHERE document_set = ? AND (state IN ({marks}) "
                 "OR (state = ? AND resent_as IS NULL)) LIMIT 1",
@@ -373,12 +393,12 @@ class OutboxStore:
 
     def document_sets(self) -> set[str]:
         """Every document set an entry names."""
-        with self._lock:
+        with self._locked():
             rows = self._db.execute("SELECT DISTINCT document_set FROM entry").fetchall()
         return {str(name) for (name,) in rows}
 
     def _where(self, condition: str, params: Sequence[Any]) -> list[OutboxEntry]:
-        with self._lock:
+        with self._locked():
             rows = self._db.execute(f"{_SELECT} WHERE {condition}", params).fetchall()
         return [_from_row(row) for row in rows]
 

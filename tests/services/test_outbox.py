@@ -29,7 +29,7 @@ from faxdesk.sandbox.config import SandboxConfig
 from faxdesk.sandbox.numbers import BUSY_NUMBER, PARTIAL_NUMBER, SLOW_NUMBER
 from faxdesk.sandbox.testing import LocalSandbox, in_process_sandbox
 from faxdesk.services.outbox import Outbox
-from faxdesk.store.outbox import OutboxStore
+from faxdesk.store.outbox import OutboxStore, OutboxStoreError
 from tests.fakes.faults import Fault, FaultyTransport
 from tests.services.outbox_support import (
     Recorder,
@@ -482,3 +482,50 @@ async def test_opening_removes_copies_nothing_can_send_again(
         store.close()
     # Only the failed fax's copy stays: it may be resent.
     assert left == [failed.batch_id]
+
+
+async def test_a_full_disk_refuses_the_send_in_words_and_leaves_nothing_behind(
+    outbox: Outbox, store: OutboxStore, faults: FaultyTransport, tmp_path: Path, pdf: Path
+):
+    await outbox.open()
+    # SQLite's own way to run out of room: the journal may not grow by a single page.
+    (pages,) = store._db.execute("PRAGMA page_count").fetchone()
+    store._db.execute(f"PRAGMA max_page_count = {pages}")
+    # A long label makes the entry larger than the room left in the journal's pages.
+    with pytest.raises(OutboxStoreError) as caught:
+        await outbox.submit(request_for(pdf, TEST_NUMBER, labels={"note": "x" * 20_000}))
+    assert "could not be read or written (database or disk is full)" in str(caught.value)
+    assert list((tmp_path / "data" / "outbox").iterdir()) == []
+    assert faults.counts == {}
+
+
+async def test_a_journal_that_fails_after_the_send_is_settled_at_the_next_start(
+    local: LocalSandbox, faults: FaultyTransport, clean_api, tmp_path: Path, pdf: Path
+):
+    async with api_through(local, faults) as api:
+        outbox, store = make_outbox(api, tmp_path / "data")
+        real_handle = faults.handle_async_request
+
+        async def then_lose_the_journal(request):
+            response = await real_handle(request)
+            if request.method == "POST":
+                store.close()  # the disk goes away just as the service answers
+            return response
+
+        faults.handle_async_request = then_lose_the_journal
+        async with running(outbox):
+            await outbox.submit(request_for(pdf, TEST_NUMBER))
+            await until(lambda: outbox.waiting is not None)
+            assert "The outbox file" in outbox.waiting.reason
+        faults.handle_async_request = real_handle
+        # FaxDesk starts again on the same journal.
+        again, store = make_outbox(api, tmp_path / "data")
+        try:
+            async with running(again):
+                [done] = await until_final(store, 1)
+        finally:
+            store.close()
+    assert done.state is OutboxState.DELIVERED
+    assert done.attempts == 1
+    [fax] = await sandbox_faxes(clean_api)
+    assert fax.id == done.fax_id

@@ -105,7 +105,7 @@ def test_a_transition_refuses_fields_it_does_not_know(store: OutboxStore):
 
 def test_submission_labels_are_unique(store: OutboxStore):
     store.add([_new("s-1")], NOW)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(OutboxStoreError, match="UNIQUE constraint failed"):
         store.add([_new("s-2"), _new("s-1")], NOW)
     # All or none: the good entry of the refused pair was not written either.
     assert [e.submission for e in store.recent()] == ["s-1"]
