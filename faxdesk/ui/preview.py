@@ -492,10 +492,6 @@ class PreviewPane(QWidget):
         """The view rotation, clockwise in degrees (0, 90, 180 or 270)."""
         return self._rotation
 
-    @property
-    def thumbnails_visible(self) -> bool:
-        return self.thumbnails_action.isChecked()
-
     # -- public API ----------------------------------------------------------------------------
 
     def first_page_request(self) -> PageRequest | None:
