@@ -36,6 +36,9 @@ from faxdesk.ui.send_options import SendOptionsForm
 from faxdesk.ui.theme import message_colours
 
 UNDO_RANGE = (0, 60)
+#: The ranges the settings file accepts for the page and upload limits.
+PAGES_RANGE = (1, 2000)
+UPLOAD_MB_RANGE = (1, 500)
 
 
 def country_name(region: str) -> str:
@@ -69,10 +72,11 @@ class SettingsPage(QWidget):
 
 
 class GeneralPage(SettingsPage):
-    """Default country, the confirmation step, the undo window and the paper size.
+    """Default country, the confirmation step, the undo window, the paper size and the limits.
 
     Attributes:
-        region_combo, confirm_check, undo_spin, paper_combo: the page's widgets.
+        region_combo, confirm_check, undo_spin, paper_combo, pages_spin, upload_spin: the
+            page's widgets.
     """
 
     title = "General"
@@ -116,10 +120,28 @@ class GeneralPage(SettingsPage):
             "The paper documents are fitted to before sending: what the recipient's fax "
             "machine most likely prints on."
         )
+        self.pages_spin = QSpinBox(self)
+        self.pages_spin.setRange(*PAGES_RANGE)
+        self.pages_spin.setSuffix(" pages")
+        self.pages_spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.pages_spin.setToolTip(
+            "The most pages one fax may have, its cover page included; a longer one is "
+            "refused before anything is uploaded."
+        )
+        self.upload_spin = QSpinBox(self)
+        self.upload_spin.setRange(*UPLOAD_MB_RANGE)
+        self.upload_spin.setSuffix(" MB")
+        self.upload_spin.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.upload_spin.setToolTip(
+            "The most megabytes of documents one fax may upload; a larger one is refused "
+            "before anything is uploaded."
+        )
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow(_buddy("Default &country:", self.region_combo, self), self.region_combo)
         form.addRow(_buddy("&Paper:", self.paper_combo, self), self.paper_combo)
+        form.addRow(_buddy("Page &limit:", self.pages_spin, self), self.pages_spin)
+        form.addRow(_buddy("Upload li&mit:", self.upload_spin, self), self.upload_spin)
         form.addRow(_buddy("&Undo window:", self.undo_spin, self), self.undo_spin)
         form.addRow("", self.confirm_check)
 
@@ -129,6 +151,8 @@ class GeneralPage(SettingsPage):
         self.confirm_check.setChecked(settings.confirm_before_send)
         self.undo_spin.setValue(round(settings.undo_send_seconds))
         self.paper_combo.setCurrentIndex(max(self.paper_combo.findData(settings.paper_size), 0))
+        self.pages_spin.setValue(settings.max_pages)
+        self.upload_spin.setValue(settings.max_upload_mb)
 
     def store(self, settings: Settings) -> Settings:
         return dataclasses.replace(
@@ -137,6 +161,8 @@ class GeneralPage(SettingsPage):
             confirm_before_send=self.confirm_check.isChecked(),
             undo_send_seconds=float(self.undo_spin.value()),
             paper_size=PaperSize(self.paper_combo.currentData()),
+            max_pages=self.pages_spin.value(),
+            max_upload_mb=self.upload_spin.value(),
         )
 
     def problems(self) -> list[str]:

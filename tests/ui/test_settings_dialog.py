@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -167,3 +168,21 @@ def test_the_window_opens_settings_and_the_controller_saves_them(
 
 def _text(paths: Paths) -> str:
     return paths.settings_file.read_text() if paths.settings_file.exists() else ""
+
+
+def test_the_page_and_upload_limits_are_set_on_the_general_page(qtbot: QtBot) -> None:
+    current = Settings(max_pages=40, max_upload_mb=12)
+    dialog = SettingsDialog(current)
+    qtbot.addWidget(dialog)
+    general = dialog.general_page
+    assert (general.pages_spin.value(), general.upload_spin.value()) == (40, 12)
+    # The ranges are those the settings file accepts.
+    fields = {field.name: field for field in dataclasses.fields(Settings)}
+    for spin, name in ((general.pages_spin, "max_pages"), (general.upload_spin, "max_upload_mb")):
+        assert (spin.minimum(), spin.maximum()) == fields[name].metadata["range"]
+    general.pages_spin.lineEdit().selectAll()
+    qtbot.keyClicks(general.pages_spin.lineEdit(), "25")
+    general.upload_spin.lineEdit().selectAll()
+    qtbot.keyClicks(general.upload_spin.lineEdit(), "5")
+    edited = dialog.edited_settings()
+    assert (edited.max_pages, edited.max_upload_mb) == (25, 5)
