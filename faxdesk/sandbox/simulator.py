@@ -134,6 +134,10 @@ class Simulator:
         due = started + timedelta(seconds=duration)
         self._state.update_plan(fax_id, {_STEP_STARTED: due.isoformat()})
 
+    async def _retry_wait(self, fax_id: str, seconds: float) -> None:
+        await self._step(fax_id, seconds)
+        self._state.update_plan(fax_id, {_RETRY_PENDING: False})
+
     def _created(self, fax_id: str) -> datetime | None:
         fax = self._state.get_fax(fax_id)
         return None if fax is None else _parse_time(fax.get("createTime"))
@@ -172,6 +176,9 @@ class Simulator:
         pages = int(fax.get("numberOfPages", 0))
         max_retries = int(fax.get("maxRetries", 0))
         retry_delay = float(fax.get("retryDelaySeconds", 60))
+        if self._state.get_plan(fax_id).get(_RETRY_PENDING):
+            # Stopped during the wait before a retry: the rest of that wait comes first.
+            await self._retry_wait(fax_id, retry_delay)
         while True:
             retries = int(fax.get("retryCount", 0))
             attempt = line.attempt(retries, pages)
@@ -204,8 +211,9 @@ class Simulator:
                 self._finish(fax_id, changes)
                 return
             # Counted when the retry is scheduled, so a GET during the wait shows it coming.
+            self._state.update_plan(fax_id, {_RETRY_PENDING: True})
             fax = self._state.update_fax(fax_id, {"retryCount": retries + 1})
-            await self._step(fax_id, retry_delay)
+            await self._retry_wait(fax_id, retry_delay)
 
     def _finish(self, fax_id: str, changes: dict[str, Any]) -> None:
         fax = self._state.update_fax(fax_id, changes)
@@ -215,6 +223,8 @@ class Simulator:
 
 #: The plan key holding when the fax's current step began (ISO 8601, UTC).
 _STEP_STARTED = "stepStartedAt"
+#: The plan key saying the fax is waiting `retryDelaySeconds` before its next attempt.
+_RETRY_PENDING = "retryPending"
 
 
 def _parse_time(value: Any) -> datetime | None:

@@ -137,6 +137,37 @@ async def test_the_retry_waits_retry_delay_seconds_and_counts_before_it() -> Non
     state.close()
 
 
+async def test_a_sandbox_stopped_during_the_retry_wait_waits_out_the_rest_of_it() -> None:
+    state = SandboxState()
+    clock = FakeClock()
+    sleep = SteppedSleep()
+    first = Simulator(state, clock=clock, sleep=sleep)
+    fax = stored_fax("F1", pages=2, to=BUSY_THEN_DELIVERED_NUMBER)
+    state.add_fax({**fax, "maxRetries": 3, "retryDelaySeconds": 45}, plan={}, pdf=b"%PDF-")
+    first.start("F1")
+    for step in range(2):
+        await sleep.until_waiting(step + 1)
+        await sleep.release()
+    await sleep.until_waiting(3)  # busy: now waiting 45 s before the retry
+    await first.aclose()
+
+    clock.advance(seconds=10)
+    again = SteppedSleep()
+    second = Simulator(state, clock=clock, sleep=again)
+    second.resume()
+    await again.until_waiting(1)
+    await again.release()
+    await again.until_waiting(2)
+    await again.release()
+    await second.wait("F1")
+
+    elapsed_in_wait = 10 - QUEUED_SECONDS - CALL_FAILURE_SECONDS
+    assert again.requested == [45 - elapsed_in_wait, 2 * SECONDS_PER_PAGE]
+    done = state.get_fax("F1")
+    assert (done["status"], done["retryCount"]) == ("COMPLETED", 1)
+    state.close()
+
+
 async def test_the_slow_number_takes_longer_per_page() -> None:
     state = SandboxState()
     sleep = SteppedSleep()
