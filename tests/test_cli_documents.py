@@ -211,6 +211,18 @@ def test_a_word_file_without_libreoffice_goes_to_the_service_as_it_is(
     )
 
 
+def test_a_damaged_word_file_is_refused_when_the_service_would_convert_it(
+    account, home, capsys, monkeypatch
+):
+    monkeypatch.setenv(OFFICE_ENV, str(home / "no-soffice"))
+    fake = write(home, "fake.docx", b"PK\x03\x04junk that is no zip archive")
+    code, out, err = run(capsys, "send", str(fake), "--to", TEST_NUMBER)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"faxdesk send: {fake} is named like a Word document but is not one (it may be damaged).\n"
+    )
+
+
 def test_render_takes_any_kind_of_file_and_a_password(home, capsys):
     locked = write(home, "locked.pdf", make.encrypted_pdf(user_pw="pw"))
     photo = write(home, "photo.jpg", make.image(format="JPEG"))

@@ -19,6 +19,7 @@ import io
 import multiprocessing
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -518,11 +519,18 @@ def _cause(exc: BaseException) -> str:
 # --- PDF ---------------------------------------------------------------------------------------
 
 
+#: The start of an indirect object ("12 0 obj"), as a PDF revision holds them.
+_PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
+
+
 def _open_pdf(request: _Request, name: str, notices: list[str]) -> pymupdf.Document:
     content = request.content
     # A file cut off in transfer loses its end-of-file marker; MuPDF would quietly "repair" it
-    # into fewer pages, so a fax would lose pages without anyone noticing.
-    if b"%%EOF" not in content[-2048:]:
+    # into fewer pages, so a fax would lose pages without anyone noticing. Bytes after the last
+    # marker are common (padding, a mail gateway's footer) and harmless, unless they hold PDF
+    # objects: then a later revision of the file was cut off.
+    last_marker = content.rfind(b"%%EOF")
+    if last_marker < 0 or _PDF_OBJECT.search(content, last_marker):
         raise DocumentError(
             f"{name} is incomplete: the PDF ends before its last page (was the download cut off?).",
             path=request.filename,

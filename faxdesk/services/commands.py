@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -392,11 +393,30 @@ def prepare_fax(
 
 
 def _service_converts(path: Path) -> FileKind | None:
-    """The kind the service takes `path` as, when FaxDesk cannot convert it here."""
+    """The kind the service takes `path` as, when FaxDesk cannot convert it here.
+
+    A Word file is at least opened as the zip archive it must be, with its document part, so a
+    damaged or renamed file is refused here rather than failing on the service minutes later.
+    Only the archive's directory is read, never its contents.
+    """
     try:
-        return sendable_kind(path)
+        kind = sendable_kind(path)
     except DocumentError:
         return None
+    if ".docx" in kind.suffixes and not _is_word_archive(path):
+        raise DocumentError(
+            f"{path} is named like a Word document but is not one (it may be damaged).",
+            path=str(path),
+        )
+    return kind
+
+
+def _is_word_archive(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
 
 
 def make_cover(

@@ -116,6 +116,21 @@ def test_a_truncated_pdf_is_refused_as_incomplete():
         convert(make.pdf([LETTER] * 3)[:-400], "cut.pdf")
 
 
+def test_bytes_after_the_end_of_a_pdf_do_not_make_it_incomplete():
+    # Padding or a gateway's footer after %%EOF is common in real files and harmless.
+    padded = make.pdf([LETTER] * 2) + b"\0" * 4096 + b"-- sent through the office gateway --\n"
+    result = convert(padded, "padded.pdf")
+    assert result.page_count == 2
+
+
+def test_a_cut_off_later_revision_of_a_pdf_is_refused_as_incomplete():
+    whole = make.pdf([LETTER] * 2)
+    # An incremental update that lost its end: objects after the first revision's %%EOF.
+    cut = whole + b"\n7 0 obj\n<< /Type /Page /Parent 2 0 R >>\nendobj\n8 0 obj\n<< /Len"
+    with pytest.raises(DocumentError, match=r"^update\.pdf is incomplete"):
+        convert(cut, "update.pdf")
+
+
 def test_a_pdf_of_garbage_is_not_readable():
     with pytest.raises(DocumentError, match=r"^bad\.pdf is not a readable PDF"):
         convert(b"%PDF-1.7\n garbage garbage\n%%EOF\n", "bad.pdf")
