@@ -20,7 +20,6 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 REPEATS = 11
 STEP_LIMIT = 60.0
@@ -80,7 +79,11 @@ async def _scenario(mode: str) -> dict[str, object]:
         if mode == "first-page":
             path = paths.documents_dir / "sandbox" / f"{fax.id}.pdf"
             width = pane.page_image(0).width()
-            bare = _bare_render(path, width)
+            from preview_bench import bare_render
+
+            def bare() -> bytes:
+                return bare_render(path, 0, width)
+
             bare()  # warm-up
             times, bare_times = [], []
             # Taken in turns, so the noise of a shared machine weighs on both alike.
@@ -105,20 +108,6 @@ async def _scenario(mode: str) -> dict[str, object]:
         return {"pages": pane.page_count}
     finally:
         await session.close()
-
-
-def _bare_render(path: Path, width: int) -> Callable[[], bytes]:
-    """Opening the PDF and rendering its first page `width` pixels wide, in grey, in-process."""
-    import pymupdf
-
-    def render() -> bytes:
-        with pymupdf.open(path) as doc:
-            page = doc[0]
-            zoom = width / page.rect.width
-            matrix = pymupdf.Matrix(zoom, zoom)
-            return bytes(page.get_pixmap(matrix=matrix, colorspace=pymupdf.csGRAY).samples)
-
-    return render
 
 
 def main() -> int:

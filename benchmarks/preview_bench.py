@@ -43,17 +43,23 @@ def _scanned_pdf(path: Path, pages: int = 3) -> None:
     doc.close()
 
 
+def bare_render(path: Path, index: int, width: int) -> bytes:
+    """Open the PDF and render page `index` `width` pixels wide in grey, in this process: what
+    the preview does, without the worker, the event loop or the window."""
+    with pymupdf.open(path) as doc:
+        page = doc[index]
+        zoom = width / page.rect.width
+        matrix = pymupdf.Matrix(zoom, zoom)
+        return bytes(page.get_pixmap(matrix=matrix, colorspace=pymupdf.csGRAY).samples)
+
+
 def preview_page(workdir: Path) -> dict[str, object]:
     """A preview page through the worker pool, against rendering it in-process."""
     path = workdir / "preview.pdf"
     _scanned_pdf(path)
 
     def bare() -> object:
-        with pymupdf.open(path) as doc:
-            page = doc[1]
-            zoom = WIDTH / page.rect.width
-            matrix = pymupdf.Matrix(zoom, zoom)
-            return bytes(page.get_pixmap(matrix=matrix, colorspace=pymupdf.csGRAY).samples)
+        return bare_render(path, 1, WIDTH)
 
     loop = asyncio.new_event_loop()
     renderer = PageRenderer()

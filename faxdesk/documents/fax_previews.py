@@ -16,7 +16,7 @@ from pymupdf import mupdf
 
 from faxdesk.documents import faxmode
 from faxdesk.documents.convert import PAPER_SIZES
-from faxdesk.documents.pages import RenderedPage
+from faxdesk.documents.pages import RenderedPage, rendered_page
 
 
 def fax_page_size(mode: faxmode.FaxMode) -> tuple[float, float]:
@@ -54,15 +54,7 @@ def render_fax_preview(
         return RenderedPage(
             index, page.page_count, page.width, round(shown_height), page.width, samples
         )
-    pix = pymupdf.Pixmap(grey, width, height, None)
-    return RenderedPage(
-        index=index,
-        page_count=page.page_count,
-        width=pix.width,
-        height=pix.height,
-        stride=pix.stride,
-        samples=bytes(pix.samples),
-    )
+    return rendered_page(index, page.page_count, pymupdf.Pixmap(grey, width, height, None))
 
 
 def _stretched_rows(samples: bytes, width: int, height: int, rows: int) -> bytes:

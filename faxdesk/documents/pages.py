@@ -201,10 +201,15 @@ def _render(
     zoom = max(width, 1) / shown_width
     matrix = pymupdf.Matrix(zoom, zoom).prerotate(rotation)
     pix = page.get_pixmap(matrix=matrix, colorspace=pymupdf.csGRAY, alpha=False)
-    # Copy the pixels out: the pixmap's buffer belongs to PyMuPDF.
+    return rendered_page(index, doc.page_count, pix)
+
+
+def rendered_page(index: int, page_count: int, pix: pymupdf.Pixmap) -> RenderedPage:
+    """Page `index` of `page_count` from a grey pixmap, its pixels copied out (the pixmap's
+    buffer belongs to PyMuPDF)."""
     return RenderedPage(
         index=index,
-        page_count=doc.page_count,
+        page_count=page_count,
         width=pix.width,
         height=pix.height,
         stride=pix.stride,

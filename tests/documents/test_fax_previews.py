@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pymupdf
 import pytest
 
 from faxdesk.core.errors import DocumentError
@@ -12,6 +11,7 @@ from faxdesk.core.models import ImageConversionMethod, Resolution
 from faxdesk.documents import faxmode
 from faxdesk.documents.fax_previews import fax_page_size, render_fax_preview
 from faxdesk.documents.pages import render_page
+from tests.fakes.documents import grey_form_pdf
 
 FINE = faxmode.FaxMode(
     Resolution.FINE,
@@ -25,12 +25,7 @@ FINE = faxmode.FaxMode(
 def grey_form(tmp_path):
     """A Letter page: a title and a large 50 % grey field."""
     path = tmp_path / "form.pdf"
-    doc = pymupdf.open()
-    page = doc.new_page(width=612, height=792)
-    page.insert_text((72, 120), "Intake form", fontsize=28)
-    page.draw_rect(pymupdf.Rect(72, 300, 540, 600), color=None, fill=(0.5, 0.5, 0.5))
-    doc.save(path)
-    doc.close()
+    path.write_bytes(grey_form_pdf())
     return path
 
 

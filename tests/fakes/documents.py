@@ -333,3 +333,16 @@ def shade(data: bytes, x: float, y: float, page: int = 0) -> int:
         return pixmap.pixel(
             int(content.x0 + x * content.width), int(content.y0 + y * content.height)
         )[0]
+
+
+def grey_form_pdf(pages: int = 1, *, grey: float = 0.5, title: str = "Intake form") -> bytes:
+    """Letter pages each with a title and a large grey field (`grey`, 0 black to 1 white) in
+    the middle: what a halftone must keep grey and a threshold turns black or white."""
+    doc = pymupdf.open()
+    for _ in range(pages):
+        page = doc.new_page(width=612, height=792)
+        page.insert_text((72, 120), title, fontsize=28)
+        page.draw_rect(pymupdf.Rect(72, 300, 540, 600), color=None, fill=(grey, grey, grey))
+    data = doc.tobytes()
+    doc.close()
+    return data

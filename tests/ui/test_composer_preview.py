@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pymupdf
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -13,18 +12,9 @@ from faxdesk.config.paths import Paths
 from faxdesk.config.settings import Settings
 from faxdesk.core.models import ImageConversionMethod
 from faxdesk.ui.main_window import MainWindow
+from tests.fakes.documents import grey_form_pdf
 from tests.ui.controller_support import controller_for
 from tests.waiting import until
-
-
-def _form(path: Path) -> Path:
-    doc = pymupdf.open()
-    page = doc.new_page(width=612, height=792)
-    page.insert_text((72, 120), "Referral form", fontsize=28)
-    page.draw_rect(pymupdf.Rect(72, 300, 540, 600), color=None, fill=(0.6, 0.6, 0.6))
-    doc.save(path)
-    doc.close()
-    return path
 
 
 def _values(image, box) -> list[int]:
@@ -35,7 +25,8 @@ def _values(image, box) -> list[int]:
 def test_the_composer_previews_a_document_as_faxed_in_the_options_chosen(
     qtbot: QtBot, qloop, paths: Paths, tmp_path: Path
 ) -> None:
-    pdf = _form(tmp_path / "referral.pdf")
+    pdf = tmp_path / "referral.pdf"
+    pdf.write_bytes(grey_form_pdf(grey=0.6, title="Referral form"))
     window = MainWindow()
     qtbot.addWidget(window)
     with controller_for(window, paths, qloop, settings=Settings()) as controller:

@@ -23,6 +23,7 @@ from faxdesk.services.previews import PageRenderer
 from faxdesk.ui.preview import PreviewPane
 from faxdesk.ui.preview_feed import PreviewFeed
 from faxdesk.ui.tasks import TaskKeeper
+from tests.fakes.documents import grey_form_pdf
 from tests.waiting import until
 
 
@@ -275,13 +276,7 @@ FINE = FaxMode(
 
 def _grey_form(tmp_path: Path, pages: int = 3) -> Path:
     path = tmp_path / "form.pdf"
-    doc = pymupdf.open()
-    for _ in range(pages):
-        page = doc.new_page(width=612, height=792)
-        page.insert_text((72, 120), "Intake form", fontsize=28)
-        page.draw_rect(pymupdf.Rect(72, 300, 540, 600), color=None, fill=(0.5, 0.5, 0.5))
-    doc.save(path)
-    doc.close()
+    path.write_bytes(grey_form_pdf(pages))
     return path
 
 
