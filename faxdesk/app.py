@@ -13,7 +13,8 @@ import logging
 import os
 import signal
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import TracebackType
 
 import qasync
@@ -21,11 +22,13 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from faxdesk import __version__
+from faxdesk.api.webhooks import FAX_COMPLETED, WebhookEvent
 from faxdesk.config import settings as settings_io
 from faxdesk.config.logs import log_to_file
 from faxdesk.config.paths import Paths
+from faxdesk.config.secrets import get_webhook_password
 from faxdesk.config.settings import Settings
-from faxdesk.core.errors import FaxDeskError
+from faxdesk.core.errors import ConfigError, FaxDeskError, ValidationError
 from faxdesk.services.commands import (
     AccountOverrides,
     NoAccount,
@@ -36,8 +39,11 @@ from faxdesk.services.commands import (
 )
 from faxdesk.services.contacts import ContactsService
 from faxdesk.services.faxes import FaxService
+from faxdesk.services.folders import DEFAULT_PATTERN, check_pattern
 from faxdesk.services.outbox import Outbox, OutboxTiming
 from faxdesk.services.previews import PageRenderer
+from faxdesk.services.receiver import ReceiverConfig, WebhookReceiver
+from faxdesk.services.sync import FaxSync, SyncOptions, desk_id
 from faxdesk.store.archive import Archive
 from faxdesk.store.contacts import ContactBook, ContactsFileError
 from faxdesk.store.outbox import OutboxStore
@@ -63,12 +69,19 @@ class Session:
     outbox_store: OutboxStore | None = None
     contact_book: ContactBook | None = None
     controller: MainController | None = None
+    sync: FaxSync | None = None
+    receiver: WebhookReceiver | None = None
 
     async def close(self) -> None:
+        if self.receiver is not None:
+            await self.receiver.stop()
         if self.controller is not None:
             self.controller.stop()
         # The outbox task goes with the others; an upload it cuts short is settled next start.
         await self.tasks.close()
+        if self.sync is not None:
+            # A PDF cut short is fetched again next time; its claim says so.
+            await self.sync.close()
         await self.connection.aclose()
         await asyncio.to_thread(self.renderer.shutdown)
         if self.archive is not None:
@@ -135,7 +148,14 @@ async def open_session(
             f"FaxDesk's local copy of your faxes was damaged, so it started a new one; the "
             f"faxes are fetched again from the service. The damaged file is {damaged}."
         )
-    faxes = FaxService(api, session.archive, paths.documents_dir / archive_name)
+    folder = paths.documents_dir / archive_name
+    session.sync = sync = FaxSync(
+        api,
+        session.archive,
+        _sync_options(window, settings, folder),
+        desk=await asyncio.to_thread(desk_id, session.archive),
+    )
+    faxes = FaxService(api, session.archive, folder, inbound=sync.inbound)
     contacts: ContactsService | None = None
     try:
         session.contact_book = await asyncio.to_thread(ContactBook, paths.contacts_db)
@@ -156,10 +176,66 @@ async def open_session(
         settings=settings,
         settings_file=paths.settings_file,
         contacts=contacts,
+        sync=sync,
     )
-    session.controller.start()
-    tasks.start(session.controller.check_connection(), key="ping")
+    controller = session.controller
+    sync.on_report = controller.fax_list.apply_report
+    controller.start()
+    tasks.start(sync.run(on_error=controller.report_sync_error), key="sync")
+    tasks.start(controller.check_connection(), key="ping")
+    session.receiver = await _start_receiver(window, settings, session.archive, sync, controller)
     return session
+
+
+def _sync_options(window: MainWindow, settings: Settings, folder: Path) -> SyncOptions:
+    options = SyncOptions.from_settings(settings.receiving, folder)
+    try:
+        check_pattern(options.file_pattern)
+    except ValidationError as exc:
+        window.show_error(f"{exc} Received faxes are named by FaxDesk's own pattern instead.")
+        options = replace(options, file_pattern=DEFAULT_PATTERN)
+    return options
+
+
+async def _start_receiver(
+    window: MainWindow,
+    settings: Settings,
+    archive: Archive,
+    sync: FaxSync,
+    controller: MainController,
+) -> WebhookReceiver | None:
+    """Start the webhook listener when the settings ask for one; say so when it cannot run."""
+    webhook = settings.receiving.webhook
+    if not webhook.enabled:
+        return None
+
+    def on_event(event: WebhookEvent) -> None:
+        if event.event == FAX_COMPLETED:
+            controller.fax_completed(event.fax)
+        controller.fax_list.refresh([event.fax.id])
+
+    try:
+        password = await asyncio.to_thread(get_webhook_password, webhook.username)
+        receiver = WebhookReceiver(
+            ReceiverConfig(
+                host=webhook.host,
+                port=webhook.port,
+                path=webhook.path,
+                username=webhook.username,
+                password=password,
+                max_body_bytes=webhook.max_body_mb * 1024 * 1024,
+            ),
+            archive,
+            sync.inbound,
+            trigger=sync.trigger,
+            on_event=on_event,
+        )
+        await receiver.start()
+    except ConfigError as exc:
+        log.error("The webhook listener did not start: %s", exc)
+        window.show_error(f"{exc} Faxes still arrive by polling.")
+        return None
+    return receiver
 
 
 def _without_service(window: MainWindow, reason: str) -> None:

@@ -264,7 +264,7 @@ class FaxSync:
         last_synced: when the last pass finished without an error.
         last_error: why the last pass failed, or None.
 
-    Callbacks (called on the event loop, must return quickly):
+    Callbacks (attributes; called on the event loop, must return quickly):
         on_report(SyncReport): after each page stored and each batch of PDFs fetched.
         on_new_fax(Fax, Path | None): once per fax received since the archive started, with
             its PDF when the service holds one.
@@ -284,8 +284,8 @@ class FaxSync:
         self._api = api
         self._archive = archive
         self.options = options
-        self._on_report = on_report
-        self._on_new_fax = on_new_fax
+        self.on_report = on_report
+        self.on_new_fax = on_new_fax
         self._now = now or (lambda: datetime.now(UTC))
         self.inbound = InboundStore(
             api, archive, FaxFolder(options.folder, desk), options.file_pattern
@@ -346,8 +346,8 @@ class FaxSync:
 
     def _emit(self, totals: _Totals, report: SyncReport) -> None:
         totals.add(report)
-        if report and self._on_report is not None:
-            self._on_report(report)
+        if report and self.on_report is not None:
+            self.on_report(report)
 
     # -- listing -------------------------------------------------------------------------------
 
@@ -506,8 +506,8 @@ class FaxSync:
             if not await asyncio.to_thread(self._archive.mark_done, fax.id, ANNOUNCED):
                 continue
             announced.append(fax)
-            if self._on_new_fax is not None:
-                self._on_new_fax(fax, path)
+            if self.on_new_fax is not None:
+                self.on_new_fax(fax, path)
         if announced:
             self._emit(totals, SyncReport(announced=tuple(announced)))
 

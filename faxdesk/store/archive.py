@@ -576,10 +576,27 @@ class Archive:
         rows = self.query(ListFilter(direction=direction), limit=limit)
         return [row.fax for row in rows]
 
-    def query(self, query: ListFilter, *, offset: int = 0, limit: int = 200) -> list[ArchivedFax]:
-        """One page of the faxes `query` selects, in its order."""
+    def query(
+        self,
+        query: ListFilter,
+        *,
+        offset: int = 0,
+        limit: int = 200,
+        after: Sequence[Any] | None = None,
+    ) -> list[ArchivedFax]:
+        """One page of the faxes `query` selects, in its order.
+
+        `after` is the sort key of the last row already shown: the page starts right after
+        it, so faxes stored meanwhile before that row do not shift the page (they are the
+        caller's to merge).
+        """
         clauses, params = _where(query)
-        sql = _SELECT.format(sort=_SORT_SQL[query.sort])
+        sort_sql = _SORT_SQL[query.sort]
+        if after is not None:
+            beyond = "<" if query.descending else ">"
+            clauses.append(f"({sort_sql}, f.create_time, f.id) {beyond} (?, ?, ?)")
+            params.extend(after)
+        sql = _SELECT.format(sort=sort_sql)
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         direction = "DESC" if query.descending else "ASC"

@@ -1,9 +1,11 @@
 """The main window's controller: turns the widgets' intents into service calls.
 
 Widgets only announce what the user wants (signals carrying domain objects); this QObject owns
-the async work, feeds the list model, the preview and the details, and reports failures next
-to where the user acted. All network and disk work runs as tasks on the qasync loop, and
-rendering runs in worker processes (`PageRenderer`), so the window never freezes.
+the async work, feeds the preview, and reports failures next to where the user acted. The fax
+list, its views, the details pane and the actions on rows belong to `FaxListController`, which
+this one starts and tells about faxes that changed. All network and disk work runs as tasks on
+the qasync loop, and rendering runs in worker processes (`PageRenderer`), so the window never
+freezes.
 """
 
 from __future__ import annotations
@@ -11,13 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QDialog, QFileDialog
 
 from faxdesk.config import settings as settings_io
 from faxdesk.config.settings import Settings
@@ -29,7 +28,7 @@ from faxdesk.core.errors import (
     Offline,
 )
 from faxdesk.core.failures import describe_failure
-from faxdesk.core.models import Direction, Fax, FaxQuery, FaxStatus, SendRequest
+from faxdesk.core.models import Fax, FaxStatus, SendRequest
 from faxdesk.core.outbox import (
     EntryChanged,
     OutboxEntry,
@@ -38,35 +37,24 @@ from faxdesk.core.outbox import (
     UploadProgress,
     WaitingChanged,
 )
-from faxdesk.core.phone import display, search_prefix
+from faxdesk.core.phone import display
 from faxdesk.services.contacts import ContactsService
 from faxdesk.services.faxes import FaxService
 from faxdesk.services.outbox import Outbox
 from faxdesk.services.previews import PageRenderer
+from faxdesk.services.sync import FaxSync
 from faxdesk.services.tracking import StatusTracker
 from faxdesk.ui.composer import ComposerDialog
 from faxdesk.ui.composer_support import ComposerSupport
 from faxdesk.ui.contacts_dialog import ContactsPresenter
-from faxdesk.ui.main_window import MainWindow, View
+from faxdesk.ui.list_controller import FaxListController, suggested_filename
+from faxdesk.ui.main_window import MainWindow
 from faxdesk.ui.outbox_view import OutboxPresenter
 from faxdesk.ui.preview_feed import PreviewFeed
-from faxdesk.ui.printing import PrintJob, choose_printer, to_qimage
 from faxdesk.ui.settings_dialog import SettingsDialog
-from faxdesk.ui.tasks import TaskKeeper, dialog_result
+from faxdesk.ui.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
-
-#: How far back the list looks. The service answers only the prior week without a range.
-HISTORY = timedelta(days=90)
-
-
-@dataclass
-class _Pager:
-    """One server-side query and the next page to ask for."""
-
-    query: FaxQuery
-    next_page: int = 1
-    has_more: bool = True
 
 
 class MainController(QObject):
@@ -78,6 +66,7 @@ class MainController(QObject):
         settings: the preferences in force; the Settings dialog changes them, and they are
             saved to `settings_file` (not saved when that is None).
         preview: feeds the window's preview pane with rendered pages.
+        fax_list: feeds the fax list, the view counts and the details, and acts on rows.
     """
 
     def __init__(
@@ -94,8 +83,11 @@ class MainController(QObject):
         settings: Settings | None = None,
         settings_file: Path | None = None,
         contacts: ContactsService | None = None,
+        sync: FaxSync | None = None,
     ) -> None:
         super().__init__(window)
+        #: Keeps the archive in step with the service; without it the list asks on a timer.
+        self.sync = sync
         self.settings = (
             settings if settings is not None else Settings(default_region=default_region)
         )
@@ -122,12 +114,7 @@ class MainController(QObject):
             max_pages=self.settings.max_pages,
             max_bytes=self.settings.max_upload_mb * 1_000_000,
         )
-        self._generation = 0
-        self._pagers: list[_Pager] = []
-        self._status_filter: FaxStatus | None = None
-        self._text_filter = ""
         self._selected: Fax | None = None
-        self._select_after_reload: str | None = None
         self._online: bool | None = None
         self.preview = PreviewFeed(window.preview, renderer, tasks, self)
         self.outbox_presenter = OutboxPresenter(window.outbox_view, outbox, tasks, self)
@@ -137,6 +124,18 @@ class MainController(QObject):
             else None
         )
         self.preview.report = self._on_preview_report
+        self.fax_list = FaxListController(
+            window,
+            faxes,
+            renderer,
+            tasks,
+            outbox=outbox,
+            contacts=contacts,
+            default_region=default_region,
+        )
+        self.fax_list.watch = self._watch
+        self.fax_list.on_service_error = self._report_connection_error
+        self.fax_list.on_service_answered = self._set_connection_online
         self._refresh_timer = QTimer(self, interval=int(refresh_interval * 1000))
         self._refresh_timer.timeout.connect(self._on_refresh_timer_timeout)
         self._connect()
@@ -151,13 +150,7 @@ class MainController(QObject):
             (w.contacts_requested, self._on_window_contacts_requested),
             (w.files_dropped, self._on_window_files_dropped),
             (w.refresh_requested, self._on_window_refresh_requested),
-            (w.view_changed, self._on_window_view_changed),
-            (w.filter_changed, self._on_window_filter_changed),
-            (w.status_filter_changed, self._on_window_status_filter_changed),
-            (w.more_requested, self._on_window_more_requested),
             (w.fax_selected, self._on_window_fax_selected),
-            (w.download_requested, self._on_window_download_requested),
-            (w.print_requested, self._on_window_print_requested),
             (self._composer.send_requested, self._on_composer_send_requested),
         ]
         for signal, slot in self._connections:
@@ -176,7 +169,7 @@ class MainController(QObject):
         self._tasks.start(self._composer_support.load_services(self._faxes.api), key="services")
         self._tasks.start(self._composer_support.load_time_zones(), key="time-zones")
         self._window.preview.show_message("Select a fax to preview it.")
-        self.reload()
+        self.fax_list.start()
         self._refresh_timer.start()
 
     def stop(self) -> None:
@@ -185,6 +178,7 @@ class MainController(QObject):
         for signal, slot in self._connections:
             signal.disconnect(slot)
         self._connections = []
+        self.fax_list.stop()
         self._unsubscribe_outbox()
         self.outbox_presenter.stop()
         if self.contacts is not None:
@@ -207,148 +201,28 @@ class MainController(QObject):
     def composer_support(self) -> ComposerSupport:
         return self._composer_support
 
-    # -- list -----------------------------------------------------------------------------
-
-    def _queries(self) -> list[FaxQuery]:
-        view = self._window.current_view()
-        direction = {View.INBOX: Direction.INBOUND, View.SENT: Direction.OUTBOUND}.get(view)
-        base = FaxQuery(
-            direction=direction,
-            status=self._status_filter,
-            created_after=datetime.now(UTC) - HISTORY,
-        )
-        prefix = search_prefix(self._text_filter, self._default_region)
-        if not prefix:
-            # Text without digits names no number, so it matches no fax.
-            return [] if self._text_filter.strip() else [base]
-        # The list endpoint filters "to" and "from" separately; the other party of a fax is
-        # the sender for inbound and the recipient for outbound faxes.
-        queries = []
-        if direction in (None, Direction.OUTBOUND):
-            queries.append(replace(base, direction=Direction.OUTBOUND, to_prefix=prefix))
-        if direction in (None, Direction.INBOUND):
-            queries.append(replace(base, direction=Direction.INBOUND, from_prefix=prefix))
-        return queries
-
-    def _empty_text(self) -> str:
-        """What the list says when it has no rows, in the words of the current view."""
-        if self._text_filter.strip() and not any(ch.isdigit() for ch in self._text_filter):
-            return "Type digits of a fax number to filter the list."
-        if self._text_filter.strip() or self._status_filter is not None:
-            return "No faxes match this filter."
-        view = self._window.current_view()
-        if view is View.INBOX:
-            return "No faxes received yet. Faxes sent to your numbers appear here."
-        if view is View.SENT:
-            return "No faxes sent yet. Press Ctrl+N to send one, or drop a PDF here."
-        return "No faxes yet. Press Ctrl+N to send one, or drop a PDF here."
-
-    def _matches_view(self, fax: Fax) -> bool:
-        queries = [pager.query for pager in self._pagers] or self._queries()
-        return any(
-            (q.direction is None or q.direction == fax.direction)
-            and (q.status is None or q.status == fax.status)
-            and (not q.to_prefix or fax.to.startswith(q.to_prefix))
-            and (not q.from_prefix or fax.from_.startswith(q.from_prefix))
-            for q in queries
-        )
+    # -- the list -------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Start the current view over: archive rows at once, then the service's first page."""
-        self._generation += 1
-        self._pagers = [_Pager(query) for query in self._queries()]
-        self._window.fax_list.set_placeholder(self._empty_text())
-        self._tasks.start(self._reload(self._generation), key="list")
-
-    async def _reload(self, generation: int) -> None:
-        direction = self._pagers[0].query.direction if len(self._pagers) == 1 else None
-        cached = [fax for fax in await self._faxes.cached(direction) if self._matches_view(fax)]
-        if generation == self._generation:
-            self._window.fax_list.model.set_faxes(cached)
-            self._select_pending()
-        await self._load_more(generation, replace_rows=True)
-        if generation == self._generation:
-            self._select_pending()
-
-    def _select_pending(self) -> None:
-        fax_id = self._select_after_reload
-        if fax_id is not None and self._window.fax_list.select_fax(fax_id):
-            self._select_after_reload = None
-
-    async def _load_more(self, generation: int, *, replace_rows: bool = False) -> None:
-        faxes: list[Fax] = []
-        try:
-            for pager in self._pagers:
-                if not pager.has_more:
-                    continue
-                page = await self._faxes.load_page(pager.query, pager.next_page)
-                if generation != self._generation:
-                    return  # a late page for an old filter
-                pager.next_page = page.page + 1
-                pager.has_more = page.has_more
-                faxes.extend(page.faxes)
-        except FaxDeskError as exc:
-            self._report_connection_error(exc)
-            return
-        self._set_connection_online()
-        faxes.sort(
-            key=lambda fax: fax.create_time or datetime.min.replace(tzinfo=UTC), reverse=True
-        )
-        model = self._window.fax_list.model
-        has_more = any(pager.has_more for pager in self._pagers)
-        if replace_rows:
-            model.set_faxes(faxes, has_more)
-        else:
-            model.append_page(faxes, has_more)
-        for fax in faxes:
-            self._watch(fax)
+        """Show the current view over again, from the archive and then the service."""
+        self.fax_list.reload()
 
     def _watch(self, fax: Fax) -> None:
         # The outbox follows the faxes it sent; asking for them twice would only cost requests.
         if not self.outbox.tracks(fax.id):
             self.tracker.watch(fax)
 
-    async def _refresh_first_page(self, generation: int) -> None:
-        """Merge the newest faxes into the list without disturbing selection or scrolling."""
-        try:
-            for pager in self._pagers:
-                page = await self._faxes.load_page(pager.query, 1)
-                if generation != self._generation:
-                    return
-                for fax in page.faxes:
-                    self._window.fax_list.model.upsert(fax)
-                    self._watch(fax)
-        except FaxDeskError as exc:
-            self._report_connection_error(exc)
-            return
-        self._set_connection_online()
-
-    def _on_window_more_requested(self) -> None:
-        self._tasks.start(self._load_more(self._generation), key="list")
-
-    def _on_window_view_changed(self, view: View) -> None:
-        if view is View.OUTBOX:
-            return  # the outbox view is fed by the outbox, not the list endpoint
-        self.reload()
-
-    def _on_window_filter_changed(self, text: str) -> None:
-        self._text_filter = text
-        self.reload()
-
-    def _on_window_status_filter_changed(self, status: FaxStatus | None) -> None:
-        self._status_filter = status
-        self.reload()
-
     def _on_window_refresh_requested(self) -> None:
         self.reload()
         self._tasks.start(self.check_connection(), key="ping")
 
     def _on_refresh_timer_timeout(self) -> None:
-        self._tasks.start(self._refresh_first_page(self._generation), key="refresh")
+        # Without sync (tests, a session that has none), the list asks the service itself.
+        if self.sync is None:
+            self.reload()
 
     def _on_tracker_update(self, fax: Fax) -> None:
-        if self._matches_view(fax):
-            self._window.fax_list.model.upsert(fax)
+        self.fax_list.refresh([fax.id])
         if self._selected is not None and self._selected.id == fax.id:
             had_file = self._selected.has_file
             self._selected = fax
@@ -365,6 +239,19 @@ class MainController(QObject):
                 if reason
                 else f"Fax to {display(fax.to)} failed."
             )
+
+    def fax_completed(self, fax: Fax) -> None:
+        """The service said a fax finished (a FAX_COMPLETED webhook): the outbox may track it."""
+        self._tasks.start(self.outbox.fax_updated(fax))
+        self._on_tracker_update(fax)
+
+    def report_sync_error(self, exc: FaxDeskError) -> None:
+        """A sync pass failed: the connection indicator says so (the next pass tries again)."""
+        if isinstance(exc, Offline | AuthError):
+            self._report_connection_error(exc)
+        else:
+            log.warning("Sync failed: %s", exc)
+            self._window.show_status_message(f"Checking for new faxes failed: {exc}", 10_000)
 
     # -- connection -----------------------------------------------------------------------
 
@@ -545,22 +432,21 @@ class MainController(QObject):
             )
         if fax is None:
             return
-        self._tasks.start(self._faxes.remember([fax]))
-        if entry.batch_id in self._to_show:
-            self._to_show.discard(entry.batch_id)
+        shown = entry.batch_id in self._to_show
+        self._to_show.discard(entry.batch_id)
+        self._tasks.start(self._remember_sent(fax, shown))
+
+    async def _remember_sent(self, fax: Fax, show: bool) -> None:
+        # Into the archive first: the list shows what the archive holds.
+        await self._faxes.remember([fax])
+        if show:
             self._window.show_status_message(f"Fax to {display(fax.to)} accepted by the service.")
             self._show_sent(fax)
         self._on_tracker_update(fax)
 
     def _show_sent(self, fax: Fax) -> None:
         """Select the fax the user just sent, switching to Sent if the view does not show it."""
-        if self._matches_view(fax):
-            self._window.fax_list.model.upsert(fax)
-            self._window.fax_list.select_fax(fax.id)
-        else:
-            # Show the user the fax they just sent: it is in Sent, not in the Inbox.
-            self._select_after_reload = fax.id
-            self._window.set_current_view(View.SENT)
+        self.fax_list.show_fax(fax)
 
     def _on_outbox_upload_progress(self, event: UploadProgress) -> None:
         if not event.total:
@@ -601,77 +487,3 @@ class MainController(QObject):
             self._window.show_error(text)
         else:
             self._window.show_status_message(text)
-
-    # -- download and print ---------------------------------------------------------------
-
-    def _on_window_download_requested(self, faxes: Sequence[Fax]) -> None:
-        if faxes:
-            self._tasks.start(self._download(list(faxes)), key="download")
-
-    async def _download(self, faxes: list[Fax]) -> None:
-        dialog = QFileDialog(self._window, "Save fax as PDF")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        if len(faxes) == 1:
-            dialog.setNameFilter("PDF documents (*.pdf)")
-            dialog.setDefaultSuffix("pdf")
-            dialog.selectFile(suggested_filename(faxes[0]))
-        else:
-            dialog.setWindowTitle(f"Save {len(faxes)} faxes to a folder")
-            dialog.setFileMode(QFileDialog.FileMode.Directory)
-            dialog.setOption(QFileDialog.Option.ShowDirsOnly)
-        if await dialog_result(dialog) != QDialog.DialogCode.Accepted:
-            return
-        target = Path(dialog.selectedFiles()[0])
-        saved = 0
-        for fax in faxes:
-            destination = target if len(faxes) == 1 else target / suggested_filename(fax)
-            try:
-                await self._faxes.save_as(fax, destination)
-            except (FaxDeskError, OSError) as exc:
-                self._window.show_error(f"Could not save the fax to {destination}: {exc}")
-                continue
-            saved += 1
-        if saved:
-            where = target if len(faxes) == 1 else f"{saved} faxes to {target}"
-            self._window.show_status_message(f"Saved {where}.")
-
-    def _on_window_print_requested(self, faxes: Sequence[Fax]) -> None:
-        if faxes:
-            self._tasks.start(self._print(list(faxes)), key="print")
-
-    async def _print(self, faxes: list[Fax]) -> None:
-        name = suggested_filename(faxes[0]) if len(faxes) == 1 else "faxes.pdf"
-        printer = await choose_printer(self._window, name)
-        if printer is None:
-            return
-        self._window.show_status_message("Printing…")
-        job = PrintJob(printer)
-        if not job.begin():
-            self._window.show_error(
-                "The printer could not be opened. Check that it is on, or when printing to a "
-                "file, that the file name is one you may write."
-            )
-            return
-        try:
-            for fax in faxes:
-                path = await self._faxes.document(fax)
-                info = await self._renderer.document_info(path)
-
-                async def render(
-                    index: int, width: int, rotation: int, path: Path = path
-                ) -> QImage:
-                    return to_qimage(await self._renderer.render(path, index, width, rotation))
-
-                await job.add_pages(info.page_sizes, render)
-        except FaxDeskError as exc:
-            self._window.show_error(f"Printing stopped: {exc}")
-            return
-        finally:
-            job.end()
-        self._window.show_status_message("Sent to the printer.")
-
-
-def suggested_filename(fax: Fax) -> str:
-    when = fax.create_time.strftime("%Y-%m-%d %H%M") if fax.create_time else "fax"
-    other = fax.from_ if fax.direction is Direction.INBOUND else fax.to
-    return f"{when} {other.lstrip('+')} {fax.id}.pdf"

@@ -1,24 +1,35 @@
 """The details pane: one fax's facts in plain language, for the person at the desk and for support.
 
-Shows what it is given with `set_fax()`; it does not load, refresh or act on anything.
+Shows what it is given: the fax (`set_fax`), what this desk knows about it (`set_row`: the
+contact, the handled flag and note, whether its document was deleted) and the status changes
+this desk saw (`set_history`). The handled box and the note are the only things the user can
+change here; the pane announces them (`handled_changed`, `note_changed`) and the controller
+stores them. It does not load, refresh or act on anything itself.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from collections.abc import Sequence
+from datetime import datetime
+
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from faxdesk.core.failures import describe_failure
 from faxdesk.core.models import Direction, Fax, FaxStatus
+from faxdesk.store.archive import ArchivedFax
 from faxdesk.ui.fax_list import (
     direction_text,
     display_number,
@@ -34,50 +45,165 @@ EMPTY_TEXT = "No fax selected."
 #: The rows of the form, in order: (field key, label).
 FIELDS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
+    ("explanation", "Why"),
     ("direction", "Direction"),
+    ("contact", "Contact"),
     ("from", "From"),
     ("to", "To"),
     ("created", "Created"),
     ("completed", "Completed"),
+    ("timeline", "Timeline"),
     ("pages", "Pages"),
+    ("retries", "Retries"),
     ("price", "Price"),
-    ("header", "Header text"),
+    ("header", "Header"),
     ("resolution", "Resolution"),
     ("labels", "Labels"),
+    ("barcodes", "Barcodes"),
+    ("document", "Document"),
+    ("service", "Service"),
     ("id", "Fax id"),
 )
 
 #: Fields hidden when they have nothing to say, to keep the pane compact.
-_OPTIONAL = frozenset({"completed", "price", "header", "resolution", "labels"})
+_OPTIONAL = frozenset(
+    {
+        "explanation",
+        "contact",
+        "completed",
+        "timeline",
+        "retries",
+        "price",
+        "header",
+        "resolution",
+        "labels",
+        "barcodes",
+        "document",
+        "service",
+    }
+)
+_WRAPPED = frozenset({"status", "explanation", "labels", "header", "timeline", "barcodes"})
+
+NOTE_DELAY_MS = 800
 
 
-def describe(fax: Fax) -> dict[str, str]:
+def _retries(fax: Fax) -> str:
+    if fax.direction != Direction.OUTBOUND:
+        return ""
+    parts = []
+    if fax.max_retries is not None:
+        tried = f"{fax.retry_count} of {fax.max_retries}" if fax.max_retries else "none allowed"
+        parts.append(f"{tried} retries" if fax.max_retries else "No retries allowed")
+    elif fax.retry_count:
+        parts.append(f"{fax.retry_count} retries")
+    if fax.retry_delay_seconds and fax.max_retries:
+        parts.append(f"{fax.retry_delay_seconds} s apart")
+    return ", ".join(parts)
+
+
+def _header(fax: Fax) -> str:
+    if fax.direction != Direction.OUTBOUND:
+        return ""
+    parts = []
+    if fax.header_text:
+        parts.append(f"“{fax.header_text}”")
+    if fax.header_page_numbers is not None:
+        parts.append("page numbers" if fax.header_page_numbers else "no page numbers")
+    if fax.header_time_zone:
+        parts.append(f"times in {fax.header_time_zone}")
+    return ", ".join(parts)
+
+
+def _barcodes(fax: Fax) -> str:
+    found = fax.extra.get("barCodes")
+    if not isinstance(found, list):
+        return ""
+    lines = []
+    for code in found:
+        if not isinstance(code, dict):
+            continue
+        kind = str(code.get("type", "")).replace("_", " ").title().replace("Code ", "Code ")
+        page = code.get("page")
+        value = code.get("value", "")
+        where = f" on page {page}" if page not in (None, "") else ""
+        lines.append(f"{kind}{where}: {value}")
+    return "\n".join(lines)
+
+
+def _pages(fax: Fax) -> str:
+    if fax.direction == Direction.OUTBOUND and fax.number_of_pages:
+        sent = fax.pages_sent_successfully
+        if fax.status == FaxStatus.COMPLETED and sent >= fax.number_of_pages:
+            return str(fax.number_of_pages)
+        return f"{sent} of {fax.number_of_pages} sent"
+    return str(fax.number_of_pages) if fax.number_of_pages else ""
+
+
+def _document(fax: Fax, row: ArchivedFax | None) -> str:
+    if row is not None and row.content_deleted is not None:
+        return (
+            f"Deleted from the fax service on {format_full_time(row.content_deleted)}; "
+            "the record stays."
+        )
+    if not fax.has_file and fax.status.is_final:
+        return "The fax service holds no document for this fax."
+    return ""
+
+
+def _timeline(fax: Fax, history: Sequence[tuple[FaxStatus, datetime]]) -> str:
+    lines = []
+    if fax.create_time is not None:
+        lines.append(f"{format_full_time(fax.create_time)}: created")
+    for status, moment in history:
+        words = status_text(_with_status(fax, status)).lower()
+        lines.append(f"{format_full_time(moment)}: {words} (seen here)")
+    if fax.completed_time is not None and fax.status.is_final:
+        lines.append(f"{format_full_time(fax.completed_time)}: {status_text(fax).lower()}")
+    return "\n".join(lines) if len(lines) > 1 else ""
+
+
+def _with_status(fax: Fax, status: FaxStatus) -> Fax:
+    from dataclasses import replace
+
+    return replace(fax, status=status)
+
+
+def describe(
+    fax: Fax,
+    row: ArchivedFax | None = None,
+    history: Sequence[tuple[FaxStatus, datetime]] = (),
+    service_name: str = "",
+) -> dict[str, str]:
     """The text of every field for `fax` ("" where there is nothing to show)."""
     status = status_text(fax)
     reason = failure_reason(fax)
     if fax.status == FaxStatus.FAILURE and reason:
         status = f"{status} — {reason}"
-    if fax.direction == Direction.OUTBOUND and fax.number_of_pages:
-        sent = fax.pages_sent_successfully
-        pages = (
-            str(fax.number_of_pages)
-            if fax.status == FaxStatus.COMPLETED and sent >= fax.number_of_pages
-            else f"{sent} of {fax.number_of_pages} sent"
-        )
-    else:
-        pages = str(fax.number_of_pages) if fax.number_of_pages else ""
+    explained = describe_failure(fax)
+    explanation = ""
+    if explained is not None:
+        explanation = explained.summary
+        if explained.may_retry:
+            explanation += " Sending it again later may work."
     return {
         "status": status,
+        "explanation": explanation,
         "direction": direction_text(fax),
+        "contact": row.contact_name if row is not None else "",
         "from": display_number(fax.from_),
         "to": display_number(fax.to),
         "created": format_full_time(fax.create_time),
         "completed": format_full_time(fax.completed_time),
-        "pages": pages,
+        "timeline": _timeline(fax, history),
+        "pages": _pages(fax),
+        "retries": _retries(fax),
         "price": str(fax.price) if fax.price else "",
-        "header": fax.header_text,
+        "header": _header(fax),
         "resolution": fax.resolution.value.capitalize() if fax.resolution else "",
         "labels": ", ".join(f"{key}: {value}" for key, value in sorted(fax.labels.items())),
+        "barcodes": _barcodes(fax),
+        "document": _document(fax, row),
+        "service": service_name or fax.service_id,
         "id": fax.id,
     }
 
@@ -85,13 +211,24 @@ def describe(fax: Fax) -> dict[str, str]:
 class FaxDetails(QWidget):
     """A compact form describing one fax, or an empty-state text.
 
+    Signals:
+        handled_changed(str, bool): the user ticked or cleared Handled for the fax id.
+        note_changed(str, str): the user changed the note of the fax id (after a pause).
+
     Attributes:
         fax: the fax shown, or None.
+        handled_check: the Handled box; note_edit: the note.
     """
+
+    handled_changed = Signal(str, bool)
+    note_changed = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.fax: Fax | None = None
+        self._row: ArchivedFax | None = None
+        self._history: Sequence[tuple[FaxStatus, datetime]] = ()
+        self._service_names: dict[str, str] = {}
 
         self._empty = QLabel(EMPTY_TEXT, self)
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -106,10 +243,27 @@ class FaxDetails(QWidget):
         self._form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._values: dict[str, QLabel] = {}
+        self._rows: dict[str, int] = {}
         self._status_icon = QLabel()
+
+        self.handled_check = QCheckBox("&Handled", self)
+        self.handled_check.setToolTip("Mark the fax as dealt with; the list shows a tick.")
+        self.note_edit = QLineEdit(self)
+        self.note_edit.setPlaceholderText("A note: what was done, who has it…")
+        self.note_edit.setAccessibleName("Note")
+        self.note_edit.setAcceptDrops(False)
+        self._note_timer = QTimer(self)
+        self._note_timer.setSingleShot(True)
+        self._note_timer.setInterval(NOTE_DELAY_MS)
+        handled_row = QHBoxLayout()
+        handled_row.setSpacing(8)
+        handled_row.addWidget(self.handled_check)
+        handled_row.addWidget(self.note_edit, 1)
+        self._form.addRow(handled_row)
+
         for key, label in FIELDS:
             value = QLabel()
-            value.setWordWrap(key in {"status", "labels", "header"})
+            value.setWordWrap(key in _WRAPPED)
             value.setTextInteractionFlags(
                 Qt.TextInteractionFlag.TextSelectableByMouse
                 | Qt.TextInteractionFlag.TextSelectableByKeyboard
@@ -119,6 +273,7 @@ class FaxDetails(QWidget):
             caption = QLabel(f"{label}:")
             caption.setForegroundRole(QPalette.ColorRole.PlaceholderText)
             caption.setBuddy(value)
+            self._rows[key] = self._form.rowCount()
             if key == "status":
                 row = QHBoxLayout()
                 row.setSpacing(6)
@@ -140,17 +295,46 @@ class FaxDetails(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._stack)
 
+        self.handled_check.toggled.connect(self._on_handled_check_toggled)
+        self.note_edit.textEdited.connect(self._on_note_edit_text_edited)
+        self.note_edit.editingFinished.connect(self._on_note_edit_editing_finished)
+        self._note_timer.timeout.connect(self._on_note_timer_timeout)
+
+    # -- public API ----------------------------------------------------------------------------
+
     def set_fax(self, fax: Fax | None) -> None:
         """Describe `fax`, or show the empty state for None."""
+        if fax is None or self.fax is None or fax.id != self.fax.id:
+            self._flush_note()
+            self._row = None
+            self._history = ()
         self.fax = fax
         if fax is None:
             self._stack.setCurrentWidget(self._empty)
             return
-        for key, text in describe(fax).items():
-            self._values[key].setText(text or "—")
-            self._form.setRowVisible(self._row(key), bool(text) or key not in _OPTIONAL)
-        self._set_status_icon()
+        self._refresh()
         self._stack.setCurrentIndex(1)
+
+    def set_row(self, row: ArchivedFax | None) -> None:
+        """What this desk knows about the fax shown (ignored for another fax)."""
+        if row is None or self.fax is None or row.fax.id != self.fax.id:
+            return
+        self._row = row
+        self.fax = row.fax
+        self._show_flags(row)
+        self._refresh()
+
+    def set_history(self, fax_id: str, history: Sequence[tuple[FaxStatus, datetime]]) -> None:
+        """The status changes this desk saw for `fax_id` (ignored for another fax)."""
+        if self.fax is not None and self.fax.id == fax_id:
+            self._history = tuple(history)
+            self._refresh()
+
+    def set_service_names(self, names: dict[str, str]) -> None:
+        """Service ids and their names, so the pane can name the service."""
+        self._service_names = dict(names)
+        if self.fax is not None:
+            self._refresh()
 
     def value(self, key: str) -> str:
         """The text shown for field `key` (see FIELDS)."""
@@ -170,8 +354,56 @@ class FaxDetails(QWidget):
             self._set_status_icon()
         super().changeEvent(event)
 
-    def _row(self, key: str) -> int:
-        return next(index for index, (name, _label) in enumerate(FIELDS) if name == key)
+    # -- handlers ------------------------------------------------------------------------------
+
+    def _on_handled_check_toggled(self, checked: bool) -> None:
+        if self.fax is not None and (self._row is None or self._row.handled != checked):
+            self.handled_changed.emit(self.fax.id, checked)
+
+    def _on_note_edit_text_edited(self, _text: str) -> None:
+        self._note_timer.start()
+
+    def _on_note_edit_editing_finished(self) -> None:
+        self._flush_note()
+
+    def _on_note_timer_timeout(self) -> None:
+        self._flush_note()
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _flush_note(self) -> None:
+        self._note_timer.stop()
+        if self.fax is None or self._row is None:
+            return
+        text = self.note_edit.text().strip()
+        if text != self._row.note:
+            self._row = _with_note(self._row, text)
+            self.note_changed.emit(self.fax.id, text)
+
+    def _show_flags(self, row: ArchivedFax) -> None:
+        self.handled_check.blockSignals(True)
+        self.handled_check.setChecked(row.handled)
+        self.handled_check.blockSignals(False)
+        if not self.note_edit.hasFocus() or self.note_edit.text().strip() == row.note:
+            self.note_edit.setText(row.note)
+
+    def _refresh(self) -> None:
+        fax = self.fax
+        if fax is None:
+            return
+        name = self._service_names.get(fax.service_id, "")
+        for key, text in describe(fax, self._row, self._history, name).items():
+            self._values[key].setText(text or "—")
+            self._form.setRowVisible(self._rows[key], bool(text) or key not in _OPTIONAL)
+        known = self._row is not None
+        self.handled_check.setEnabled(known)
+        self.note_edit.setEnabled(known)
+        if not known:
+            self.handled_check.blockSignals(True)
+            self.handled_check.setChecked(False)
+            self.handled_check.blockSignals(False)
+            self.note_edit.clear()
+        self._set_status_icon()
 
     def _set_status_icon(self) -> None:
         if self.fax is None:
@@ -180,3 +412,9 @@ class FaxDetails(QWidget):
         self._status_icon.setPixmap(
             icon(status_icon_name(self.fax)).pixmap(QSize(size, size), self.devicePixelRatioF())
         )
+
+
+def _with_note(row: ArchivedFax, note: str) -> ArchivedFax:
+    from dataclasses import replace
+
+    return replace(row, note=note)

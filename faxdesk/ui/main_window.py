@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QSize, Qt, Signal, SignalInstance
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 import faxdesk
-from faxdesk.core.models import Fax
+from faxdesk.core.models import Direction, Fax
 from faxdesk.ui.composer import local_paths
 from faxdesk.ui.details import FaxDetails
 from faxdesk.ui.fax_list import FaxListView
@@ -57,6 +57,7 @@ class View(StrEnum):
     SENT = "sent"
     ALL = "all"
     OUTBOX = "outbox"
+    FAILED = "failed"
 
 
 _VIEWS: tuple[tuple[View, str, str, str], ...] = (
@@ -65,6 +66,7 @@ _VIEWS: tuple[tuple[View, str, str, str], ...] = (
     (View.SENT, "Sent", "sent", "Ctrl+2"),
     (View.ALL, "All faxes", "all-faxes", "Ctrl+3"),
     (View.OUTBOX, "Outbox", "outbound", "Ctrl+4"),
+    (View.FAILED, "Failed", "failed", "Ctrl+5"),
 )
 
 _CONNECTION_STATES = {
@@ -165,16 +167,27 @@ class MainWindow(QMainWindow):
         settings_requested(): Settings (Ctrl+,).
         contacts_requested(): Contacts (Ctrl+Shift+K).
         refresh_requested(): Refresh (F5, Ctrl+R).
-        download_requested(list): the selected Faxes, to save (Ctrl+S).
+        download_requested(list): the selected Faxes, to save where the user says (Save as,
+            Ctrl+S).
+        fetch_requested(list): the selected Faxes, to download into the Downloads folder
+            (Ctrl+D).
+        open_requested(list): the selected Faxes, to open in the system's PDF viewer (Ctrl+O).
         print_requested(list): the selected Faxes, to print (Ctrl+P).
+        delete_content_requested(list): the selected Faxes, whose documents to delete on the
+            service (after asking).
+        resend_requested(list): the selected Faxes, to send again (after asking).
+        copy_number_requested(list): the selected Faxes, whose other party's number to copy.
+        read_requested(list, bool): mark the selected Faxes read (True) or unread.
+        all_read_requested(): mark everything the list shows as read.
+        handled_requested(list, bool): mark the selected Faxes handled or not.
+        export_requested(): export what the list shows to a CSV file.
         view_changed(object): the View the user switched to.
         fax_selected(object): a different Fax was selected, or None. Not emitted when only
             the selected fax's values change (the window updates `details` itself then).
         fax_activated(object): a Fax was double-clicked or Enter was pressed on it.
         files_dropped(list): local file Paths dropped anywhere on the window.
-        filter_changed(str): the number filter text (debounced).
-        status_filter_changed(object): the FaxStatus filter, or None.
-        more_requested(): the list wants the next page.
+        more_requested(): the list wants the next page (its criteria and sort order come from
+            `fax_list`'s own signals).
 
     Attributes:
         fax_list: the FaxListView (its `.model` is what the controller feeds).
@@ -183,9 +196,12 @@ class MainWindow(QMainWindow):
         details: the FaxDetails (kept on the selected fax by the window itself).
         navigation: the list of views on the left.
         message_bar: the dismissible error bar above the panes.
-        new_fax_action, refresh_action, download_action, print_action, quit_action,
-        about_action, settings_action, contacts_action: the window's actions;
+        new_fax_action, refresh_action, download_action (Save as), fetch_action (Download),
+        open_action, print_action, delete_content_action, resend_action, copy_number_action,
+        read_action, unread_action, all_read_action, handled_action, export_action,
+        quit_action, about_action, settings_action, contacts_action: the window's actions;
         `view_actions` maps each View to its action.
+        fax_menu: the menu of actions on the selected faxes (also the rows' context menu).
     """
 
     new_fax_requested = Signal()
@@ -193,13 +209,20 @@ class MainWindow(QMainWindow):
     contacts_requested = Signal()
     refresh_requested = Signal()
     download_requested = Signal(list)
+    fetch_requested = Signal(list)
+    open_requested = Signal(list)
     print_requested = Signal(list)
+    delete_content_requested = Signal(list)
+    resend_requested = Signal(list)
+    copy_number_requested = Signal(list)
+    read_requested = Signal(list, bool)
+    all_read_requested = Signal()
+    handled_requested = Signal(list, bool)
+    export_requested = Signal()
     view_changed = Signal(object)
     fax_selected = Signal(object)
     fax_activated = Signal(object)
     files_dropped = Signal(list)
-    filter_changed = Signal(str)
-    status_filter_changed = Signal(object)
     more_requested = Signal()
 
     def __init__(
@@ -273,8 +296,7 @@ class MainWindow(QMainWindow):
         self.navigation.currentRowChanged.connect(self._on_navigation_current_row_changed)
         self.fax_list.selection_changed.connect(self._on_fax_list_selection_changed)
         self.fax_list.activated.connect(self.fax_activated)
-        self.fax_list.filter_changed.connect(self.filter_changed)
-        self.fax_list.status_filter_changed.connect(self.status_filter_changed)
+        self.fax_list.context_menu_requested.connect(self._on_fax_list_context_menu_requested)
         self.fax_list.model.more_requested.connect(self.more_requested)
         self.fax_list.table.selectionModel().selectionChanged.connect(
             self._on_fax_table_selection_changed
@@ -398,17 +420,53 @@ class MainWindow(QMainWindow):
         self.refresh_requested.emit()
 
     def _on_download_action_triggered(self) -> None:
-        faxes = self.fax_list.selected_faxes()
-        if faxes:
-            self.download_requested.emit(faxes)
+        self._emit_for_selection(self.download_requested)
+
+    def _on_fetch_action_triggered(self) -> None:
+        self._emit_for_selection(self.fetch_requested)
+
+    def _on_open_action_triggered(self) -> None:
+        self._emit_for_selection(self.open_requested)
 
     def _on_print_action_triggered(self) -> None:
+        self._emit_for_selection(self.print_requested)
+
+    def _on_delete_content_action_triggered(self) -> None:
+        self._emit_for_selection(self.delete_content_requested)
+
+    def _on_resend_action_triggered(self) -> None:
+        self._emit_for_selection(self.resend_requested)
+
+    def _on_copy_number_action_triggered(self) -> None:
+        self._emit_for_selection(self.copy_number_requested)
+
+    def _on_read_action_triggered(self) -> None:
         faxes = self.fax_list.selected_faxes()
         if faxes:
-            self.print_requested.emit(faxes)
+            self.read_requested.emit(faxes, True)
+
+    def _on_unread_action_triggered(self) -> None:
+        faxes = self.fax_list.selected_faxes()
+        if faxes:
+            self.read_requested.emit(faxes, False)
+
+    def _on_all_read_action_triggered(self) -> None:
+        self.all_read_requested.emit()
+
+    def _on_handled_action_triggered(self, checked: bool) -> None:
+        faxes = self.fax_list.selected_faxes()
+        if faxes:
+            self.handled_requested.emit(faxes, checked)
+
+    def _on_export_action_triggered(self) -> None:
+        self.export_requested.emit()
+
+    def _on_fax_list_context_menu_requested(self, position: QPoint) -> None:
+        self._update_selection_actions()
+        self.fax_menu.popup(position)
 
     def _on_find_action_triggered(self) -> None:
-        self.fax_list.focus_filter()
+        self.fax_list.focus_search()
 
     def _on_about_action_triggered(self) -> None:
         if self._about_box is None:
@@ -458,10 +516,31 @@ class MainWindow(QMainWindow):
         self.new_fax_action.setToolTip("Write a new fax (Ctrl+N)")
         self.refresh_action = self._action("&Refresh", [QKeySequence("F5"), QKeySequence("Ctrl+R")])
         self.refresh_action.setToolTip("Check for new faxes and status changes (F5)")
-        self.download_action = self._action("&Download…", [QKeySequence("Ctrl+S")])
-        self.download_action.setToolTip("Save the selected faxes as PDF (Ctrl+S)")
+        self.download_action = self._action("Save &as PDF…", [QKeySequence("Ctrl+S")])
+        self.download_action.setToolTip("Save the selected faxes as PDF where you choose (Ctrl+S)")
+        self.fetch_action = self._action("&Download PDF", [QKeySequence("Ctrl+D")])
+        self.fetch_action.setToolTip("Save the selected faxes into your Downloads folder (Ctrl+D)")
+        self.open_action = self._action("&Open", [QKeySequence("Ctrl+O")])
+        self.open_action.setToolTip("Open the selected faxes in your PDF viewer (Ctrl+O)")
         self.print_action = self._action("&Print…", [QKeySequence("Ctrl+P")])
         self.print_action.setToolTip("Print the selected faxes (Ctrl+P)")
+        self.delete_content_action = self._action(
+            "De&lete document on the service…", [QKeySequence("Shift+Del")]
+        )
+        self.delete_content_action.setToolTip(
+            "Delete the selected faxes' documents on the fax service; the faxes stay listed"
+        )
+        self.resend_action = self._action("Send a&gain…", [QKeySequence("Ctrl+Shift+R")])
+        self.resend_action.setToolTip("Send the selected sent faxes again, as new faxes")
+        self.copy_number_action = self._action("&Copy number", [QKeySequence("Ctrl+Shift+C")])
+        self.read_action = self._action("Mark as &read", [])
+        self.unread_action = self._action("Mark as &unread", [QKeySequence("Ctrl+U")])
+        self.all_read_action = self._action("Mark all as r&ead", [QKeySequence("Ctrl+Shift+U")])
+        self.handled_action = self._action("&Handled", [QKeySequence("Ctrl+K")])
+        self.handled_action.setCheckable(True)
+        self.handled_action.setToolTip("Mark the selected faxes as dealt with (Ctrl+K)")
+        self.export_action = self._action("&Export list to CSV…", [QKeySequence("Ctrl+E")])
+        self.export_action.setToolTip("Save every fax the list shows, not only those loaded")
         self.quit_action = self._action("&Quit", [QKeySequence("Ctrl+Q")])
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.find_action = self._action("&Find…", [QKeySequence("Ctrl+F")])
@@ -475,7 +554,17 @@ class MainWindow(QMainWindow):
         self.new_fax_action.triggered.connect(self._on_new_fax_action_triggered)
         self.refresh_action.triggered.connect(self._on_refresh_action_triggered)
         self.download_action.triggered.connect(self._on_download_action_triggered)
+        self.fetch_action.triggered.connect(self._on_fetch_action_triggered)
+        self.open_action.triggered.connect(self._on_open_action_triggered)
         self.print_action.triggered.connect(self._on_print_action_triggered)
+        self.delete_content_action.triggered.connect(self._on_delete_content_action_triggered)
+        self.resend_action.triggered.connect(self._on_resend_action_triggered)
+        self.copy_number_action.triggered.connect(self._on_copy_number_action_triggered)
+        self.read_action.triggered.connect(self._on_read_action_triggered)
+        self.unread_action.triggered.connect(self._on_unread_action_triggered)
+        self.all_read_action.triggered.connect(self._on_all_read_action_triggered)
+        self.handled_action.triggered.connect(self._on_handled_action_triggered)
+        self.export_action.triggered.connect(self._on_export_action_triggered)
         self.quit_action.triggered.connect(self.close)
         self.find_action.triggered.connect(self._on_find_action_triggered)
         self.about_action.triggered.connect(self._on_about_action_triggered)
@@ -507,12 +596,37 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.new_fax_action)
         file_menu.addSeparator()
         file_menu.addAction(self.download_action)
+        file_menu.addAction(self.fetch_action)
         file_menu.addAction(self.print_action)
+        file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         file_menu.addAction(self.contacts_action)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        self.fax_menu = menu_bar.addMenu("F&ax")
+        for action in (
+            self.open_action,
+            self.fetch_action,
+            self.download_action,
+            self.print_action,
+            None,
+            self.read_action,
+            self.unread_action,
+            self.handled_action,
+            None,
+            self.copy_number_action,
+            self.resend_action,
+            self.delete_content_action,
+            None,
+            self.all_read_action,
+            self.export_action,
+        ):
+            if action is None:
+                self.fax_menu.addSeparator()
+            else:
+                self.fax_menu.addAction(action)
+        self.fax_menu.aboutToShow.connect(self._update_selection_actions)
         view_menu = menu_bar.addMenu("&View")
         for action in self.view_actions.values():
             view_menu.addAction(action)
@@ -553,7 +667,13 @@ class MainWindow(QMainWindow):
         self.new_fax_action.setIcon(icon("new-fax"))
         self.refresh_action.setIcon(icon("refresh"))
         self.download_action.setIcon(icon("download"))
+        self.fetch_action.setIcon(icon("download"))
+        self.open_action.setIcon(icon("open"))
         self.print_action.setIcon(icon("print"))
+        self.delete_content_action.setIcon(icon("delete"))
+        self.resend_action.setIcon(icon("send"))
+        self.handled_action.setIcon(icon("handled"))
+        self.export_action.setIcon(icon("export"))
         for row, (_view, _label, icon_name, _key) in enumerate(_VIEWS):
             self.navigation.item(row).setIcon(icon(icon_name))
             self.view_actions[_view].setIcon(icon(icon_name))
@@ -561,9 +681,27 @@ class MainWindow(QMainWindow):
         self._connection.refresh_icon()
 
     def _update_selection_actions(self) -> None:
-        has_selection = bool(self.fax_list.selected_faxes())
-        self.download_action.setEnabled(has_selection)
-        self.print_action.setEnabled(has_selection)
+        rows = self.fax_list.selected_rows()
+        has_selection = bool(rows)
+        for action in (
+            self.download_action,
+            self.fetch_action,
+            self.open_action,
+            self.print_action,
+            self.copy_number_action,
+            self.handled_action,
+        ):
+            action.setEnabled(has_selection)
+        self.read_action.setEnabled(any(row.unread for row in rows))
+        self.unread_action.setEnabled(any(not row.unread for row in rows))
+        self.handled_action.setChecked(has_selection and all(row.handled for row in rows))
+        self.delete_content_action.setEnabled(any(row.fax.has_file for row in rows))
+        self.resend_action.setEnabled(any(row.fax.direction == Direction.OUTBOUND for row in rows))
+
+    def _emit_for_selection(self, signal: SignalInstance) -> None:
+        faxes = self.fax_list.selected_faxes()
+        if faxes:
+            signal.emit(faxes)
 
     @staticmethod
     def _padded(widget: QWidget) -> QWidget:

@@ -58,6 +58,12 @@ class TaskKeeper:
         task.add_done_callback(lambda done: self._finished(done, key))
         return task
 
+    def cancel(self, key: str) -> None:
+        """Cancel the task started under `key`, if one is running."""
+        task = self._keyed.pop(key, None)
+        if task is not None:
+            task.cancel()
+
     def _finished(self, task: asyncio.Task[Any], key: str | None) -> None:
         self._tasks.discard(task)
         if key is not None and self._keyed.get(key) is task:

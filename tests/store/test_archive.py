@@ -521,3 +521,13 @@ def test_sent_numbers_are_the_outbound_recipients_only(archive):
         ]
     )
     assert archive.sent_numbers() == {"+14155550123", "+442079460123"}
+
+
+def test_the_next_page_starts_after_the_last_row_shown(office):
+    for n, query in enumerate((ListFilter(), ListFilter(sort=SortColumn.PAGES, descending=False))):
+        everything = office.query(query, limit=10)
+        first = office.query(query, limit=2)
+        # A fax stored meanwhile that sorts before the last row shown does not shift the page.
+        office.upsert([_fax(f"late-{n}", 100 if query.descending else -100, number_of_pages=0)])
+        rest = office.query(query, limit=10, after=first[-1].sort_key)
+        assert _ids(first) + _ids(rest) == _ids(everything)

@@ -95,8 +95,8 @@ def harness(qtbot, qloop, paths: Paths) -> Iterator[Harness]:
 
 def test_a_national_number_fragment_filters_by_its_e164_prefix(harness: Harness, qloop, qtbot):
     harness.window.set_current_view(View.SENT)
-    qtbot.keyClicks(harness.window.fax_list.filter_edit, "989-898")
-    qtbot.keyClick(harness.window.fax_list.filter_edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(harness.window.fax_list.search_edit, "989-898")
+    qtbot.keyClick(harness.window.fax_list.search_edit, Qt.Key.Key_Return)
     qloop.run_until_complete(until(lambda: any("to=" in q for q in harness.list_queries())))
     [query] = [q for q in harness.list_queries() if "to=" in q]
     assert "to=%2B1989898" in query
@@ -108,8 +108,8 @@ def test_in_all_faxes_a_number_filter_asks_for_senders_and_recipients(
     harness: Harness, qloop, qtbot
 ):
     assert harness.window.current_view() is View.ALL
-    qtbot.keyClicks(harness.window.fax_list.filter_edit, "+44 20")
-    qtbot.keyClick(harness.window.fax_list.filter_edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(harness.window.fax_list.search_edit, "+44 20")
+    qtbot.keyClick(harness.window.fax_list.search_edit, Qt.Key.Key_Return)
     qloop.run_until_complete(until(lambda: len(harness.list_queries()) >= 2))
     queries = harness.list_queries()[-2:]
     assert any("direction=OUTBOUND" in q and "to=%2B4420" in q for q in queries)
@@ -124,9 +124,9 @@ def test_the_empty_list_speaks_of_the_view_and_the_filter(harness: Harness, qloo
         assert fax_list.placeholder_text().startswith("No faxes received yet.")
         harness.window.set_current_view(View.SENT)
         assert fax_list.placeholder_text().startswith("No faxes sent yet.")
-        qtbot.keyClicks(fax_list.filter_edit, "415")
-        qtbot.keyClick(fax_list.filter_edit, Qt.Key.Key_Return)
-        assert fax_list.placeholder_text() == "No faxes match this filter."
+        qtbot.keyClicks(fax_list.search_edit, "415")
+        qtbot.keyClick(fax_list.search_edit, Qt.Key.Key_Return)
+        assert fax_list.placeholder_text() == "No faxes match this search or filter."
         # Each change supersedes the load before it: the last query is the one that counts.
         await until(lambda: any("to=%2B1415" in q for q in harness.list_queries()))
 
@@ -205,15 +205,21 @@ def test_send_checks_the_documents_again_and_sends_nothing_broken(
     assert [request for request in harness.requests if request.method == "POST"] == []
 
 
-def test_a_filter_without_digits_matches_nothing_and_says_why(harness: Harness, qloop, qtbot):
+def test_words_are_searched_in_the_archive_only(harness: Harness, qloop, qtbot):
     fax_list = harness.window.fax_list
 
     async def scenario() -> None:
-        qtbot.keyClicks(fax_list.filter_edit, "zzz")
-        qtbot.keyClick(fax_list.filter_edit, Qt.Key.Key_Return)
+        # A label or a note: the service's list cannot filter by those.
+        qtbot.keyClicks(fax_list.search_edit, "ticket T-42")
+        qtbot.keyClick(fax_list.search_edit, Qt.Key.Key_Return)
         await until(lambda: fax_list.placeholder_visible())
+        # A number asks the service; the words before it did not.
+        qtbot.keyClicks(fax_list.search_edit, " ")
+        fax_list.search_edit.setText("415")
+        qtbot.keyClick(fax_list.search_edit, Qt.Key.Key_Return)
+        await until(lambda: harness.list_queries())
+        assert all("to=%2B1415" in q or "from=%2B1415" in q for q in harness.list_queries())
 
     qloop.run_until_complete(scenario())
-    assert fax_list.placeholder_text() == "Type digits of a fax number to filter the list."
+    assert fax_list.placeholder_text() == "No faxes match this search or filter."
     assert harness.window.fax_list.model.rowCount() == 0
-    assert harness.list_queries() == []

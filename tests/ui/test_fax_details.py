@@ -80,7 +80,7 @@ def test_empty_optional_fields_are_hidden(details: FaxDetails, make_fax: MakeFax
     assert details.is_field_visible("id")
     details.set_fax(make_fax(header_text="ACME Dental"))
     assert details.is_field_visible("header")
-    assert details.value("header") == "ACME Dental"
+    assert details.value("header") == "“ACME Dental”"
 
 
 def test_fax_id_can_be_selected_for_support(details: FaxDetails, make_fax: MakeFax) -> None:
@@ -88,3 +88,95 @@ def test_fax_id_can_be_selected_for_support(details: FaxDetails, make_fax: MakeF
     flags = details._values["id"].textInteractionFlags()
     assert flags & Qt.TextInteractionFlag.TextSelectableByMouse
     assert flags & Qt.TextInteractionFlag.TextSelectableByKeyboard
+
+
+def test_every_field_of_a_sent_fax_in_words(details: FaxDetails, make_fax: MakeFax) -> None:
+    from datetime import timedelta
+
+    from faxdesk.store.archive import ArchivedFax
+
+    fax = make_fax(
+        status=FaxStatus.FAILURE,
+        error_type=ErrorType.CALL_ERROR,
+        error_code=17,
+        error_message="Busy",
+        number_of_pages=5,
+        pages_sent_successfully=2,
+        max_retries=3,
+        retry_count=2,
+        retry_delay_seconds=60,
+        header_text="ACME Dental",
+        header_page_numbers=True,
+        header_time_zone="America/New_York",
+        service_id="svc-1",
+    )
+    details.set_fax(fax)
+    details.set_row(ArchivedFax(fax=fax, contact_name="Dr. Ávila"))
+    details.set_service_names({"svc-1": "Front desk line"})
+    created = fax.create_time
+    details.set_history(
+        fax.id,
+        [
+            (FaxStatus.QUEUED, created),
+            (FaxStatus.IN_PROGRESS, created + timedelta(seconds=20)),
+            (FaxStatus.FAILURE, created + timedelta(minutes=3)),
+        ],
+    )
+    assert details.value("explanation") == (
+        "Only 2 of 5 pages went through. The line was busy. Sending it again later may work."
+    )
+    assert details.value("pages") == "2 of 5 sent"
+    assert details.value("retries") == "2 of 3 retries, 60 s apart"
+    assert details.value("header") == "“ACME Dental”, page numbers, times in America/New_York"
+    assert details.value("service") == "Front desk line"
+    assert details.value("contact") == "Dr. Ávila"
+    timeline = details.value("timeline").splitlines()
+    assert [line.split(": ", 1)[1] for line in timeline] == [
+        "created",
+        "queued (seen here)",
+        "sending (seen here)",
+        "failed (seen here)",
+    ]
+
+
+def test_barcodes_and_a_deleted_document(details: FaxDetails, make_fax: MakeFax) -> None:
+    from faxdesk.store.archive import ArchivedFax
+
+    fax = make_fax(
+        direction=Direction.INBOUND,
+        has_file=False,
+        extra={
+            "barCodes": [
+                {"type": "CODE_128", "page": 1, "value": "PATIENT-0042"},
+                {"type": "DATA_MATRIX", "page": 3, "value": "REF 7"},
+            ]
+        },
+    )
+    details.set_fax(fax)
+    assert (
+        details.value("barcodes")
+        == "Code 128 on page 1: PATIENT-0042\nData Matrix on page 3: REF 7"
+    )
+    assert details.value("document") == "The fax service holds no document for this fax."
+    assert not details.is_field_visible("retries")  # a received fax has none
+    details.set_row(ArchivedFax(fax=fax, content_deleted=fax.create_time))
+    assert details.value("document").startswith("Deleted from the fax service on ")
+
+
+def test_handled_and_the_note_are_announced(details, make_fax, qtbot: QtBot) -> None:
+    from faxdesk.store.archive import ArchivedFax
+
+    fax = make_fax()
+    details.set_fax(fax)
+    assert not details.handled_check.isEnabled()  # until the desk's flags are known
+    details.set_row(ArchivedFax(fax=fax, handled=False, note=""))
+    with qtbot.waitSignal(details.handled_changed) as handled:
+        qtbot.mouseClick(details.handled_check, Qt.MouseButton.LeftButton)
+    assert handled.args == [fax.id, True]
+    with qtbot.waitSignal(details.note_changed, timeout=3000) as noted:
+        qtbot.keyClicks(details.note_edit, "Called back")
+    assert noted.args == [fax.id, "Called back"]
+    # The flags that come back from the archive do not announce anything again.
+    with qtbot.assertNotEmitted(details.handled_changed):
+        details.set_row(ArchivedFax(fax=fax, handled=True, note="Called back"))
+    assert details.handled_check.isChecked()

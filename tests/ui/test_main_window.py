@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 import faxdesk
-from faxdesk.core.models import Fax, FaxStatus
-from faxdesk.ui.fax_list import Column
+from faxdesk.core.models import Direction, Fax, FaxStatus, SortColumn
 from faxdesk.ui.main_window import MainWindow, View
 from faxdesk.ui.theme import apply_theme
+from tests.ui.listing_support import Rows
 
 MakeFax = Callable[..., Fax]
 DropFiles = Callable[..., tuple[bool, bool]]
@@ -34,11 +34,20 @@ def window(qtbot: QtBot) -> MainWindow:
 
 
 @pytest.fixture
-def faxes(make_fax: MakeFax) -> list[Fax]:
-    return [
+def rows(tmp_path) -> Iterator[Rows]:
+    made = Rows(tmp_path)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def faxes(make_fax: MakeFax, rows: Rows) -> list[Fax]:
+    made = [
         make_fax("newest", number_of_pages=4, create_time=NOW),
         make_fax("oldest", number_of_pages=1, create_time=NOW - timedelta(days=1)),
     ]
+    rows.store(made)
+    return made
 
 
 def _press(
@@ -91,16 +100,17 @@ def test_toolbar_new_fax_button(window: MainWindow, qtbot: QtBot) -> None:
 
 
 def test_download_and_print_need_a_selection(
-    window: MainWindow, faxes: list[Fax], qtbot: QtBot
+    window: MainWindow, faxes: list[Fax], rows: Rows, qtbot: QtBot
 ) -> None:
-    window.fax_list.model.set_faxes(faxes)
+    window.fax_list.model.set_rows(rows.of())
     assert not window.download_action.isEnabled()
     assert not window.print_action.isEnabled()
     with qtbot.assertNotEmitted(window.download_requested):
         _press(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
 
-    window.fax_list.table.sortByColumn(Column.PAGES, Qt.SortOrder.AscendingOrder)
-    window.fax_list.table.selectRow(0)  # the one-page fax, model row 1
+    by_pages = rows.of(sort=SortColumn.PAGES, descending=False)
+    window.fax_list.model.set_rows(by_pages, sort=SortColumn.PAGES, descending=False)
+    window.fax_list.table.selectRow(0)  # the one-page fax
     assert window.download_action.isEnabled()
     assert window.print_action.isEnabled()
     with qtbot.waitSignal(window.download_requested, timeout=1000) as download:
@@ -110,21 +120,80 @@ def test_download_and_print_need_a_selection(
         _press(qtbot, window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     assert [fax.id for fax in printing.args[0]] == ["oldest"]
 
+    for key, signal in (
+        (Qt.Key.Key_D, window.fetch_requested),
+        (Qt.Key.Key_O, window.open_requested),
+    ):
+        with qtbot.waitSignal(signal, timeout=1000) as asked:
+            _press(qtbot, window, key, Qt.KeyboardModifier.ControlModifier)
+        assert [fax.id for fax in asked.args[0]] == ["oldest"]
+
     window.fax_list.table.clearSelection()
     assert not window.download_action.isEnabled()
+    assert not window.fetch_action.isEnabled()
+
+
+def test_the_fax_menu_acts_on_the_selection(
+    window: MainWindow, make_fax: MakeFax, rows: Rows, qtbot: QtBot
+) -> None:
+    received = make_fax("in", direction=Direction.INBOUND, has_file=True, create_time=NOW)
+    sent = make_fax("out", has_file=False, create_time=NOW - timedelta(hours=1))
+    rows.store([received, sent])
+    window.fax_list.model.set_rows(rows.of())
+    window.fax_list.select_fax("in")
+    window.fax_menu.aboutToShow.emit()
+    assert window.unread_action.isEnabled() is False  # it is unread already
+    assert window.read_action.isEnabled()
+    assert window.delete_content_action.isEnabled()
+    assert not window.resend_action.isEnabled()  # a received fax cannot be sent again
+    with qtbot.waitSignal(window.read_requested) as read:
+        window.read_action.trigger()
+    assert ([fax.id for fax in read.args[0]], read.args[1]) == (["in"], True)
+    with qtbot.waitSignal(window.handled_requested) as handled:
+        window.handled_action.trigger()
+    assert handled.args[1] is True
+    with qtbot.waitSignal(window.copy_number_requested) as copied:
+        window.copy_number_action.trigger()
+    assert [fax.id for fax in copied.args[0]] == ["in"]
+
+    window.fax_list.select_fax("out")
+    window.fax_menu.aboutToShow.emit()
+    assert window.resend_action.isEnabled()
+    assert not window.delete_content_action.isEnabled()  # nothing stored on the service
+    for action, signal in (
+        (window.resend_action, window.resend_requested),
+        (window.delete_content_action, window.delete_content_requested),
+    ):
+        action.setEnabled(True)
+        with qtbot.waitSignal(signal) as asked:
+            action.trigger()
+        assert [fax.id for fax in asked.args[0]] == ["out"]
+    with qtbot.waitSignal(window.export_requested):
+        window.export_action.trigger()
+    with qtbot.waitSignal(window.all_read_requested):
+        window.all_read_action.trigger()
+
+
+def test_the_rows_context_menu_is_the_fax_menu(window, faxes, rows, qtbot: QtBot) -> None:
+    window.fax_list.model.set_rows(rows.of())
+    window.fax_list.select_fax("newest")
+    window.fax_list.context_menu_requested.emit(window.mapToGlobal(window.rect().center()))
+    qtbot.waitUntil(window.fax_menu.isVisible, timeout=1000)
+    assert window.open_action in window.fax_menu.actions()
+    window.fax_menu.close()
 
 
 def test_selection_fills_the_details_and_is_announced(
-    window: MainWindow, faxes: list[Fax], qtbot: QtBot
+    window: MainWindow, faxes: list[Fax], rows: Rows, qtbot: QtBot
 ) -> None:
-    window.fax_list.model.set_faxes(faxes)
+    window.fax_list.model.set_rows(rows.of())
     with qtbot.waitSignal(window.fax_selected) as selected:
         window.fax_list.select_fax("oldest")
     assert selected.args[0].id == "oldest"
     assert window.details.fax is not None
     assert window.details.value("id") == "oldest"
     with qtbot.waitSignal(window.fax_selected) as selected:
-        window.fax_list.model.set_faxes([])
+        window.fax_list.model.set_rows([])
     assert selected.args[0] is None
     assert window.details.is_empty()
 
@@ -229,34 +298,28 @@ def test_a_sandbox_window_says_so_from_the_start(qtbot: QtBot) -> None:
 
 
 def test_details_follow_updates_of_the_selected_fax(
-    window: MainWindow, faxes: list[Fax], qtbot: QtBot
+    window: MainWindow, faxes: list[Fax], rows: Rows, qtbot: QtBot
 ) -> None:
-    window.fax_list.model.set_faxes(faxes)
+    window.fax_list.model.set_rows(rows.of())
     window.fax_list.select_fax("oldest")
     failed = dataclasses.replace(faxes[1], status=FaxStatus.FAILURE, error_message="Busy")
     with qtbot.assertNotEmitted(window.fax_selected):
-        window.fax_list.model.upsert(failed)
+        window.fax_list.model.apply([rows.one(failed)])
     assert window.details.value("status") == "Failed — Busy"
 
 
-def test_filters_and_paging_pass_through(
-    window: MainWindow, make_fax: MakeFax, qtbot: QtBot
+def test_paging_passes_through(
+    window: MainWindow, make_fax: MakeFax, rows: Rows, qtbot: QtBot
 ) -> None:
-    with qtbot.waitSignal(window.filter_changed, timeout=2000) as changed:
-        qtbot.keyClicks(window.fax_list.filter_edit, "415")
-    assert changed.args == ["415"]
-    with qtbot.waitSignal(window.status_filter_changed) as status:
-        window.fax_list.status_combo.setCurrentIndex(2)
-    assert status.args == [FaxStatus.IN_PROGRESS]
-    window.fax_list.model.set_faxes([make_fax()], has_more=True)
+    window.fax_list.model.set_rows(rows.of([make_fax()]), has_more=True)
     with qtbot.waitSignal(window.more_requested, timeout=2000):
         window.fax_list.model.fetchMore(QModelIndex())
 
 
-def test_ctrl_f_focuses_the_filter(window: MainWindow, qtbot: QtBot) -> None:
+def test_ctrl_f_focuses_the_search(window: MainWindow, qtbot: QtBot) -> None:
     window.fax_list.table.setFocus()
     _press(qtbot, window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(window.fax_list.filter_edit.hasFocus, timeout=1000)
+    qtbot.waitUntil(window.fax_list.search_edit.hasFocus, timeout=1000)
 
 
 def test_about_is_non_modal_and_shows_the_version(window: MainWindow, qtbot: QtBot) -> None:
@@ -277,12 +340,14 @@ def test_icons_follow_a_palette_change(window: MainWindow, qtbot: QtBot) -> None
 
 def test_menus(window: MainWindow) -> None:
     menus = {action.text(): action.menu() for action in window.menuBar().actions()}
-    assert list(menus) == ["&File", "&View", "&Help"]
+    assert list(menus) == ["&File", "F&ax", "&View", "&Help"]
     file_items = [action.text() for action in menus["&File"].actions() if action.text()]
     assert file_items == [
         "&New fax…",
-        "&Download…",
+        "Save &as PDF…",
+        "&Download PDF",
         "&Print…",
+        "&Export list to CSV…",
         "&Contacts…",
         "S&ettings…",
         "&Quit",
