@@ -99,6 +99,13 @@ class OutboxTiming:
     poll_interval: float = 2.0
     search_margin: timedelta = timedelta(minutes=15)
 
+    def backoff(self, failures: int) -> float:
+        """The wait after `failures` failures in a row (from 1): doubling, up to `retry_max`."""
+        # The exponent is capped: a weekend offline is thousands of failures, and 2.0 ** 1024
+        # overflows a float.
+        doublings = min(max(failures - 1, 0), 32)
+        return min(self.retry_max, self.retry_base * 2.0**doublings)
+
 
 class Outbox:
     """The background sender for one account.
@@ -600,9 +607,7 @@ class Outbox:
 
     def _pause(self, cause: Exception, asked: float | None) -> None:
         self._failures_in_a_row += 1
-        backoff = min(
-            self.timing.retry_max, self.timing.retry_base * 2.0 ** (self._failures_in_a_row - 1)
-        )
+        backoff = self.timing.backoff(self._failures_in_a_row)
         delay = min(asked, self.timing.retry_max) if asked is not None else backoff
         self._paused_until = self._clock() + timedelta(seconds=delay)
         self._pause_reason = str(cause)
@@ -649,6 +654,8 @@ class Outbox:
                 try:
                     fax = await self._api.get_fax(current.fax_id)
                     await self._apply_fax(current, fax)
+                except NotFound:
+                    await self._lost_on_service(current)
                 except OutboxStoreError as exc:
                     # The news is asked for again once the journal can take it.
                     log.error("The outbox journal failed: %s", exc)
@@ -657,6 +664,20 @@ class Outbox:
                     # Offline or a passing error: the next round asks again.
                     log.info("Could not check fax %s: %s", current.fax_id, exc)
                     break
+
+    async def _lost_on_service(self, entry: OutboxEntry) -> None:
+        """The service says the entry's fax does not exist (deleted, or another project's)."""
+        log.warning("Fax %s of outbox entry %s is not on the service", entry.fax_id, entry.id)
+        await self._move(
+            entry,
+            {OutboxState.SUBMITTED},
+            OutboxState.FAILED,
+            durable=False,
+            last_error=(
+                "The fax service no longer knows this fax, so whether it was delivered cannot "
+                "be told. Send it again if it is still needed."
+            ),
+        )
 
     async def _apply_fax(self, entry: OutboxEntry, fax: Fax) -> OutboxEntry:
         if fax.status is FaxStatus.COMPLETED:

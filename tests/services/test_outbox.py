@@ -28,7 +28,7 @@ from faxdesk.core.outbox import (
 from faxdesk.sandbox.config import SandboxConfig
 from faxdesk.sandbox.numbers import BUSY_NUMBER, PARTIAL_NUMBER, SLOW_NUMBER
 from faxdesk.sandbox.testing import LocalSandbox, in_process_sandbox
-from faxdesk.services.outbox import Outbox
+from faxdesk.services.outbox import Outbox, OutboxTiming
 from faxdesk.store.outbox import OutboxStore, OutboxStoreError
 from tests.fakes.faults import Fault, FaultyTransport
 from tests.services.outbox_support import (
@@ -529,3 +529,33 @@ async def test_a_journal_that_fails_after_the_send_is_settled_at_the_next_start(
     assert done.attempts == 1
     [fax] = await sandbox_faxes(clean_api)
     assert fax.id == done.fax_id
+
+
+def test_the_wait_doubles_up_to_its_ceiling_however_long_the_outage():
+    timing = OutboxTiming(retry_base=2.0, retry_max=120.0)
+    assert [timing.backoff(n) for n in (1, 2, 3, 6, 7)] == [2.0, 4.0, 8.0, 64.0, 120.0]
+    # A weekend offline: thousands of failures in a row, and still a number.
+    assert timing.backoff(10_000) == 120.0
+
+
+async def test_a_fax_the_service_no_longer_knows_fails_and_holds_up_no_other(
+    outbox: Outbox, store: OutboxStore, pdf: Path
+):
+    await outbox.open()
+    [lost, fresh] = await outbox.submit(request_for(pdf, OTHER, TEST_NUMBER))
+    # As if sent long ago, to a fax that has since gone from the service.
+    store.transition(lost.id, {OutboxState.QUEUED}, OutboxState.UPLOADING, NOW)
+    store.transition(
+        lost.id,
+        {OutboxState.UPLOADING},
+        OutboxState.SUBMITTED,
+        NOW,
+        fax_id="01JNOSUCHFAX0000000000000",
+    )
+    async with running(outbox):
+        entries = await until_final(store, 2)
+    assert [(entry.id, entry.state) for entry in entries] == [
+        (lost.id, OutboxState.FAILED),
+        (fresh.id, OutboxState.DELIVERED),
+    ]
+    assert entries[0].last_error.startswith("The fax service no longer knows this fax")
