@@ -25,7 +25,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from faxdesk.core.errors import FieldViolation
@@ -34,6 +34,7 @@ from faxdesk.sandbox.auth import GRANT_TYPE, TOKEN_TYPE, Verdict, basic_matches,
 from faxdesk.sandbox.config import DEFAULT_FROM_NUMBER, DEFAULT_SERVICE_ID, SandboxConfig
 from faxdesk.sandbox.export import CSV_MEDIA_TYPE, content_disposition, faxes_to_csv
 from faxdesk.sandbox.faults import FaultControl, FaultInjector, FaultSettings, read_fault_settings
+from faxdesk.sandbox.guards import Guards
 from faxdesk.sandbox.inbound import (
     InjectRequest,
     arrival_times,
@@ -49,6 +50,7 @@ from faxdesk.sandbox.intake import (
     with_cover_page,
 )
 from faxdesk.sandbox.problems import (
+    ApiJSONResponse,
     ApiProblemError,
     error_response,
     expired_token,
@@ -225,10 +227,13 @@ def create_app(
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(FaultInjector, control=sandbox.faults)],
+        # Fault injection outermost: its in-process drop must reach the client as it is.
+        middleware=[Middleware(FaultInjector, control=sandbox.faults), Middleware(Guards)],
         lifespan=lifespan,
         exception_handlers={ApiProblemError: _on_problem, HTTPException: _on_http_exception},
     )
+    # `Guards` serves `/faxes/` as `/faxes`; a redirect would come before authentication.
+    app.router.redirect_slashes = False
     app.state.sandbox = sandbox
     return app
 
@@ -318,7 +323,7 @@ async def _send_fax(sandbox: Sandbox, request: Request) -> Response:
         sandbox.simulator.start(fax["id"])
         faxes.append(fax)
     # One recipient: a Fax; several: {"faxes": [...]}, one Fax per number (as the SDKs see it).
-    return JSONResponse(faxes[0] if len(faxes) == 1 else {"faxes": faxes})
+    return ApiJSONResponse(faxes[0] if len(faxes) == 1 else {"faxes": faxes})
 
 
 def _local_date(moment: datetime, time_zone: str) -> str:
@@ -389,11 +394,11 @@ async def _list_faxes(sandbox: Sandbox, request: Request) -> Response:
     faxes, total = sandbox.state.list_faxes(
         project_id, query.where, page=query.page, page_size=query.page_size
     )
-    return JSONResponse(_page(faxes, query.page, query.page_size, total, "faxes"))
+    return ApiJSONResponse(_page(faxes, query.page, query.page_size, total, "faxes"))
 
 
 async def _get_fax(sandbox: Sandbox, request: Request) -> Response:
-    return JSONResponse(_fax_or_404(sandbox, request))
+    return ApiJSONResponse(_fax_or_404(sandbox, request))
 
 
 async def _get_file(sandbox: Sandbox, request: Request) -> Response:
@@ -476,7 +481,7 @@ async def _create_service(sandbox: Sandbox, request: Request) -> Response:
         changes=changes,
     )
     sandbox.state.add_service(service)
-    return JSONResponse(service_view(_stored_service(sandbox, service["id"])), status_code=201)
+    return ApiJSONResponse(service_view(_stored_service(sandbox, service["id"])), status_code=201)
 
 
 async def _list_services(sandbox: Sandbox, request: Request) -> Response:
@@ -486,11 +491,11 @@ async def _list_services(sandbox: Sandbox, request: Request) -> Response:
         sandbox.config.project_id, page=page, page_size=page_size
     )
     views = [service_view(service) for service in services]
-    return JSONResponse(_page(views, page, page_size, total, "services"))
+    return ApiJSONResponse(_page(views, page, page_size, total, "services"))
 
 
 async def _get_service(sandbox: Sandbox, request: Request) -> Response:
-    return JSONResponse(service_view(_service_or_404(sandbox, request)))
+    return ApiJSONResponse(service_view(_service_or_404(sandbox, request)))
 
 
 async def _update_service(sandbox: Sandbox, request: Request) -> Response:
@@ -509,7 +514,7 @@ async def _update_service(sandbox: Sandbox, request: Request) -> Response:
         if sandbox.state.get_cover_page(service["id"], cover_page_id) is None:
             raise _no_such_cover_page(cover_page_id)
     sandbox.state.replace_service(updated_service(service, changes, format_time(sandbox.now())))
-    return JSONResponse(service_view(_stored_service(sandbox, service["id"])))
+    return ApiJSONResponse(service_view(_stored_service(sandbox, service["id"])))
 
 
 async def _delete_service(sandbox: Sandbox, request: Request) -> Response:
@@ -550,7 +555,7 @@ async def _add_cover_page(sandbox: Sandbox, request: Request) -> Response:
     )
     sandbox.state.add_cover_page(cover_page, upload.pdf)
     # 200, not 201: the OAS gives this one create operation a 200.
-    return JSONResponse(cover_page_view(cover_page, upload.pdf))
+    return ApiJSONResponse(cover_page_view(cover_page, upload.pdf))
 
 
 async def _list_cover_pages(sandbox: Sandbox, request: Request) -> Response:
@@ -561,13 +566,13 @@ async def _list_cover_pages(sandbox: Sandbox, request: Request) -> Response:
     )
     # Lists leave the (possibly large) file content out; GET one cover page carries it.
     views = [cover_page_view(cover_page, None) for cover_page in cover_pages]
-    return JSONResponse(_page(views, page, page_size, total, "coverPages"))
+    return ApiJSONResponse(_page(views, page, page_size, total, "coverPages"))
 
 
 async def _get_cover_page(sandbox: Sandbox, request: Request) -> Response:
     service = _service_or_404(sandbox, request)
     cover_page, pdf = _cover_page_or_404(sandbox, service, request)
-    return JSONResponse(cover_page_view(cover_page, pdf))
+    return ApiJSONResponse(cover_page_view(cover_page, pdf))
 
 
 async def _delete_cover_page(sandbox: Sandbox, request: Request) -> Response:
@@ -596,7 +601,7 @@ async def _issue_token(sandbox: Sandbox, request: Request) -> Response:
         return _oauth_error("unsupported_grant_type")
     lifetime = sandbox.config.token_lifetime_seconds
     token = issue_token(sandbox.state, sandbox.now(), lifetime, sandbox.config)
-    return JSONResponse(
+    return ApiJSONResponse(
         {"access_token": token, "token_type": TOKEN_TYPE, "expires_in": lifetime, "scope": ""},
         headers=_NO_STORE,
     )
@@ -608,7 +613,7 @@ _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 def _oauth_error(code: str) -> Response:
     """An OAuth2 error answer (RFC 6749 5.2): 400 with `{"error": code}`."""
-    return JSONResponse({"error": code}, status_code=400, headers=_NO_STORE)
+    return ApiJSONResponse({"error": code}, status_code=400, headers=_NO_STORE)
 
 
 # -- control endpoints -------------------------------------------------------------------------
@@ -617,17 +622,17 @@ def _oauth_error(code: str) -> Response:
 async def _inject_inbound(sandbox: Sandbox, request: Request) -> Response:
     """`POST /sandbox/inbound`: faxes "received" on one of the project's numbers."""
     faxes = await _receive(sandbox, read_inject_request(await read_json_object(request)))
-    return JSONResponse({"faxes": faxes})
+    return ApiJSONResponse({"faxes": faxes})
 
 
 async def _webhook_attempts(sandbox: Sandbox, _request: Request) -> Response:
     """`GET /sandbox/webhooks`: the latest webhook tries and how each was answered."""
-    return JSONResponse({"attempts": [a.as_json() for a in sandbox.webhooks.attempts]})
+    return ApiJSONResponse({"attempts": [a.as_json() for a in sandbox.webhooks.attempts]})
 
 
 async def _get_faults(sandbox: Sandbox, _request: Request) -> Response:
     """`GET /sandbox/faults`: what goes wrong on purpose right now."""
-    return JSONResponse(sandbox.faults.settings.as_json())
+    return ApiJSONResponse(sandbox.faults.settings.as_json())
 
 
 async def _change_faults(sandbox: Sandbox, request: Request) -> Response:
@@ -635,7 +640,7 @@ async def _change_faults(sandbox: Sandbox, request: Request) -> Response:
     body = await read_json_object(request)
     base = sandbox.faults.settings if request.method == "PATCH" else FaultSettings()
     sandbox.faults.settings = read_fault_settings(body, base)
-    return JSONResponse(sandbox.faults.settings.as_json())
+    return ApiJSONResponse(sandbox.faults.settings.as_json())
 
 
 async def _receive_now_and_then(sandbox: Sandbox, every_seconds: float) -> None:

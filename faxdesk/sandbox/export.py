@@ -5,7 +5,8 @@ booleans as `true`/`false`, absent values empty. Two fields hold several values:
 joins the URLs with a space (a URL cannot contain one), `Labels` writes `key=value` pairs joined
 with `;` in the order the labels were given, for a person reading the sheet (a label that itself
 contains `=` or `;` reads ambiguously there; the JSON list is the exact record). Quoting follows
-RFC 4180 through the csv module, lines end in CRLF. This module formats; which faxes to export is
+RFC 4180 through the csv module, lines end in CRLF; text UTF-8 cannot hold (a lone surrogate
+an older sandbox stored) is written as U+FFFD. This module formats; which faxes to export is
 decided by the query (`query`, `state`).
 """
 
@@ -16,6 +17,8 @@ import io
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
+
+from faxdesk.sandbox.problems import scrub
 
 CSV_MEDIA_TYPE = "text/csv"
 
@@ -77,7 +80,7 @@ def faxes_to_csv(faxes: Iterable[Mapping[str, Any]]) -> str:
     writer.writerow(header for header, _ in COLUMNS)
     for fax in faxes:
         writer.writerow(cell(read(fax)) for _, read in COLUMNS)
-    return out.getvalue()
+    return scrub(out.getvalue())
 
 
 def cell(value: Any) -> str:

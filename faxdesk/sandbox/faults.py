@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import math
 import random
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -98,7 +99,12 @@ def read_fault_settings(body: Mapping[str, Any], current: FaultSettings) -> Faul
             invalid.append(FieldViolation(str(key), f"{key} is not a fault setting."))
             continue
         if name == "error_statuses":
-            ok = isinstance(value, list) and value and set(value) <= set(ERROR_STATUSES)
+            ok = (
+                isinstance(value, list)
+                and value
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+                and set(value) <= set(ERROR_STATUSES)
+            )
             if not ok:
                 invalid.append(
                     FieldViolation(str(key), "errorStatuses must list 500, 503 or both.")
@@ -114,7 +120,11 @@ def read_fault_settings(body: Mapping[str, Any], current: FaultSettings) -> Faul
                 changes[name] = value
         else:
             high = None if name == "latency_seconds" else 1
-            number_ok = isinstance(value, int | float) and not isinstance(value, bool)
+            number_ok = (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+            )
             if not number_ok or value < 0 or (high is not None and value > high):
                 limit = "0 or more" if high is None else "from 0 to 1"
                 invalid.append(FieldViolation(str(key), f"{key} must be a number {limit}."))

@@ -4,11 +4,15 @@ Every error body is `{"code", "status", "error", "message", "details"}`: a super
 shapes the service is documented with, so a tolerant client can read either. A 401 is the
 exception: the service answers bad credentials with an empty body, and so does the sandbox; an
 expired bearer token says so only in its `WWW-Authenticate` header.
+`ApiJSONResponse` is the JSON answer every route uses: text that cannot be written as UTF-8 (a
+lone surrogate, left by an older sandbox in its database) is written as U+FFFD instead of
+failing the answer; `scrub` does the same for other output (CSV, webhooks).
 Nothing here decides *when* a request is wrong; the routes and parsers do.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,11 +27,41 @@ _STATUS_NAMES = {
     404: ("NOT_FOUND", "Not Found"),
     405: ("UNIMPLEMENTED", "Method Not Allowed"),
     409: ("FAILED_PRECONDITION", "Conflict"),
+    413: ("INVALID_ARGUMENT", "Content Too Large"),
     422: ("INVALID_ARGUMENT", "Unprocessable Entity"),
     429: ("RESOURCE_EXHAUSTED", "Too Many Requests"),
     500: ("INTERNAL", "Internal Server Error"),
     503: ("UNAVAILABLE", "Service Unavailable"),
 }
+
+
+def scrub(text: str) -> str:
+    """`text` with every lone surrogate replaced by U+FFFD, so it can be written as UTF-8.
+
+    A surrogate pair that arrived as two code points is joined into the character it encodes.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def scrub_json(value: Any) -> Any:
+    """A JSON value (dicts, lists, text...) with its text passed through `scrub`."""
+    text = json.dumps(value, ensure_ascii=False)
+    cleaned = scrub(text)
+    return value if cleaned is text else json.loads(cleaned)
+
+
+class ApiJSONResponse(JSONResponse):
+    """A JSON answer that never fails on text UTF-8 cannot hold (see `scrub`)."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return super().render(scrub_json(content))
 
 
 class ApiProblemError(Exception):
@@ -76,7 +110,7 @@ def error_response(
     violations: Sequence[FieldViolation] = (),
     headers: dict[str, str] | None = None,
 ) -> Response:
-    return JSONResponse(
+    return ApiJSONResponse(
         error_body(status_code, message, violations), status_code=status_code, headers=headers
     )
 

@@ -3,15 +3,22 @@
 `createTime` takes a year, a month, a day or a timestamp ("after"); the range keys arrive as
 `createTime>` / `createTime<` because clients send the literal `createTime>=...` and query
 parsers split at the first "=". Without any createTime key only the prior week is listed.
-Phone prefixes may lose their "+" to form decoding. `format=csv` asks for the CSV export; the
-OAS calls csv the parameter's default, so an empty `format=` means csv too. `parse_paging` reads
-`page` and `pageSize` alone, for the other lists. Problems become 400 errors
-(`ApiProblemError`). This module does not run the query (`state` does).
+Phone prefixes may lose their "+" to form decoding. `fromCountry` and `toCountry` take ISO
+3166-1 alpha-2 codes in any case. `labels` (the OAS lists it without saying how it is written)
+takes every form a client may send, each naming labels the fax must all have with exactly these
+values: `labels[key]=value`; `labels=key:value` (or `key=value`), several pairs separated by
+commas, a pair's value running to the next comma; and a JSON object, `labels={"key":"value"}`.
+`format=csv` asks for the CSV export; the OAS calls csv the parameter's default, so an empty
+`format=` means csv too. `parse_paging` reads `page` and `pageSize` alone, for the other lists.
+Problems become 400 errors (`ApiProblemError`), never a failure of the query: a page past what
+SQLite can count, or a time outside the years 1 to 9999, is refused here. This module does not
+run the query (`state` does).
 """
 
 from __future__ import annotations
 
 import calendar
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,6 +32,8 @@ from faxdesk.sandbox.wire import format_time
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+#: The highest page number accepted: the Pagination counts are 32-bit integers.
+MAX_PAGE = 2**31 - 1
 EXPORT_FORMATS = ("csv",)
 DEFAULT_WINDOW = timedelta(days=7)
 
@@ -35,6 +44,9 @@ _KNOWN_DIRECTIONS = frozenset(m.value for m in Direction)
 _KNOWN_STATUSES = frozenset(m.value for m in FaxStatus)
 _EXPORT_FORMATS = frozenset(EXPORT_FORMATS)
 _ONE_MS = timedelta(milliseconds=1)
+_DIGITS_RE = re.compile(r"[0-9]+")
+_COUNTRY_RE = re.compile(r"[A-Za-z]{2}")
+_LABEL_KEY_RE = re.compile(r"labels\[(.*)\]", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +66,7 @@ def parse_paging(items: Iterable[tuple[str, str]], default_page_size: int) -> tu
     for key, value in items:
         name = key.strip().lower()
         if name == "page":
-            page = _positive_int(key, value, 1, None)
+            page = _positive_int(key, value, 1, MAX_PAGE)
         elif name == "pagesize":
             page_size = _positive_int(key, value, 1, MAX_PAGE_SIZE)
     return page, page_size
@@ -65,6 +77,8 @@ def parse_list_query(items: Iterable[tuple[str, str]], now: datetime) -> ListQue
     page = 1
     page_size = DEFAULT_PAGE_SIZE
     direction = status = to_prefix = from_prefix = service_id = None
+    from_country = to_country = None
+    labels: dict[str, str] = {}
     low: datetime | None = None
     high: datetime | None = None
     saw_create_time = False
@@ -72,9 +86,17 @@ def parse_list_query(items: Iterable[tuple[str, str]], now: datetime) -> ListQue
     for key, value in items:
         name = key.strip().lower()
         if name == "page":
-            page = _positive_int(key, value, 1, None)
+            page = _positive_int(key, value, 1, MAX_PAGE)
         elif name == "pagesize":
             page_size = _positive_int(key, value, 1, MAX_PAGE_SIZE)
+        elif name == "fromcountry":
+            from_country = _country(key, value)
+        elif name == "tocountry":
+            to_country = _country(key, value)
+        elif name == "labels":
+            labels.update(_label_pairs(value))
+        elif (match := _LABEL_KEY_RE.fullmatch(key.strip())) is not None:
+            labels[match.group(1)] = value
         elif name == "direction":
             direction = _enum(key, value, _KNOWN_DIRECTIONS)
         elif name == "status":
@@ -104,6 +126,9 @@ def parse_list_query(items: Iterable[tuple[str, str]], now: datetime) -> ListQue
         to_prefix=to_prefix,
         from_prefix=from_prefix,
         service_id=service_id,
+        from_country=from_country,
+        to_country=to_country,
+        labels=tuple(labels.items()),
         created_from=None if low is None else format_time(low),
         created_before=None if high is None else format_time(high),
     )
@@ -114,12 +139,41 @@ def _bad(field: str, description: str) -> ApiProblemError:
     return ApiProblemError(400, description, [FieldViolation(field, description)])
 
 
-def _positive_int(name: str, value: str, low: int, high: int | None) -> int:
+def _positive_int(name: str, value: str, low: int, high: int) -> int:
     text = value.strip()
-    if not text.isdigit() or int(text) < low or (high is not None and int(text) > high):
-        limit = f"from {low} to {high}" if high is not None else f"{low} or more"
-        raise _bad(name, f"{name} must be a whole number {limit}.")
+    # Checked by length first: a string of a million digits is not worth converting.
+    if not _DIGITS_RE.fullmatch(text) or len(text) > 12 or not low <= int(text) <= high:
+        raise _bad(name, f"{name} must be a whole number from {low} to {high}.")
     return int(text)
+
+
+def _country(name: str, value: str) -> str:
+    text = value.strip()
+    if not _COUNTRY_RE.fullmatch(text):
+        raise _bad(name, f"{name} must be a two-letter country code (ISO 3166-1), such as US.")
+    return text.upper()
+
+
+def _label_pairs(value: str) -> dict[str, str]:
+    """The labels one `labels=` parameter asks for (see the module's docstring)."""
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            pairs = json.loads(text)
+        except (ValueError, RecursionError):
+            pairs = None
+        if not isinstance(pairs, dict) or not all(isinstance(v, str) for v in pairs.values()):
+            raise _bad("labels", 'labels as JSON must be an object of texts, like {"key":"value"}.')
+        return pairs
+    found = {}
+    for pair in text.split(","):
+        match = re.match(r"([^:=]*)[:=](.*)", pair.strip(), re.DOTALL)
+        if match is None or not match.group(1):
+            raise _bad(
+                "labels", f"labels={value!r} must be written key:value (or labels[key]=value)."
+            )
+        found[match.group(1)] = match.group(2)
+    return found
 
 
 def _enum(
@@ -155,8 +209,9 @@ def _create_time_bounds(operator: str, value: str) -> tuple[datetime | None, dat
         return start, end
     moment = _timestamp(value)
     if op == "<":
-        # Inclusive: times are stored to the millisecond.
-        return None, moment + _ONE_MS
+        # Inclusive: times are stored to the millisecond. The last millisecond of 9999 has no
+        # next one, and nothing is later: no upper bound at all.
+        return None, _shift(moment, days=0, extra=_ONE_MS)
     # A bare timestamp means "after" it, like `>=`.
     return moment, None
 
@@ -181,9 +236,9 @@ def _period(text: str) -> tuple[datetime, datetime | None] | None:
     return None
 
 
-def _shift(start: datetime, *, days: int) -> datetime | None:
+def _shift(start: datetime, *, days: int, extra: timedelta = timedelta()) -> datetime | None:
     try:
-        return start + timedelta(days=days)
+        return start + timedelta(days=days) + extra
     except OverflowError:
         return None
 
@@ -199,4 +254,10 @@ def _timestamp(value: str) -> datetime:
         raise _bad("createTime", f"{value!r} is not a date or an RFC 3339 timestamp.") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00:00+01:00 is a moment of the year 0 in UTC, which nothing can hold.
+        raise _bad(
+            "createTime", f"{value!r} is outside the years 0001 to 9999 (UTC) the service keeps."
+        ) from None

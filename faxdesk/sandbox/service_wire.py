@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -37,6 +36,7 @@ from faxdesk.sandbox.wire import (
     as_int,
     is_http_url,
     mask_url,
+    parse_json_body,
 )
 
 SERVICE_NAME_MAX = 60
@@ -98,10 +98,7 @@ class CoverPageUpload:
 
 async def read_json_object(request: Request) -> dict[str, Any]:
     """The request body as a JSON object (whatever its Content-Type says), or a 400."""
-    try:
-        body = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiProblemError(400, "The request body is not valid JSON.") from None
+    body = parse_json_body(await request.body())
     if not isinstance(body, dict):
         raise ApiProblemError(400, "The request body must be a JSON object.")
     return body

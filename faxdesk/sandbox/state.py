@@ -76,7 +76,8 @@ class FaxFilter:
     """List filters; None means "no filter".
 
     Times are `wire.format_time` strings: `created_from` is inclusive, `created_before`
-    exclusive. Prefixes match the start of the E.164 number, "+" included.
+    exclusive. Prefixes match the start of the E.164 number, "+" included. Countries are
+    upper-case ISO codes; `labels` are (key, value) pairs the fax must all have.
     """
 
     direction: str | None = None
@@ -84,6 +85,9 @@ class FaxFilter:
     to_prefix: str | None = None
     from_prefix: str | None = None
     service_id: str | None = None
+    from_country: str | None = None
+    to_country: str | None = None
+    labels: tuple[tuple[str, str], ...] = ()
     created_from: str | None = None
     created_before: str | None = None
 
@@ -433,6 +437,17 @@ def _fax_condition(project_id: str, where: FaxFilter) -> tuple[str, list[Any]]:
             # substr() instead of LIKE: nothing in a number needs LIKE's escaping rules.
             clauses.append(f"substr({column}, 1, ?) = ?")
             params.extend((len(prefix), prefix))
+    for path, country in (("$.fromCountry", where.from_country), ("$.toCountry", where.to_country)):
+        if country is not None:
+            clauses.append("json_extract(fax, ?) = ?")
+            params.extend((path, country))
+    for key, value in where.labels:
+        # json_each, not a JSON path: a label's key may hold any character.
+        clauses.append(
+            "EXISTS (SELECT 1 FROM json_each(faxes.fax, '$.labels') AS label"
+            " WHERE label.key = ? AND label.value = ?)"
+        )
+        params.extend((key, value))
     if where.created_from is not None:
         clauses.append("create_time >= ?")
         params.append(where.created_from)

@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 
 from faxdesk.sandbox.intake import split_credentials
+from faxdesk.sandbox.problems import scrub_json
 from faxdesk.sandbox.wire import format_time, mask_url
 
 _log = logging.getLogger(__name__)
@@ -75,11 +76,13 @@ def build_request(webhook: Webhook) -> tuple[str, httpx.BasicAuth | None, dict[s
     """(URL without credentials, its Basic auth, keyword arguments for httpx's `post`)."""
     target, auth = split_credentials(webhook.url)
     event_time = format_time(webhook.event_time)
+    # A fax an older sandbox stored with text UTF-8 cannot hold must not stop its webhook.
+    fax = scrub_json(dict(webhook.fax))
     if webhook.content_type == JSON_CONTENT_TYPE:
         body: dict[str, Any] = {
             "event": webhook.event.value,
             "eventTime": event_time,
-            "fax": dict(webhook.fax),
+            "fax": fax,
         }
         if webhook.pdf is not None:
             encoded = base64.b64encode(webhook.pdf).decode("ascii")
@@ -93,7 +96,7 @@ def build_request(webhook: Webhook) -> tuple[str, httpx.BasicAuth | None, dict[s
     parts = [
         ("event", (None, webhook.event.value)),
         ("eventTime", (None, event_time)),
-        ("fax", (None, json.dumps(dict(webhook.fax)), JSON_CONTENT_TYPE)),
+        ("fax", (None, json.dumps(fax), JSON_CONTENT_TYPE)),
     ]
     if webhook.pdf is not None:
         parts.append(("file", (f"{webhook.fax['id']}.pdf", webhook.pdf, "application/pdf")))

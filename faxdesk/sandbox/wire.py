@@ -2,8 +2,10 @@
 
 Tolerance is the point: field names in any case, `to` as repeated fields, a list or a comma
 string, booleans as `true`/`True`, labels as `labels[key]` or an object, files as repeated
-`file` parts or base64 `files[]`. Problems a client can fix raise ApiProblemError (400 for a
-malformed or incomplete request, 422 with field violations for bad values). Options the fax
+`file` parts or base64 `files[]`, `callbackContentType` for `callbackUrlContentType`. Problems a
+client can fix raise ApiProblemError (400 for a malformed or incomplete request, text that is not
+valid Unicode, or more than `MAX_ITEMS` recipients, files, URLs or map entries; 422 with field
+violations for bad values). `parse_json_body` reads every JSON body of the sandbox. Options the fax
 service takes from the sending service (retries, resolution, image conversion) stay None in
 `SendForm` when the request leaves them out; `outbound_fax` fills them in. The `as_*` readers
 are shared with `service_wire`. This module does not fetch URLs, look inside documents or touch
@@ -14,9 +16,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
-from collections.abc import Mapping
+import zoneinfo
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -42,8 +46,13 @@ RESOLUTIONS = tuple(m.value for m in Resolution)
 IMAGE_CONVERSION_METHODS = tuple(m.value for m in ImageConversionMethod)
 
 DEFAULT_HEADER_TIME_ZONE = "America/New_York"
+#: At most this many recipients, files, URLs and entries of each map in one request: what
+#: Starlette allows a multipart body (1000 fields, 1000 files), for JSON bodies too. The service
+#: documents no limit; without one, a single request could create any number of faxes.
+MAX_ITEMS = 1000
 
-# Names the service uses for file types in JSON `files[].fileType`; only PDF is converted here.
+# The service's `files[].fileType` names (the OAS's DOCX, PDF, TIF, JPG, TXT, HTML and PNG, the
+# .NET SDK's DOC and ODT, and the spelled-out TIFF and JPEG), with the media type each means.
 _JSON_FILE_TYPES = {
     "PDF": "application/pdf",
     "DOCX": "application/docx",
@@ -108,7 +117,10 @@ class _RawRequest:
     values: dict[str, list[Any]] = field(default_factory=dict)
     maps: dict[str, dict[str, str]] = field(default_factory=lambda: {m: {} for m in _MAPS})
     uploads: list[Upload] = field(default_factory=list)
+    #: What makes the request malformed (400) ...
     problems: list[FieldViolation] = field(default_factory=list)
+    #: ... and values that are well-formed but wrong (422).
+    invalid: list[FieldViolation] = field(default_factory=list)
 
     def add(self, name: str, value: Any) -> None:
         match = _LIST_ITEM_RE.fullmatch(name)
@@ -139,10 +151,17 @@ async def read_send_form(request: Request) -> SendForm:
 
 async def _read_form(request: Request) -> _RawRequest:
     raw = _RawRequest()
+    closing = _ClosingDelimiter(request.headers.get("content-type", ""))
+    reading = Request(request.scope, closing.watch(request.receive))
     try:
         # The context manager closes the spooled temporary files of the uploads.
-        async with request.form() as form:
+        async with reading.form() as form:
             for name, value in form.multi_items():
+                _check_unicode(name, name)
+                if isinstance(value, str):
+                    _check_unicode(name, value)
+                elif value.filename:
+                    _check_unicode(name, value.filename)
                 lower = name.lower()
                 if lower in ("file", "files"):
                     if isinstance(value, UploadFile):
@@ -169,11 +188,98 @@ async def _read_form(request: Request) -> _RawRequest:
     return raw
 
 
-async def _read_json(request: Request) -> _RawRequest:
+class _ClosingDelimiter:
+    """Watches a multipart body go by for its closing delimiter (`--boundary--`), and ends the
+    reading with a 400 when the body ends without one.
+
+    Starlette drops a part cut off by the end of the body without a word (and leaves its
+    temporary file open); the service cannot know what such a request meant either. Raising
+    while the body is read lets Starlette close what it opened. Only the last few bytes of the
+    stream are kept, so a body of any size costs nothing more.
+    """
+
+    def __init__(self, content_type: str) -> None:
+        match = re.search(r'boundary="?([^";]+)"?', content_type, re.IGNORECASE)
+        self._delimiter = b"--" + match.group(1).encode("latin-1") + b"--" if match else b""
+        self._tail = b""
+        self.seen = not self._delimiter
+
+    def watch(
+        self, receive: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> Callable[[], Awaitable[dict[str, Any]]]:
+        async def watched() -> dict[str, Any]:
+            message = await receive()
+            if not self.seen and message.get("type") == "http.request":
+                chunk = self._tail + message.get("body", b"")
+                self.seen = self._delimiter in chunk
+                self._tail = chunk[-(len(self._delimiter) - 1) :]
+                if not self.seen and not message.get("more_body", False):
+                    raise ApiProblemError(
+                        400, "The request is malformed: the multipart body has no closing boundary."
+                    )
+            return message
+
+        return watched
+
+
+def parse_json_body(data: bytes) -> Any:
+    """The JSON value of a request body; 400 for anything that is not valid JSON text.
+
+    That includes numbers Python refuses to read (more than 4300 digits), nesting deeper than it
+    can follow, `NaN` and `Infinity` (not JSON), and text holding a lone surrogate (not Unicode:
+    it could never be written back).
+    """
+
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"{constant} is not a JSON value")
+
     try:
-        body = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = json.loads(data, parse_constant=refuse)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
         raise ApiProblemError(400, "The request body is not valid JSON.") from None
+    where = lone_surrogate_at(body)
+    if where is not None:
+        raise _not_unicode(where)
+    return body
+
+
+def lone_surrogate_at(value: Any) -> str | None:
+    """Where in a JSON value a text (or a key) holds a lone surrogate, or None if none does."""
+    # Iterative: a body may be nested as deep as the JSON parser allows.
+    pending: list[tuple[str, Any]] = [("", value)]
+    while pending:
+        path, item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE_RE.search(item):
+                return path
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                where = f"{path}.{key}" if path else str(key)
+                if _SURROGATE_RE.search(str(key)):
+                    return where
+                pending.append((where, child))
+        elif isinstance(item, list):
+            pending.extend((f"{path}[{index}]", child) for index, child in enumerate(item))
+    return None
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _not_unicode(where: str) -> ApiProblemError:
+    # The path may hold the surrogate itself (a key): it is shown replaced.
+    field_name = _SURROGATE_RE.sub("\ufffd", where) or "body"
+    message = f"{field_name} holds text that is not valid Unicode (a lone surrogate)."
+    return ApiProblemError(400, message, [FieldViolation(field_name, message)])
+
+
+def _check_unicode(where: str, text: str) -> None:
+    if _SURROGATE_RE.search(text) or _SURROGATE_RE.search(where):
+        raise _not_unicode(where)
+
+
+async def _read_json(request: Request) -> _RawRequest:
+    body = parse_json_body(await request.body())
     if not isinstance(body, dict):
         raise ApiProblemError(400, "The request body must be a JSON object.")
     raw = _RawRequest()
@@ -181,13 +287,18 @@ async def _read_json(request: Request) -> _RawRequest:
         lower = name.lower()
         if lower in _MAPS:
             if isinstance(value, dict):
-                raw.maps[lower].update({str(k): _label_value(v) for k, v in value.items()})
+                for key, item in value.items():
+                    _put_map_entry(raw, lower, f"{name}.{key}", str(key), item)
             else:
                 raw.problems.append(FieldViolation(name, f"{name} must be an object."))
         elif (entry := raw.map_entry(name)) is not None:
-            raw.maps[entry[0]][entry[1]] = _label_value(value)
+            _put_map_entry(raw, entry[0], name, entry[1], value)
         elif lower == "files":
-            for index, item in enumerate(value if isinstance(value, list) else [value]):
+            items = value if isinstance(value, list) else [value]
+            if len(items) > MAX_ITEMS:
+                raw.problems.append(_too_many("files", len(items)))
+                continue
+            for index, item in enumerate(items):
                 _add_json_file(raw, item, f"files[{index}]")
         elif lower == "file":
             # Tolerated: one file given flat, as INCOMING_FAX webhooks carry it.
@@ -202,8 +313,17 @@ async def _read_json(request: Request) -> _RawRequest:
     return raw
 
 
-def _label_value(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+def _put_map_entry(raw: _RawRequest, map_name: str, where: str, key: str, value: Any) -> None:
+    # Label and cover page values are text; a number or a boolean is taken as its JSON text,
+    # an object or a list is a mistake.
+    if isinstance(value, dict | list) or value is None:
+        raw.invalid.append(FieldViolation(where, f"{where} must be text."))
+    else:
+        raw.maps[map_name][key] = value if isinstance(value, str) else json.dumps(value)
+
+
+def _too_many(name: str, count: int) -> FieldViolation:
+    return FieldViolation(name, f"{name} has {count} items; at most {MAX_ITEMS} are accepted.")
 
 
 def _find(body: Mapping[str, Any], name: str) -> Any:
@@ -227,11 +347,22 @@ def _add_json_file(raw: _RawRequest, item: Any, where: str) -> None:
     except (binascii.Error, ValueError):
         raw.problems.append(FieldViolation(f"{where}.file", "The file is not valid base64."))
         return
-    if isinstance(file_type, str) and file_type:
-        media_type = _JSON_FILE_TYPES.get(file_type.upper(), file_type.lower())
-    else:
-        media_type = ""
+    media_type = ""
+    if file_type is not None and file_type != "":
+        if isinstance(file_type, str):
+            media_type = _JSON_FILE_TYPES.get(file_type.strip().upper(), "")
+        if not media_type:
+            raw.invalid.append(
+                FieldViolation(
+                    f"{where}.fileType", f"fileType must be one of {', '.join(_FILE_TYPE_NAMES)}."
+                )
+            )
+            return
     raw.uploads.append(Upload(filename="", media_type=media_type, data=data))
+
+
+#: The fileType names an error message offers: the service's own.
+_FILE_TYPE_NAMES = ("DOCX", "PDF", "TIF", "JPG", "TXT", "HTML", "PNG")
 
 
 def _media_type(declared: str | None) -> str:
@@ -245,18 +376,28 @@ def _validate(raw: _RawRequest) -> SendForm:
     problems = list(raw.problems)
     numbers = _split_list(raw.values.get("to", []), "to", problems)
     content_urls = _split_list(raw.values.get("contenturl", []), "contentUrl", problems)
+    for name, count in (
+        ("to", len(numbers)),
+        ("contentUrl", len(content_urls)),
+        ("file", len(raw.uploads)),
+        ("labels", len(raw.maps["labels"])),
+        ("coverPageData", len(raw.maps["coverpagedata"])),
+    ):
+        if count > MAX_ITEMS:
+            problems.append(_too_many(name, count))
     if problems:
         raise ApiProblemError(400, "The request is malformed.", problems)
     if not numbers:
         raise ApiProblemError(400, "`to` is required.", [FieldViolation("to", "`to` is required.")])
-    if not raw.uploads and not content_urls:
+    if not raw.uploads and not content_urls and not raw.invalid:
+        # (A file refused for its declared type is reported as that, below.)
         raise ApiProblemError(
             400,
             "Send at least one file or contentUrl.",
             [FieldViolation("file", "Send at least one file or contentUrl.")],
         )
 
-    invalid = []
+    invalid = list(raw.invalid)
     for number in numbers:
         if not E164_RE.fullmatch(number):
             invalid.append(
@@ -276,6 +417,21 @@ def _validate(raw: _RawRequest) -> SendForm:
     callback_url = _text(raw, "callbackUrl", invalid) or None
     if callback_url is not None and not is_http_url(callback_url):
         invalid.append(FieldViolation("callbackUrl", f"{callback_url!r} is not an http(s) URL."))
+    header_time_zone = _text(raw, "headerTimeZone", invalid) or DEFAULT_HEADER_TIME_ZONE
+    if not is_time_zone(header_time_zone):
+        invalid.append(
+            FieldViolation(
+                "headerTimeZone",
+                f"{header_time_zone!r} is not a time zone of the tz database "
+                "(such as America/New_York).",
+            )
+        )
+    # Older clients (the Node SDK up to 1.1, the .NET SDK) name the field callbackContentType.
+    content_type_field = (
+        "callbackUrlContentType"
+        if _scalar(raw, "callbackUrlContentType") not in (None, "")
+        else "callbackContentType"
+    )
     form = SendForm(
         to=tuple(numbers),
         uploads=tuple(raw.uploads),
@@ -283,7 +439,7 @@ def _validate(raw: _RawRequest) -> SendForm:
         from_=from_ or None,
         header_text=header_text,
         header_page_numbers=_boolean(raw, "headerPageNumbers", True, invalid),
-        header_time_zone=_text(raw, "headerTimeZone", invalid) or DEFAULT_HEADER_TIME_ZONE,
+        header_time_zone=header_time_zone,
         retry_delay_seconds=_integer(raw, "retryDelaySeconds", RETRY_DELAY_RANGE, invalid),
         max_retries=_integer(raw, "maxRetries", MAX_RETRIES_RANGE, invalid),
         resolution=_choice(raw, "resolution", RESOLUTIONS, invalid),
@@ -291,9 +447,7 @@ def _validate(raw: _RawRequest) -> SendForm:
             raw, "imageConversionMethod", IMAGE_CONVERSION_METHODS, invalid
         ),
         callback_url=callback_url,
-        callback_url_content_type=_choice(
-            raw, "callbackUrlContentType", CALLBACK_CONTENT_TYPES, invalid
-        )
+        callback_url_content_type=_choice(raw, content_type_field, CALLBACK_CONTENT_TYPES, invalid)
         or CALLBACK_CONTENT_TYPES[0],
         service_id=_text(raw, "serviceId", invalid) or None,
         labels=dict(raw.maps["labels"]),
@@ -397,6 +551,24 @@ def as_choice(value: Any, allowed: tuple[str, ...]) -> str | None:
     return None
 
 
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether `name` is a time zone of the tz database (`America/New_York`, `UTC`...)."""
+    known = _time_zones()
+    if known:
+        return name in known
+    # No list of zones on this system: whatever zoneinfo can load.
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def is_http_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
@@ -416,8 +588,9 @@ def format_time(moment: datetime) -> str:
     """
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    moment = moment.astimezone(UTC).replace(tzinfo=None)
+    # isoformat, not strftime: strftime does not pad the year to four digits everywhere.
+    return moment.isoformat(timespec="milliseconds") + "Z"
 
 
 def mask_url(url: str) -> str:

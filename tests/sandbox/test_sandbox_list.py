@@ -247,3 +247,63 @@ async def test_service_id_filter(client: httpx.AsyncClient) -> None:
 def test_format_time_is_fixed_width_utc_with_milliseconds() -> None:
     assert format_time(at("2026-01-02T03:04:05.678901")) == "2026-01-02T03:04:05.678Z"
     assert format_time(datetime(2026, 1, 2, 3, 4, 5)) == "2026-01-02T03:04:05.000Z"
+
+
+async def test_country_filters(client: httpx.AsyncClient) -> None:
+    to_us = await send(client, to=OTHER_NUMBER)
+    to_gb = await send(client, to="+442071838750", **{"from": "+33142685300"})
+
+    to_country = (await client.get("faxes", params={"toCountry": "GB"})).json()
+    from_country = (await client.get("faxes", params={"fromCountry": "us"})).json()
+    both = (await client.get("faxes", params={"fromCountry": "FR", "toCountry": "GB"})).json()
+    none = (await client.get("faxes", params={"toCountry": "DE"})).json()
+    bad = await client.get("faxes", params={"toCountry": "USA"})
+
+    assert ids(to_country) == [to_gb["id"]]
+    assert ids(from_country) == [to_us["id"]]
+    assert ids(both) == [to_gb["id"]]
+    assert none["totalItems"] == 0
+    assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "labels[ticket]=T-1",
+        "labels=ticket:T-1",
+        "labels=ticket=T-1",
+        "labels=%7B%22ticket%22%3A%22T-1%22%7D",  # labels={"ticket":"T-1"}
+        "labels[ticket]=T-1&labels[team]=front",
+        "labels=ticket:T-1,team:front",
+    ],
+)
+async def test_labels_filter_in_each_form_clients_send(
+    client: httpx.AsyncClient, query: str
+) -> None:
+    wanted = await send(client, **{"labels[ticket]": "T-1", "labels[team]": "front"})
+    await send(client, **{"labels[ticket]": "T-2", "labels[team]": "front"})
+    await send(client)
+
+    body = (await client.get(f"faxes?{query}")).json()
+
+    assert ids(body) == [wanted["id"]]
+
+
+async def test_every_label_asked_for_must_match(client: httpx.AsyncClient) -> None:
+    await send(client, **{"labels[ticket]": "T-1", "labels[team]": "back"})
+
+    body = (await client.get("faxes?labels[ticket]=T-1&labels[team]=front")).json()
+    export = await client.get("faxes?format=csv&labels=ticket:T-1,team:back")
+
+    assert body["totalItems"] == 0
+    assert len(export.text.splitlines()) == 2  # the header and the one fax
+
+
+@pytest.mark.parametrize("value", ["[object Object]", "ticket", ":T-1", '{"ticket": 1}'])
+async def test_labels_filter_that_names_no_label_is_400(
+    client: httpx.AsyncClient, value: str
+) -> None:
+    response = await client.get("faxes", params={"labels": value})
+
+    assert response.status_code == 400
+    assert response.json()["details"][0]["fieldViolations"][0]["field"] == "labels"

@@ -455,3 +455,51 @@ async def test_malformed_bodies_are_400(
 
     assert response.status_code == 400
     assert response.json()["status"] == "INVALID_ARGUMENT"
+
+
+@pytest.mark.parametrize("name", ["callbackContentType", "CallbackContentType"])
+async def test_the_older_callback_content_type_name_is_accepted(
+    client: httpx.AsyncClient, name: str
+) -> None:
+    fax = await send(client, **{name: "application/json"})
+    refused = await client.post(
+        "faxes", data={"to": TEST_NUMBER, name: "text/xml"}, files=[pdf_file(1)]
+    )
+
+    assert fax["callbackUrlContentType"] == "application/json"
+    assert refused.status_code == 422
+    assert violations(refused) == ["callbackContentType"]
+
+
+@pytest.mark.parametrize("file_type", ["EXE", "", "pdf ", 7])
+async def test_a_json_file_type_the_service_does_not_know_is_422(
+    client: httpx.AsyncClient, file_type: object
+) -> None:
+    body = {"to": TEST_NUMBER, "files": [{"file": b64(make_test_pdf(1)), "fileType": file_type}]}
+
+    response = await client.post("faxes", json=body)
+
+    if file_type in ("", "pdf "):
+        # No type given (the bytes tell), or a known one in another case and spacing.
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 422
+        assert violations(response) == ["files[0].fileType"]
+
+
+@pytest.mark.parametrize(
+    ("zone", "accepted"),
+    [("Europe/Berlin", True), ("UTC", True), ("Mars/Olympus", False), ("../../etc/passwd", False)],
+)
+async def test_header_time_zone_must_be_a_tz_database_name(
+    client: httpx.AsyncClient, zone: str, accepted: bool
+) -> None:
+    response = await client.post(
+        "faxes", data={"to": TEST_NUMBER, "headerTimeZone": zone}, files=[pdf_file(1)]
+    )
+
+    if accepted:
+        assert (response.status_code, response.json()["headerTimeZone"]) == (200, zone)
+    else:
+        assert response.status_code == 422
+        assert violations(response) == ["headerTimeZone"]
