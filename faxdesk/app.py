@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 import qasync
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from faxdesk import __version__
@@ -51,6 +51,7 @@ from faxdesk.ui import icons, theme
 from faxdesk.ui.collector import MainThreadCollector
 from faxdesk.ui.controller import MainController
 from faxdesk.ui.main_window import MainWindow
+from faxdesk.ui.receiving import ArrivalNotifier, TrayIcon
 from faxdesk.ui.tasks import TaskKeeper
 
 log = logging.getLogger("faxdesk")
@@ -71,10 +72,16 @@ class Session:
     controller: MainController | None = None
     sync: FaxSync | None = None
     receiver: WebhookReceiver | None = None
+    tray: TrayIcon | None = None
+    notifier: ArrivalNotifier | None = None
 
     async def close(self) -> None:
         if self.receiver is not None:
             await self.receiver.stop()
+        if self.notifier is not None:
+            self.notifier.stop()
+        if self.tray is not None:
+            self.tray.close()
         if self.controller is not None:
             self.controller.stop()
         # The outbox task goes with the others; an upload it cuts short is settled next start.
@@ -180,11 +187,61 @@ async def open_session(
     )
     controller = session.controller
     sync.on_report = controller.fax_list.apply_report
+    session.tray = _tray(window, settings)
+    session.notifier = ArrivalNotifier(
+        window, controller.fax_list, session.archive, tasks, settings.receiving, session.tray
+    )
+    sync.on_new_fax = session.notifier.announce
+    controller.settings_listeners.append(lambda edited: _apply_receiving(session, edited, folder))
     controller.start()
     tasks.start(sync.run(on_error=controller.report_sync_error), key="sync")
     tasks.start(controller.check_connection(), key="ping")
     session.receiver = await _start_receiver(window, settings, session.archive, sync, controller)
     return session
+
+
+def _tray(window: MainWindow, settings: Settings) -> TrayIcon | None:
+    """The tray icon, where the desktop has a tray; closing then keeps FaxDesk receiving."""
+    if not TrayIcon.available():
+        return None
+    tray = TrayIcon(window)
+    told = []
+
+    def bring_back() -> None:
+        window.showNormal()
+        window.raise_()
+        window.activateWindow()
+
+    def hidden() -> None:
+        if not told:
+            told.append(True)
+            tray.show_message(
+                "FaxDesk keeps receiving faxes",
+                "It stays here in the tray; choose Quit from its menu to end it.",
+            )
+
+    tray.open_requested.connect(bring_back)
+    tray.new_fax_requested.connect(bring_back)
+    tray.new_fax_requested.connect(window.new_fax_requested)
+    tray.quit_requested.connect(window.quit)
+    window.hidden_to_tray.connect(hidden)
+    tray.show()
+    window.keep_in_tray = settings.receiving.keep_running_in_tray
+    return tray
+
+
+def _apply_receiving(session: Session, settings: Settings, folder: Path) -> None:
+    """Receiving settings changed in the dialog: they apply from the next sync pass on.
+
+    The receiving folder and the webhook listener are set up once; they change at restart.
+    """
+    if session.sync is not None:
+        changed = SyncOptions.from_settings(settings.receiving, folder)
+        session.sync.options = replace(changed, folder=session.sync.options.folder)
+    if session.notifier is not None:
+        session.notifier.settings = settings.receiving
+    if session.tray is not None:
+        session.window.keep_in_tray = settings.receiving.keep_running_in_tray
 
 
 def _sync_options(window: MainWindow, settings: Settings, folder: Path) -> SyncOptions:
@@ -253,27 +310,13 @@ def _report_unexpected(window: MainWindow, exc: BaseException) -> None:
     window.show_error(f"Something went wrong: {exc}. The details are in the log file.")
 
 
-class _CloseWatcher(QObject):
-    """Sets an asyncio event when the watched window is closed."""
-
-    def __init__(self, window: MainWindow, closed: asyncio.Event) -> None:
-        super().__init__(window)
-        self._closed = closed
-        window.installEventFilter(self)
-
-    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Close:
-            self._closed.set()
-        return False
-
-
 async def _run(app: QApplication, paths: Paths, settings: Settings) -> int:
     # The loop must outlive the window: shutting down needs it after the window has closed.
     quit_on_close = app.quitOnLastWindowClosed()
     app.setQuitOnLastWindowClosed(False)
     window = MainWindow(sandbox=settings.uses_sandbox)
     closed = asyncio.Event()
-    _CloseWatcher(window, closed)
+    window.closed.connect(closed.set)
     loop = asyncio.get_running_loop()
     previous_handlers = {
         signum: signal.signal(signum, lambda *_: loop.call_soon_threadsafe(closed.set))
@@ -294,6 +337,7 @@ async def _run(app: QApplication, paths: Paths, settings: Settings) -> int:
     session = await open_session(window, paths, settings)
     await closed.wait()
     heartbeat.stop()
+    window.keep_in_tray = False
     window.hide()
     await session.close()
     sys.excepthook = sys.__excepthook__

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -88,6 +88,8 @@ class MainController(QObject):
         super().__init__(window)
         #: Keeps the archive in step with the service; without it the list asks on a timer.
         self.sync = sync
+        #: Told about settings the user changed, after the controller's own parts are.
+        self.settings_listeners: list[Callable[[Settings], None]] = []
         self.settings = (
             settings if settings is not None else Settings(default_region=default_region)
         )
@@ -321,6 +323,9 @@ class MainController(QObject):
         self.outbox.default_region = settings.default_region
         if self.contacts is not None:
             self.contacts.default_region = settings.default_region
+        self.fax_list.default_region = settings.default_region
+        for listener in self.settings_listeners:
+            listener(settings)
 
     async def _save_settings(self, edited: Settings, path: Path) -> None:
         try:

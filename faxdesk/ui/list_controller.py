@@ -468,8 +468,11 @@ class FaxListController(QObject):
             return
         names = {contact.fax: contact.label for contact in self._contact_list if contact.fax}
         if names != self._contact_names:
+            had_names = bool(self._contact_names)
             self._contact_names = names
             await asyncio.to_thread(self._archive.set_contact_names, names)
+            if had_names != bool(names):
+                self._show_columns()
 
     async def _load_services(self) -> None:
         try:
@@ -483,8 +486,12 @@ class FaxListController(QObject):
 
     def _show_columns(self) -> None:
         columns = VIEW_COLUMNS.get(self._view)
-        if columns is not None:
-            self._window.fax_list.set_visible_columns((*columns, *_ALWAYS))
+        if columns is None:
+            return
+        if not self._contact_names:
+            # An empty phonebook would leave the column empty: the numbers need the room.
+            columns = tuple(column for column in columns if column != Column.CONTACT)
+        self._window.fax_list.set_visible_columns((*columns, *_ALWAYS))
 
     # -- the window's signals ------------------------------------------------------------------
 

@@ -188,6 +188,8 @@ class MainWindow(QMainWindow):
         files_dropped(list): local file Paths dropped anywhere on the window.
         more_requested(): the list wants the next page (its criteria and sort order come from
             `fax_list`'s own signals).
+        closed(): the window closed for good: FaxDesk ends.
+        hidden_to_tray(): closing only hid the window, as `keep_in_tray` asked.
 
     Attributes:
         fax_list: the FaxListView (its `.model` is what the controller feeds).
@@ -202,6 +204,8 @@ class MainWindow(QMainWindow):
         quit_action, about_action, settings_action, contacts_action: the window's actions;
         `view_actions` maps each View to its action.
         fax_menu: the menu of actions on the selected faxes (also the rows' context menu).
+        keep_in_tray: closing the window hides it instead (FaxDesk keeps receiving in the
+            system tray); Quit still ends it.
     """
 
     new_fax_requested = Signal()
@@ -224,6 +228,8 @@ class MainWindow(QMainWindow):
     fax_activated = Signal(object)
     files_dropped = Signal(list)
     more_requested = Signal()
+    closed = Signal()
+    hidden_to_tray = Signal()
 
     def __init__(
         self, parent: QWidget | None = None, *, sandbox: bool = False, view: View = View.ALL
@@ -231,6 +237,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self._sandbox = sandbox
         self._about_box: QMessageBox | None = None
+        self.keep_in_tray = False
+        self._quitting = False
         self.setMinimumSize(880, 560)
         self.resize(1280, 800)
         self.setAcceptDrops(True)
@@ -400,10 +408,22 @@ class MainWindow(QMainWindow):
             self._apply_icons()
         super().changeEvent(event)
 
+    def quit(self) -> None:
+        """Close for good, even when closing would only hide the window in the tray."""
+        self._quitting = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.keep_in_tray and not self._quitting:
+            event.ignore()
+            self.hide()
+            self.hidden_to_tray.emit()
+            return
         if self._about_box is not None:
             self._about_box.close()
         super().closeEvent(event)
+        if event.isAccepted():
+            self.closed.emit()
 
     # -- handlers ------------------------------------------------------------------------------
 
@@ -565,7 +585,7 @@ class MainWindow(QMainWindow):
         self.all_read_action.triggered.connect(self._on_all_read_action_triggered)
         self.handled_action.triggered.connect(self._on_handled_action_triggered)
         self.export_action.triggered.connect(self._on_export_action_triggered)
-        self.quit_action.triggered.connect(self.close)
+        self.quit_action.triggered.connect(self.quit)
         self.find_action.triggered.connect(self._on_find_action_triggered)
         self.about_action.triggered.connect(self._on_about_action_triggered)
         self.settings_action.triggered.connect(self._on_settings_action_triggered)

@@ -27,6 +27,7 @@ from faxdesk.api.client import FaxApiClient, create_http_client
 from faxdesk.api.retries import RetryPolicy
 from faxdesk.api.wire import fax_from_wire
 from faxdesk.config.paths import Paths
+from faxdesk.core.contacts import Contact
 from faxdesk.core.models import (
     TEST_NUMBER,
     Direction,
@@ -38,10 +39,12 @@ from faxdesk.core.models import (
 from faxdesk.documents.pages import make_test_pdf
 from faxdesk.sandbox.config import SandboxConfig
 from faxdesk.sandbox.testing import LocalSandbox, in_process_sandbox
+from faxdesk.services.contacts import ContactsService
 from faxdesk.services.faxes import FaxService
 from faxdesk.services.outbox import Outbox
 from faxdesk.services.previews import PageRenderer
 from faxdesk.store.archive import Archive
+from faxdesk.store.contacts import ContactBook
 from faxdesk.store.outbox import OutboxStore
 from faxdesk.ui.fax_list import Column
 from faxdesk.ui.list_controller import PAGE_SIZE, FaxListController
@@ -68,6 +71,7 @@ class Desk:
     faults: FaultyTransport
     outbox: Outbox
     errors: list[BaseException]
+    contacts: ContactsService
     opened: list[Path] = field(default_factory=list)
 
     @property
@@ -104,6 +108,8 @@ def desk(qtbot, qloop, paths: Paths, tmp_path: Path) -> Iterator[Desk]:
         retry=QUICK_RETRIES,
     )
     archive = Archive(paths.archive_db("test"))
+    book = ContactBook(paths.contacts_db)
+    contacts = ContactsService(book)
     outbox_store = OutboxStore(paths.outbox_db("test"))
     outbox = Outbox(api, outbox_store, paths.outbox_dir("test"), timing=FAST)
     renderer = PageRenderer()
@@ -114,8 +120,8 @@ def desk(qtbot, qloop, paths: Paths, tmp_path: Path) -> Iterator[Desk]:
     window.resize(1280, 800)
     window.show()
     faxes = FaxService(api, archive, paths.documents_dir)
-    controller = FaxListController(window, faxes, renderer, tasks, outbox=outbox)
-    built = Desk(window, controller, archive, local, faults, outbox, errors)
+    controller = FaxListController(window, faxes, renderer, tasks, outbox=outbox, contacts=contacts)
+    built = Desk(window, controller, archive, local, faults, outbox, errors, contacts)
     controller.open_file = lambda path: built.opened.append(path) or True
     controller.downloads = tmp_path / "Downloads"
     yield built
@@ -125,6 +131,7 @@ def desk(qtbot, qloop, paths: Paths, tmp_path: Path) -> Iterator[Desk]:
     qloop.run_until_complete(stack.aclose())
     renderer.shutdown()
     archive.close()
+    book.close()
     outbox_store.close()
     assert errors == []
 
@@ -213,9 +220,9 @@ def test_views_and_filters_choose_the_rows(desk: Desk, qloop, qtbot) -> None:
 
         desk.window.set_current_view(View.INBOX)
         await until(lambda: desk.ids() == [received.id])
+        # An empty phonebook: no Contact column taking the numbers' room.
         assert fax_list.visible_columns() == [
             Column.TIME,
-            Column.CONTACT,
             Column.FROM,
             Column.PAGES,
             Column.STATUS,
@@ -488,3 +495,39 @@ def test_archive_answers_reflect_what_the_sync_reports(desk: Desk, qloop) -> Non
         assert desk.archive.count(ListFilter(status=FaxStatus.COMPLETED)) == 1
 
     qloop.run_until_complete(scenario())
+
+
+def test_contact_names_show_and_are_searched_here_and_on_the_service(
+    desk: Desk, qloop, qtbot
+) -> None:
+    fax_list = desk.window.fax_list
+    desk.archive.upsert([_sent("to-clinic", 30, to="+14155550199"), _sent("other", 20)])
+
+    async def scenario() -> None:
+        await desk.contacts.save(
+            Contact(name="Dr. Jane Smith", company="Mercy Clinic", fax="+14155550199")
+        )
+        [received] = await desk.inject(count=1, **{"from": "+14155550199"})
+        desk.controller.start()
+        await until(lambda: len(desk.ids()) == 3)
+        assert Column.CONTACT in fax_list.visible_columns()
+        await until(lambda: desk.model.row_at(desk.model.row_of("to-clinic")).contact_name)
+        row = desk.model.row_of("to-clinic")
+        assert desk.model.index(row, Column.CONTACT).data() == "Dr. Jane Smith (Mercy Clinic)"
+        qtbot.keyClicks(fax_list.search_edit, "mercy")
+        qtbot.keyClick(fax_list.search_edit, Qt.Key.Key_Return)
+        await until(lambda: set(desk.ids()) == {"to-clinic", received.id})
+        await desk.settled()
+        assert set(desk.ids()) == {"to-clinic", received.id}
+
+    qloop.run_until_complete(scenario())
+    # The service is asked about the contact's number, as sender and as recipient.
+    queries = [
+        q
+        for q in desk.controller.service_queries()
+        if q.to_prefix == "+14155550199" or q.from_prefix == "+14155550199"
+    ]
+    assert {(q.direction, bool(q.to_prefix)) for q in queries} == {
+        (Direction.OUTBOUND, True),
+        (Direction.INBOUND, False),
+    }
