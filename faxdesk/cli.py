@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import getpass
 import os
@@ -23,13 +24,16 @@ from typing import Any, NoReturn
 
 from faxdesk import __version__
 from faxdesk.api.client import PAGE_SIZE_RANGE
+from faxdesk.api.urls import service_root
 from faxdesk.api.wire import HEADER_TEXT_MAX
 from faxdesk.config import secrets, settings
 from faxdesk.config.logs import log_to_file, stop_logging_to
 from faxdesk.config.paths import Paths
 from faxdesk.core.errors import (
+    ApiError,
     AuthError,
     ConfigError,
+    ConnectionLost,
     DocumentError,
     FaxDeskError,
     InvalidRequest,
@@ -82,6 +86,13 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help').\n")
+
+
+def _folder_name(text: str) -> Path:
+    """An argparse type for a folder to write into; an empty name would mean "here"."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the folder name cannot be empty")
+    return Path(text)
 
 
 def _one_of(*choices: str) -> Callable[[str], str]:
@@ -176,7 +187,9 @@ def _add_render_command(commands: Any) -> None:
         "printed on standard error.",
     )
     render.add_argument("files", nargs="+", type=Path, metavar="INPUT", help="the documents")
-    render.add_argument("--out", type=Path, required=True, metavar="DIR", help="where to write")
+    render.add_argument(
+        "--out", type=_folder_name, required=True, metavar="DIR", help="where to write"
+    )
     resolution = render.add_mutually_exclusive_group()
     resolution.add_argument(
         "--fine",
@@ -361,7 +374,8 @@ def _add_service_commands(commands: Any) -> None:
 
     download = commands.add_parser("download", parents=[connection], help="save the PDF of a fax")
     download.add_argument("fax_id", metavar="ID")
-    download.add_argument("-o", "--output", type=Path, metavar="FILE", help="default ID.pdf")
+    # Kept as typed: a trailing slash says the folder must exist.
+    download.add_argument("-o", "--output", metavar="FILE", help="default ID.pdf")
     download.add_argument("--force", action="store_true", help="replace an existing file")
 
     delete = commands.add_parser(
@@ -427,36 +441,14 @@ def _run_service_command(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _run_logged_service_command(args: argparse.Namespace, paths: Paths) -> int:
+    global _upload_started, _progress_line_open
+    _upload_started = _progress_line_open = False
     prefix = f"faxdesk {args.command}: "
+    # Whatever a command leaves to clean up (converted copies of documents) goes, however it ends.
+    stack = contextlib.ExitStack()
     try:
-        current = settings.load(paths.settings_file)
-        run: Callable[[commands.Target], Coroutine[Any, Any, int]] = {
-            "send": _send,
-            "list": _list,
-            "get": _get,
-            "download": _download,
-            "delete-content": _delete_content,
-            "services": _services,
-            "cover-pages": _cover_pages,
-        }[args.command](args, current)
-        # Input is checked above, before the account is looked up or anything is started.
-        target: commands.Target = (
-            commands.SandboxTarget(
-                db_path=paths.sandbox_db, log_path=paths.cache_dir / "sandbox.log"
-            )
-            if args.sandbox
-            else commands.resolve_connection(
-                current.account,
-                commands.AccountOverrides(
-                    project_id=args.project_id,
-                    key_id=args.key_id,
-                    base_url=args.base_url,
-                    auth=args.auth,
-                    auth_url=args.auth_url,
-                ),
-            )
-        )
-        return asyncio.run(run(target))
+        with stack:
+            return _run_command(args, paths, stack)
     except (ValidationError, DocumentError, ConfigError) as exc:
         return _fail(prefix + _sentence(exc) + _password_hint(exc), 2)
     except AuthError as exc:
@@ -464,7 +456,7 @@ def _run_logged_service_command(args: argparse.Namespace, paths: Paths) -> int:
             f"{prefix}{_sentence(exc).rstrip('.')}; check your key id, key secret and project id.",
             1,
         )
-    except RequestTimeout as exc:
+    except (RequestTimeout, ConnectionLost) as exc:
         return _fail(f"{prefix}{_sentence(exc)}{_maybe_sent(args)}", 1)
     except InvalidRequest as exc:
         # The service refused what was typed: bad input, as the commands' own checks are.
@@ -474,9 +466,48 @@ def _run_logged_service_command(args: argparse.Namespace, paths: Paths) -> int:
     except NotFound as exc:
         return _fail(prefix + _sentence(exc), 2)
     except FaxDeskError as exc:
-        return _fail(prefix + _sentence(exc), 1)
+        # A success answer FaxDesk could not read: the service did take the request.
+        taken = isinstance(exc, ApiError) and 200 <= (exc.status_code or 0) < 300
+        return _fail(prefix + _sentence(exc) + (_maybe_sent(args) if taken else ""), 1)
     except KeyboardInterrupt:
         return _fail(f"{prefix}interrupted.{_maybe_sent(args)}", 130)
+
+
+def _run_command(args: argparse.Namespace, paths: Paths, stack: contextlib.ExitStack) -> int:
+    """Check the command's input, find its account (or start a sandbox) and run it."""
+    _not_blank(
+        args,
+        ("project_id", "--project-id"),
+        ("key_id", "--key-id"),
+        ("base_url", "--base-url"),
+        ("auth_url", "--auth-url"),
+    )
+    current = settings.load(paths.settings_file)
+    run: Callable[[commands.Target], Coroutine[Any, Any, int]] = {
+        "send": _send,
+        "list": _list,
+        "get": _get,
+        "download": _download,
+        "delete-content": _delete_content,
+        "services": _services,
+        "cover-pages": _cover_pages,
+    }[args.command](args, current, stack)
+    # Input is checked above, before the account is looked up or anything is started.
+    target: commands.Target = (
+        commands.SandboxTarget(db_path=paths.sandbox_db, log_path=paths.cache_dir / "sandbox.log")
+        if args.sandbox
+        else commands.resolve_connection(
+            current.account,
+            commands.AccountOverrides(
+                project_id=args.project_id,
+                key_id=args.key_id,
+                base_url=args.base_url,
+                auth=args.auth,
+                auth_url=args.auth_url,
+            ),
+        )
+    )
+    return asyncio.run(run(target))
 
 
 #: Whether a progress line is on the terminal without its line break yet.
@@ -493,8 +524,15 @@ def _fail(line: str, code: int) -> int:
     return code
 
 
+#: Whether `faxdesk send` has begun to hand the fax to the service (conversion is over).
+_upload_started = False
+
+
 def _maybe_sent(args: argparse.Namespace) -> str:
-    return " The fax may or may not have been sent." if args.command == "send" else ""
+    """The warning a send that ended unclearly needs, so a script does not send it twice."""
+    if args.command != "send" or not _upload_started:
+        return ""
+    return " The fax may or may not have been sent: check 'faxdesk list' before sending it again."
 
 
 def _sentence(exc: Exception) -> str:
@@ -556,7 +594,7 @@ def _prepare_documents(
 
 
 def _send(
-    args: argparse.Namespace, current: settings.Settings
+    args: argparse.Namespace, current: settings.Settings, stack: contextlib.ExitStack
 ) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
     if args.callback_json and not args.callback_url:
         raise ValidationError("--callback-json needs --callback-url.", field="callback_url")
@@ -568,11 +606,13 @@ def _send(
         ("cover_page_id", "--cover-page-id"),
         ("callback_url", "--callback-url"),
     )
+    if any(not url.strip() for url in args.content_url):
+        raise ValidationError("--content-url was given an empty value.", field="content_urls")
     to = commands.numbers_to_e164(args.to, current.default_region)
-    documents, clean_up = _prepare_documents(args, current, to)
     request = SendRequest(
         to=to,
-        documents=documents,
+        # The files as given, for the checks; replaced by their fax PDFs below.
+        documents=tuple(Document(path) for path in args.files),
         content_urls=tuple(args.content_url),
         from_=_number_or_none(args.from_, current.default_region),
         header_text=args.header_text,
@@ -593,18 +633,17 @@ def _send(
         cover_page_data=commands.parse_pairs(args.cover_data, field="cover_page_data"),
         service_id=args.service,
     )
-    # Every option is checked before an account is looked up or a sandbox started.
-    try:
-        commands.validate_send(request)
-    except BaseException:
-        clean_up()
-        raise
+    # Every option is checked before a document is converted, an account is looked up or a
+    # sandbox started; the converted copies go when the command ends, however it ends.
+    commands.validate_send(request)
+    documents, clean_up = _prepare_documents(args, current, to)
+    stack.callback(clean_up)
+    request = dataclasses.replace(request, documents=documents)
 
     async def run(target: commands.Target) -> int:
-        try:
-            faxes = await commands.send(target, request, progress=_progress("Uploading"))
-        finally:
-            clean_up()
+        global _upload_started
+        _upload_started = True
+        faxes = await commands.send(target, request, progress=_progress("Uploading"))
         if args.json:
             print(commands.faxes_json(faxes))
         else:
@@ -646,12 +685,20 @@ def _number_or_none(number: str | None, region: str) -> str | None:
 
 
 def _list(
-    args: argparse.Namespace, current: settings.Settings
+    args: argparse.Namespace, current: settings.Settings, _stack: contextlib.ExitStack
 ) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
     region = current.default_region
     if args.created and (args.since or args.until):
         raise ValidationError("use --created or --since/--until, not both.", field="created")
-    _not_blank(args, ("to", "--to"), ("from_", "--from"), ("service", "--service"))
+    _not_blank(
+        args,
+        ("to", "--to"),
+        ("from_", "--from"),
+        ("service", "--service"),
+        ("since", "--since"),
+        ("until", "--until"),
+        ("created", "--created"),
+    )
     low, high = PAGE_SIZE_RANGE
     if not low <= args.page_size <= high:
         raise ValidationError(f"--page-size must be {low} to {high}.", field="page_size")
@@ -715,7 +762,7 @@ def _not_blank(args: argparse.Namespace, *options: tuple[str, str]) -> None:
 
 
 def _get(
-    args: argparse.Namespace, _current: settings.Settings
+    args: argparse.Namespace, _current: settings.Settings, _stack: contextlib.ExitStack
 ) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
     fax_id = commands.check_fax_id(args.fax_id)
 
@@ -728,7 +775,7 @@ def _get(
 
 
 def _download(
-    args: argparse.Namespace, _current: settings.Settings
+    args: argparse.Namespace, _current: settings.Settings, _stack: contextlib.ExitStack
 ) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
     destination = commands.download_destination(args.fax_id, args.output, force=args.force)
 
@@ -743,7 +790,7 @@ def _download(
 
 
 def _delete_content(
-    args: argparse.Namespace, _current: settings.Settings
+    args: argparse.Namespace, _current: settings.Settings, _stack: contextlib.ExitStack
 ) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
     fax_id = commands.check_fax_id(args.fax_id)
 
@@ -756,7 +803,7 @@ def _delete_content(
 
 
 def _services(
-    args: argparse.Namespace, _current: settings.Settings
+    args: argparse.Namespace, _current: settings.Settings, _stack: contextlib.ExitStack
 ) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
     async def run(target: commands.Target) -> int:
         services = await commands.list_services(target)
@@ -767,7 +814,7 @@ def _services(
 
 
 def _cover_pages(
-    args: argparse.Namespace, _current: settings.Settings
+    args: argparse.Namespace, _current: settings.Settings, _stack: contextlib.ExitStack
 ) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
     _not_blank(args, ("service", "--service"))
 
@@ -824,10 +871,17 @@ def _render(args: argparse.Namespace, paths: Paths) -> int:
 def _fax_mode(args: argparse.Namespace, current: settings.Settings) -> faxmode.FaxMode:
     """The options of `render`, each falling back to the settings, then to the service's."""
     defaults = current.sending
+    _not_blank(args, ("header_timezone", "--header-timezone"))
     text = defaults.header_text if args.header_text is None else args.header_text
     if len(text) > HEADER_TEXT_MAX:
         raise ValidationError(
             f"the header text can be at most {HEADER_TEXT_MAX} characters long.",
+            field="header_text",
+        )
+    if not text.isprintable():
+        raise ValidationError(
+            "the header text is one line: it cannot hold line breaks, tabs or other control "
+            "characters.",
             field="header_text",
         )
     zone = args.header_timezone or defaults.header_time_zone or faxmode.DEFAULT_TIME_ZONE
@@ -915,13 +969,24 @@ def _account(args: argparse.Namespace, paths: Paths) -> int:
         _print_account(current.account)
         return 0
     account = dataclasses.replace(current.account, **changes)
-    if not account.is_configured:
+    if not account.project_id.strip() or not account.key_id.strip():
         print("faxdesk account: give both --project-id and --key-id.", file=sys.stderr)
         return 2
-    for url in (account.api_url, account.auth_url):
-        if not url.startswith(("https://", "http://")):
-            print(f"faxdesk account: {url!r} is not an http(s) URL.", file=sys.stderr)
-            return 2
+    if ":" in account.key_id:
+        # Basic auth splits the key id from the secret at the first ':'.
+        print("faxdesk account: a key id cannot contain ':'.", file=sys.stderr)
+        return 2
+    try:
+        account = dataclasses.replace(
+            account,
+            project_id=account.project_id.strip(),
+            key_id=account.key_id.strip(),
+            api_url=service_root(account.api_url, "fax service"),
+            auth_url=service_root(account.auth_url, "sign-in service"),
+        )
+    except ConfigError as exc:
+        print(f"faxdesk account: {exc}", file=sys.stderr)
+        return 2
     if ("key_id" in changes or "project_id" in changes) and os.environ.get(secrets.SECRET_ENV):
         print(
             f"The key secret is read from {secrets.SECRET_ENV} each time FaxDesk starts; "

@@ -88,9 +88,48 @@ def test_account_needs_both_ids_and_a_real_url(paths: Paths, monkeypatch, capsys
     assert main(["account", "--project-id", "p-1"]) == 2
     assert "give both --project-id and --key-id" in capsys.readouterr().err
     assert main(["account", "--project-id", "p", "--key-id", "k", "--api-url", "notaurl"]) == 2
-    assert "'notaurl' is not an http(s) URL" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "faxdesk account: The fax service address 'notaurl' must start with https:// (or "
+        "http://).\n"
+    )
     assert main(["account", "--project-id", "p", "--key-id", "k", "--auth-url", "ftp://x"]) == 2
-    assert "'ftp://x' is not an http(s) URL" in capsys.readouterr().err
+    assert "The sign-in service address 'ftp://x' must start with https://" in (
+        capsys.readouterr().err
+    )
+    assert not paths.settings_file.exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ["--api-url", "https://user:s3cret@fax.example.com"],
+            "The fax service address must not carry a user name or password; FaxDesk signs in "
+            "with the access key.",
+        ),
+        (
+            ["--api-url", "http://x:99999"],
+            "The fax service address 'http://x:99999' names a port that does not exist "
+            "(1 to 65535).",
+        ),
+        (
+            ["--auth-url", "https://a?b"],
+            "The sign-in service address 'https://a?b' must not have a query (?) or fragment "
+            "(#) part.",
+        ),
+        (["--key-id", "a:b"], "a key id cannot contain ':'."),
+        (["--project-id", " "], "give both --project-id and --key-id."),
+    ],
+)
+def test_account_refuses_what_would_break_every_command(
+    paths: Paths, monkeypatch, capsys, flags, message
+):
+    monkeypatch.setenv(secrets.SECRET_ENV, "s")
+    argv = ["account", "--project-id", "p", "--key-id", "k", *flags]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", f"faxdesk account: {message}\n")
+    assert "s3cret" not in captured.err
     assert not paths.settings_file.exists()
 
 

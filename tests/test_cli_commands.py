@@ -700,4 +700,161 @@ def test_ctrl_c_during_a_send_says_the_fax_may_have_gone(account, pdf, monkeypat
     monkeypatch.setattr(commands, "send", interrupted)
     code, out, err = run(capsys, "send", str(pdf), "--to", TEST_NUMBER)
     assert (code, out) == (130, "")
-    assert err == "faxdesk send: interrupted. The fax may or may not have been sent.\n"
+    assert err == (
+        "faxdesk send: interrupted. The fax may or may not have been sent: check 'faxdesk "
+        "list' before sending it again.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx.ReadError("Connection reset by peer"),
+    ],
+)
+def test_a_send_whose_answer_was_lost_warns_before_a_script_sends_it_again(
+    account, pdf, monkeypatch, capsys, failure
+):
+    def lost(request: httpx.Request) -> httpx.Response:
+        failure.request = request
+        raise failure
+
+    monkeypatch.setattr(
+        commands,
+        "create_http_client",
+        lambda *_a, **_k: httpx.AsyncClient(transport=httpx.MockTransport(lost)),
+    )
+    code, out, err = run(capsys, "send", str(pdf), "--to", TEST_NUMBER)
+    assert (code, out) == (1, "")
+    assert err.endswith(
+        " The fax may or may not have been sent: check 'faxdesk list' before sending it again.\n"
+    )
+
+
+def test_a_send_refused_at_the_door_does_not_warn(account, pdf, monkeypatch, capsys):
+    # Nothing reached the service, so sending again is safe and the message says nothing more.
+    monkeypatch.setenv("FAXDESK_BASE_URL", "http://127.0.0.1:9")
+    code, out, err = run(capsys, "send", str(pdf), "--to", TEST_NUMBER)
+    assert (code, out) == (1, "")
+    assert "could not be reached" in err
+    assert "may or may not" not in err
+
+
+def test_a_send_answer_naming_no_fax_warns_too(account, pdf, monkeypatch, capsys):
+    service_answers(monkeypatch, httpx.Response(200, json={"faxes": []}))
+    code, out, err = run(capsys, "send", str(pdf), "--to", TEST_NUMBER)
+    assert (code, out) == (1, "")
+    assert err == (
+        "faxdesk send: The fax service sent an answer FaxDesk could not read. The fax may or "
+        "may not have been sent: check 'faxdesk list' before sending it again.\n"
+    )
+
+
+def test_converted_copies_are_removed_however_the_send_ends(home, pdf, monkeypatch, capsys):
+    import tempfile
+
+    scratch = home / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    # Converted, then no account: the command fails after the copies were made.
+    code, _, err = run(capsys, "send", str(pdf), "--to", TEST_NUMBER)
+    assert code == 2
+    assert "no Sinch account is configured" in err
+    assert list(scratch.iterdir()) == []
+    # A bad option is found before anything is converted at all.
+    code, _, _ = run(capsys, "send", str(pdf), "--to", TEST_NUMBER, "--label", "novalue")
+    assert code == 2
+    assert list(scratch.iterdir()) == []
+
+
+def test_the_upload_keeps_each_documents_own_name(account, pdf, monkeypatch, capsys):
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"id": "01HDF5S9P29WC29J578J8EKC1C", "status": "QUEUED"})
+
+    monkeypatch.setattr(
+        commands,
+        "create_http_client",
+        lambda *_a, **_k: httpx.AsyncClient(transport=httpx.MockTransport(answer)),
+    )
+    assert run(capsys, "send", str(pdf), "--to", TEST_NUMBER)[0] == 0
+    assert b'filename="three pages.pdf"' in seen[0].content
+
+
+def test_download_never_replaces_a_device_and_writes_through_a_link(account, pdf, home, capsys):
+    [sent] = send_json(capsys, str(pdf), "--to", TEST_NUMBER)
+    wait_for_file(capsys, sent["id"])
+    code, out, err = run(capsys, "download", sent["id"], "-o", "/dev/null", "--force")
+    assert (code, out) == (2, "")
+    assert err == (
+        "faxdesk download: /dev/null is not a regular file; FaxDesk saves faxes only as "
+        "regular files.\n"
+    )
+    target = home / "kept.pdf"
+    target.write_bytes(b"old")
+    (home / "link.pdf").symlink_to(target)
+    code, out, err = run(capsys, "download", sent["id"], "-o", "link.pdf", "--force")
+    assert (code, err) == (0, "")
+    assert (home / "link.pdf").is_symlink()
+    assert count_pages_in_file(target) == 3
+
+
+def test_a_download_folder_with_a_trailing_slash_must_exist(account, home, capsys):
+    code, out, err = run(capsys, "download", "01HDF5S9P29WC29J578J8EKC1C", "-o", "nosuchdir/")
+    assert (code, out) == (2, "")
+    assert err == "faxdesk download: nosuchdir does not exist; nothing was downloaded.\n"
+    assert not (home / "nosuchdir").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["list", "--since", ""], "--since"),
+        (["list", "--until", ""], "--until"),
+        (["list", "--created", ""], "--created"),
+        (["send", "x.pdf", "--to", TEST_NUMBER, "--content-url", ""], "--content-url"),
+        (["get", "01HDF5S9P29WC29J578J8EKC1C", "--project-id", ""], "--project-id"),
+        (["services", "--base-url", " "], "--base-url"),
+    ],
+)
+def test_more_empty_values_are_refused(home, capsys, argv, flag):
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert err == f"faxdesk {argv[0]}: {flag} was given an empty value.\n"
+
+
+def test_a_broken_keyring_backend_is_no_keyring_not_a_crash(home, monkeypatch, capsys):
+    monkeypatch.setenv("FAXDESK_PROJECT_ID", "p")
+    monkeypatch.setenv("FAXDESK_KEY_ID", "k")
+
+    def broken(*_args):
+        raise RuntimeError("no D-Bus session")
+
+    monkeypatch.setattr("keyring.get_password", broken)
+    code, out, err = run(capsys, "get", "01HDF5S9P29WC29J578J8EKC1C")
+    assert (code, out) == (2, "")
+    assert err.startswith("faxdesk get: No key secret is stored for key id 'k'.")
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--header-text", "a\nb"], "the header text is one line"),
+        (["--header-timezone", ""], "--header-timezone was given an empty value."),
+    ],
+)
+def test_render_checks_the_header_as_send_does(home, pdf, capsys, flags, message):
+    code, out, err = run(capsys, "render", str(pdf), "--out", "out", *flags)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"faxdesk render: {message}")
+
+
+def test_render_refuses_an_empty_folder_name(home, pdf, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["render", str(pdf), "--out", ""])
+    assert exited.value.code == 2
+    assert "the folder name cannot be empty" in capsys.readouterr().err
+    assert not (home / "fax.pdf").exists()

@@ -101,7 +101,9 @@ def test_the_documents_are_fitted_to_the_paper_asked_for(home, tmp_path):
         prepared = commands.prepare_fax([letter], folder, paper=paper)
         assert (prepared.page_count, prepared.notices) == (2, ())
         [document] = prepared.documents
-        assert document.path.parent == folder
+        # In a folder of its own, so the upload keeps the document's own name.
+        assert document.path.parent.parent == folder
+        assert document.filename == "letter.pdf"
         assert prepared.size == document.path.stat().st_size
         with pymupdf.open(document.path) as doc:
             assert [(round(p.rect.width), round(p.rect.height)) for p in doc] == [size] * 2

@@ -96,17 +96,37 @@ def create_http_client(
     Certificates are checked against the operating system's trust store (through
     `truststore`), so a certificate an organisation installed for its TLS-inspecting proxy is
     trusted as it is by the browser. Proxies come from HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and
-    NO_PROXY. The caller owns the client and must `await client.aclose()` when the application
-    shuts down. `transport` is for tests that route requests into an in-process sandbox.
+    NO_PROXY, except for this computer's own addresses (the built-in sandbox), which an office
+    proxy cannot reach. A proxy setting FaxDesk cannot use raises `ConfigError`. The caller
+    owns the client and must `await client.aclose()` when the application shuts down.
+    `transport` is for tests that route requests into an in-process sandbox.
     """
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT_SECONDS, timeout)),
-        headers={"User-Agent": USER_AGENT},
-        follow_redirects=False,
-        verify=truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT),
-        trust_env=True,
-        transport=transport,
-    )
+    try:
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT_SECONDS, timeout)),
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,
+            verify=truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT),
+            trust_env=True,
+            transport=transport,
+            # A mount without a transport means "no proxy" for matching URLs.
+            mounts=dict.fromkeys(_LOOPBACK_PATTERNS),
+        )
+    except ImportError:
+        # httpx needs an extra package (socksio) for SOCKS proxies, which FaxDesk leaves out.
+        raise ConfigError(
+            "The proxy set in the environment is a SOCKS proxy, which FaxDesk cannot use; set "
+            "HTTP_PROXY or HTTPS_PROXY to an HTTP proxy instead."
+        ) from None
+    except ValueError as exc:
+        raise ConfigError(
+            f"The proxy set in the environment cannot be used: {exc}. Set HTTP_PROXY or "
+            "HTTPS_PROXY to an http:// or https:// address."
+        ) from None
+
+
+#: Requests to these never go through a proxy: the built-in sandbox listens on loopback.
+_LOOPBACK_PATTERNS = ("all://127.0.0.1", "all://localhost", "all://[::1]")
 
 
 class FaxApiClient:
@@ -194,13 +214,16 @@ class FaxApiClient:
         As with `list_faxes`, without a created range only the prior week's faxes come back.
         """
         page = 1
+        seen: set[str] = set()
         while True:
             result = await self.list_faxes(query, page)
-            for fax in result.faxes:
+            new = [fax for fax in result.faxes if fax.id not in seen]
+            for fax in new:
+                seen.add(fax.id)
                 yield fax
-            # Count pages ourselves and stop at an empty page, so a service that ignores `page`
-            # or miscounts cannot keep us looping.
-            if page >= result.total_pages or not result.faxes:
+            # Count pages ourselves and stop at an empty page or one with nothing new, so a
+            # service that ignores `page` or miscounts cannot keep us looping or repeating.
+            if page >= result.total_pages or not new:
                 return
             page += 1
 
@@ -252,7 +275,9 @@ class FaxApiClient:
             if part.split("=", 1)[0] not in _PAGING_KEYS
         ]
         url = _url_with_raw_query(self._faxes_url, "&".join(["format=csv", *parts]))
-        return await self._download(url, Path(destination), "text/csv", progress)
+        return await self._download(
+            url, Path(destination), "text/csv", progress, check=_must_be_csv
+        )
 
     # --- services and cover pages --------------------------------------------------------------
 
@@ -434,6 +459,16 @@ def _must_be_pdf(head: bytes) -> None:
         raise ApiError(
             f"The fax service sent {looks} instead of the fax's PDF; nothing was saved. A "
             "proxy or sign-in page on this network may be answering in its place."
+        )
+
+
+def _must_be_csv(head: bytes) -> None:
+    """Refuse an export that is a web page or a JSON document rather than CSV text."""
+    start = head.lstrip()[:1]
+    if start in (b"<", b"{", b"["):
+        looks = "an HTML page" if start == b"<" else "a JSON document"
+        raise ApiError(
+            f"The fax service sent {looks} instead of the CSV export; nothing was saved."
         )
 
 

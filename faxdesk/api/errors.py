@@ -2,10 +2,10 @@
 
 `error_from_response` turns a non-2xx response into the core error for its status, reading the
 service's message and field violations best-effort from either documented body shape;
-`transport_errors` turns httpx's connection and timeout exceptions into `Offline` and
-`RequestTimeout`. Messages are plain language for the person at the desk. They must never carry
-credentials: nothing here reads request headers, bodies or URL userinfo, and a message names a
-service only by host and port.
+`transport_errors` turns httpx's connection and timeout exceptions into `Offline` (nothing
+arrived), `ConnectionLost` and `RequestTimeout` (something may have arrived). Messages are plain
+language for the person at the desk. They must never carry credentials: nothing here reads
+request headers, bodies or URL userinfo, and a message names a service only by host and port.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from faxdesk.core.errors import (
     ApiError,
     AuthError,
     CertificateError,
+    ConnectionLost,
     FieldViolation,
     InvalidRequest,
     NotFound,
@@ -84,7 +85,8 @@ def error_from_response(response: httpx.Response) -> ApiError:
             status_code=status,
         )
     if status == 404:
-        thing = _missing_thing(response)
+        # The service names a missing project in its message, whatever the path asked for.
+        thing = "project" if _says_project(service_message) else _missing_thing(response)
         sentence = f"The fax service has no such {thing}"
         if thing == "project":
             sentence += " (check the project id)"
@@ -101,8 +103,10 @@ def error_from_response(response: httpx.Response) -> ApiError:
     if status in (400, 422):
         violations = _field_violations(body)
         message = _with_detail("The fax service rejected the request", service_message)
-        if violations:
-            listed = "; ".join(f"{v.field}: {v.description}" for v in violations)
+        # Violations the service's message already states are not repeated.
+        extra = [v for v in violations if not v.description or v.description not in message]
+        if extra:
+            listed = "; ".join(f"{v.field}: {v.description}" for v in extra)
             message = f"{message} ({listed})"
         return InvalidRequest(message, status_code=status, violations=violations)
     if status == 429:
@@ -219,7 +223,10 @@ def transport_errors() -> Iterator[None]:
     except httpx.TimeoutException as exc:
         raise RequestTimeout(f"{_service_name(exc)} did not answer in time.") from exc
     except httpx.RemoteProtocolError as exc:
-        raise Offline(f"{_service_name(exc)} closed the connection unexpectedly.") from exc
+        raise ConnectionLost(f"{_service_name(exc)} closed the connection unexpectedly.") from exc
+    except (httpx.ReadError, httpx.WriteError) as exc:
+        # The request had started to go out: for a send, it may have arrived whole.
+        raise ConnectionLost(f"{_service_name(exc)} broke off the connection.") from exc
     except httpx.TransportError as exc:
         untrusted = _certificate_problem(exc)
         if untrusted is not None:
@@ -304,6 +311,10 @@ def _missing_thing(response: httpx.Response) -> str:
         if pattern.search(path):
             return thing
     return "fax or file"
+
+
+def _says_project(message: str) -> bool:
+    return "project" in message.lower()
 
 
 def _json_body(response: httpx.Response) -> Any:

@@ -31,6 +31,14 @@ def service_root(url: str, what: str) -> str:
         )
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise ConfigError(f"The {what} address {root!r} must start with https:// (or http://).")
+    try:
+        port = parsed.port
+    except ValueError:
+        port = -1
+    if port is not None and not 0 < port < 65536:
+        raise ConfigError(
+            f"The {what} address {_shown(root)!r} names a port that does not exist (1 to 65535)."
+        )
     if parsed.query or parsed.fragment or "?" in root or "#" in root:
         raise ConfigError(
             f"The {what} address {root!r} must not have a query (?) or fragment (#) part."

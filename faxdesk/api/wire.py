@@ -219,13 +219,19 @@ def page_from_wire(data: Mapping[str, Any], *, page: int = 1, page_size: int = 1
     current = _int(data.get("page"))
     if current is None:
         current = _int(data.get("pageNumber"))
-    if current is None:
+    if current is None or current < 1:
+        # Absent, or counted from 0 by a service that pages differently: the page asked for.
         current = page
     size = _int(data.get("pageSize")) or page_size
     total_items = _int(data.get("totalItems"))
+    total_pages = _int(data.get("totalPages"))
+    if total_items is None and total_pages is None:
+        # Nothing says how many there are: a full page may have more after it.
+        full = size > 0 and len(faxes) >= size
+        total_items = len(faxes) + (current - 1) * size
+        total_pages = current + 1 if full else current
     if total_items is None:
         total_items = len(faxes) + (current - 1) * size
-    total_pages = _int(data.get("totalPages"))
     if total_pages is None:
         total_pages = max(math.ceil(total_items / size), current) if size > 0 else current
     return FaxPage(

@@ -83,6 +83,11 @@ class RequestTimeout(Offline):
     """The service did not answer in time; for a send, the fax may or may not have been created."""
 
 
+class ConnectionLost(Offline):
+    """The connection broke after the request had started to go out; for a send, the fax may
+    or may not have been created."""
+
+
 class CertificateError(Offline):
     """The service's TLS certificate is not trusted by this computer; trying again cannot help
     until the certificate authority is installed (or the address is corrected)."""

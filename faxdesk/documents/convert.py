@@ -467,7 +467,12 @@ def _worker(
     filename: str,
     memory_limit: int,
 ) -> None:
-    """The child process: run the task, send back ("ok", result) or ("error", (class, text))."""
+    """The child process: run the task, send back ("ok", result) or ("error", (class, text)).
+
+    Ctrl+C at a terminal reaches the whole process group; the parent decides what it means and
+    stops this process itself, so the child ignores it instead of printing a traceback.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_memory(memory_limit)
     outcome: tuple[str, object]
     try:
@@ -479,6 +484,8 @@ def _worker(
         outcome = ("error", ("DocumentError", message))
     try:
         sender.send(outcome)
+    except OSError:
+        pass  # the parent stopped waiting (interrupted, or out of time): nobody to tell
     finally:
         sender.close()
 

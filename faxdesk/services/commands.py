@@ -377,14 +377,17 @@ def prepare_fax(
             continue
         pages += converted.page_count
         notices.extend(converted.notices)
-        target = folder / f"{index:02d}-{path.stem or 'document'}.pdf"
+        # A folder per document keeps each one's own name for the upload.
+        target = folder / f"{index:02d}" / f"{path.stem or 'document'}.pdf"
+        target.parent.mkdir()
         target.write_bytes(converted.pdf)
         documents.append(Document(path=target, media_type=PDF.media_type))
     if cover is not None:
         sheet = make_cover(cover, pages, paper=paper)
         pages += sheet.page_count
         notices.extend(sheet.notices)
-        target = folder / "00-cover-page.pdf"
+        target = folder / "00" / "cover-page.pdf"
+        target.parent.mkdir()
         target.write_bytes(sheet.pdf)
         documents.insert(0, Document(path=target, media_type=PDF.media_type))
     size = sum(document.path.stat().st_size for document in documents)
@@ -523,13 +526,24 @@ async def get(target: Target, fax_id: str) -> Fax:
         return await api.get_fax(fax_id)
 
 
-def download_destination(fax_id: str, output: Path | None, *, force: bool) -> Path:
-    """Where `download` writes: `output`, `{id}.pdf` inside it if it is a folder, or
-    `{id}.pdf` in the current folder. Raises `ValidationError`, before anything is fetched, if
-    the file exists (unless `force`) or its folder is missing or cannot be written; missing
-    folders are not made, so a mistyped path is caught rather than created."""
+def download_destination(fax_id: str, output: str | Path | None, *, force: bool) -> Path:
+    """Where `download` writes: `output`, `{id}.pdf` inside it if it is a folder (or ends with
+    a slash), or `{id}.pdf` in the current folder.
+
+    Raises `ValidationError`, before anything is fetched, if the file exists (unless `force`),
+    is not a regular file (a device or a folder: never replaced), or its folder is missing or
+    cannot be written; missing folders are not made, so a mistyped path is caught rather than
+    created. A link is followed: the file it points to is what is replaced.
+    """
     name = f"{check_fax_id(fax_id)}.pdf"
-    destination = Path.cwd() / name if output is None else output
+    if output is None:
+        destination = Path.cwd() / name
+    else:
+        text = str(output)
+        destination = Path(text)
+        if text.endswith(("/", os.sep)) and not destination.is_dir():
+            what = "is a file, not a folder" if destination.exists() else "does not exist"
+            raise ValidationError(f"{destination} {what}; nothing was downloaded.", field="output")
     if destination.is_dir():
         destination = destination / name
     # lexists: a link to nowhere is still something the user would lose.
@@ -537,8 +551,14 @@ def download_destination(fax_id: str, output: Path | None, *, force: bool) -> Pa
         raise ValidationError(
             f"{destination} already exists; pass --force to replace it.", field="output"
         )
-    if destination.is_dir():
-        raise ValidationError(f"{destination} is a folder.", field="output")
+    if destination.is_symlink():
+        destination = Path(os.path.realpath(destination))
+    if destination.exists() and not destination.is_file():
+        what = "a folder" if destination.is_dir() else "not a regular file"
+        raise ValidationError(
+            f"{destination} is {what}; FaxDesk saves faxes only as regular files.",
+            field="output",
+        )
     folder = destination.parent
     if not folder.is_dir():
         what = "is a file, not a folder" if folder.exists() else "does not exist"

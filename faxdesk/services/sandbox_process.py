@@ -82,8 +82,13 @@ class SandboxProcess:
         env = {**os.environ, SECRET_ENV: secret}
         stderr: IO[str] | int = subprocess.DEVNULL
         if self._log_path is not None:
-            self._log_path.parent.mkdir(parents=True, exist_ok=True)
-            self._log_file = stderr = self._log_path.open("a", encoding="utf-8")
+            try:
+                self._log_path.parent.mkdir(parents=True, exist_ok=True)
+                self._log_file = stderr = self._log_path.open("a", encoding="utf-8")
+            except OSError:
+                # The log is a help, not a need: a read-only home must not stop the sandbox.
+                self._log_file = None
+                stderr = subprocess.DEVNULL
         try:
             url = await asyncio.wait_for(
                 asyncio.to_thread(self._spawn_and_read_ready_line, command, env, stderr),

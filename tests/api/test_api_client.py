@@ -95,6 +95,11 @@ async def test_bad_base_url_is_a_config_error(base_url: str) -> None:
             "The fax service address 'ftp://fax.api.sinch.com' must start with https:// (or "
             "http://).",
         ),
+        (
+            "http://127.0.0.1:99999",
+            "The fax service address 'http://127.0.0.1:99999' names a port that does not exist "
+            "(1 to 65535).",
+        ),
     ],
 )
 async def test_a_base_url_that_would_garble_requests_is_named(base_url: str, message: str) -> None:
@@ -536,8 +541,38 @@ async def test_iter_faxes_ends_when_the_service_ignores_the_page(make_client: Ma
 
     client = make_client(handler)
     ids = [fax.id async for fax in client.iter_faxes(FaxQuery())]
-    assert ids == ["A", "A", "A"]
+    # The second page brought nothing new: the walk stops instead of repeating it 50 times.
+    assert ids == ["A"]
+    assert calls == ["1", "2"]
+
+
+async def test_iter_faxes_goes_on_past_a_full_page_when_nothing_says_how_many(
+    make_client: MakeClient,
+) -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = request.url.params["page"]
+        calls.append(page)
+        ids = {"1": ["A", "B"], "2": ["C", "D"], "3": ["E"]}[page]
+        return json_response(200, {"faxes": [wire_fax(id=i) for i in ids]})
+
+    client = make_client(handler)
+    ids = [fax.id async for fax in client.iter_faxes(FaxQuery(page_size=2))]
+    assert ids == ["A", "B", "C", "D", "E"]
     assert calls == ["1", "2", "3"]
+
+
+async def test_a_service_counting_pages_from_zero_is_read_as_the_page_asked_for(
+    make_client: MakeClient,
+) -> None:
+    client = make_client(
+        lambda _request: json_response(
+            200, {"faxes": [wire_fax(id="A")], "page": 0, "pageSize": 1, "totalPages": 3}
+        )
+    )
+    page = await client.list_faxes(FaxQuery(page_size=1), 1)
+    assert (page.page, page.total_pages, page.has_more) == (1, 3, True)
 
 
 # --- get -------------------------------------------------------------------------------------
@@ -643,7 +678,7 @@ async def test_interrupted_download_leaves_old_file_and_no_part(
     with pytest.raises(Offline) as caught:
         await client.download("01HX", destination)
 
-    assert str(caught.value) == "The fax service at fax.test:8080 could not be reached."
+    assert str(caught.value) == "The fax service at fax.test:8080 broke off the connection."
     assert destination.read_bytes() == b"previous copy"
     assert _listing(tmp_path) == ["fax.pdf"]
 

@@ -18,6 +18,7 @@ from faxdesk.core.errors import (
     ApiError,
     AuthError,
     CertificateError,
+    ConnectionLost,
     FieldViolation,
     InvalidRequest,
     NotFound,
@@ -369,12 +370,52 @@ def test_an_unreachable_proxy_is_named(monkeypatch) -> None:
     assert "pw" not in str(caught.value)
 
 
-def test_dropped_connection_is_offline() -> None:
+@pytest.mark.parametrize(
+    ("failure", "words"),
+    [
+        (httpx.RemoteProtocolError, "closed the connection unexpectedly."),
+        (httpx.ReadError, "broke off the connection."),
+        (httpx.WriteError, "broke off the connection."),
+    ],
+)
+def test_a_connection_lost_after_the_request_began_is_connection_lost(
+    failure: type[httpx.TransportError], words: str
+) -> None:
+    # Unlike a refused connection, the request may have arrived: a send may have created a fax.
+    with pytest.raises(ConnectionLost) as caught, transport_errors():
+        raise failure("Server disconnected", request=REQUEST)
+    assert str(caught.value) == f"The fax service at 127.0.0.1:54321 {words}"
+    assert isinstance(caught.value, Offline)
+
+
+def test_a_refused_connection_is_offline_but_not_connection_lost(monkeypatch) -> None:
+    for name in ("HTTP_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
     with pytest.raises(Offline) as caught, transport_errors():
-        raise httpx.RemoteProtocolError("Server disconnected", request=REQUEST)
-    assert str(caught.value) == (
-        "The fax service at 127.0.0.1:54321 closed the connection unexpectedly."
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=REQUEST)
+    assert not isinstance(caught.value, ConnectionLost)
+
+
+def test_a_404_whose_message_names_the_project_says_project() -> None:
+    response = json_response(404, {"message": "No such project"})
+    response.request = httpx.Request("GET", "http://127.0.0.1:54321/v3/projects/p/faxes/01HX")
+    assert str(error_from_response(response)) == (
+        "The fax service has no such project (check the project id): No such project"
     )
+
+
+def test_a_violation_the_message_already_states_is_not_repeated() -> None:
+    body = {
+        "message": "The service has no cover page X.",
+        "details": {
+            "fieldViolations": [
+                {"field": "coverPageId", "description": "The service has no cover page X."}
+            ]
+        },
+    }
+    error = error_from_response(_answer(json_response(422, body)))
+    assert str(error) == "The fax service rejected the request: The service has no cover page X."
+    assert error.violations == (FieldViolation("coverPageId", "The service has no cover page X."),)
 
 
 def test_default_port_and_token_host_are_named_plainly() -> None:

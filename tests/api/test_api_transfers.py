@@ -26,7 +26,7 @@ from faxdesk.api.transfers import (
     save_stream,
     upload_timeout,
 )
-from faxdesk.core.errors import ApiError, StorageError
+from faxdesk.core.errors import ApiError, ConfigError, StorageError
 from faxdesk.core.models import Document, FaxQuery, SendRequest
 from tests.api.apitest_support import (
     FAXES_PATH,
@@ -612,3 +612,78 @@ async def test_a_download_cancelled_while_its_file_is_created_leaves_nothing(
     # Let the thread finish creating the file; it is then closed and removed.
     await asyncio.get_running_loop().shutdown_default_executor()
     await until(lambda: not list(tmp_path.iterdir()))
+
+
+async def test_the_local_sandbox_is_reached_directly_whatever_proxy_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An office proxy cannot reach this computer's loopback, where the built-in sandbox runs.
+    async def service(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        body = json.dumps({"faxes": [wire_fax(id="DIRECT")], "page": 1, "totalPages": 1})
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: "
+            + str(len(body)).encode()
+            + b"\r\nConnection: close\r\n\r\n"
+            + body.encode()
+        )
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    server = await asyncio.start_server(service, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    for name in ("no_proxy", "NO_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:3")  # nothing listens there
+    monkeypatch.setenv("ALL_PROXY", "http://127.0.0.1:3")
+    http = create_http_client(timeout=10)
+    try:
+        client = FaxApiClient(
+            http,
+            base_url=f"http://127.0.0.1:{port}",
+            project_id=PROJECT_ID,
+            auth=BasicAuth(KEY_ID, KEY_SECRET),
+            retry=NO_RETRIES,
+        )
+        page = await client.list_faxes(FaxQuery(page_size=5))
+    finally:
+        await http.aclose()
+        server.close()
+        await server.wait_closed()
+    assert [fax.id for fax in page.faxes] == ["DIRECT"]
+
+
+@pytest.mark.parametrize(
+    ("proxy", "message"),
+    [
+        (
+            "socks5://127.0.0.1:3",
+            "The proxy set in the environment is a SOCKS proxy, which FaxDesk cannot use; set "
+            "HTTP_PROXY or HTTPS_PROXY to an HTTP proxy instead.",
+        ),
+        ("ftp://127.0.0.1:3", "The proxy set in the environment cannot be used: "),
+    ],
+)
+def test_a_proxy_faxdesk_cannot_use_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch, proxy: str, message: str
+) -> None:
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALL_PROXY", proxy)
+    with pytest.raises(ConfigError) as caught:
+        create_http_client()
+    assert str(caught.value).startswith(message)
+
+
+async def test_an_html_page_instead_of_the_csv_export_is_refused(
+    make_client: MakeClient, tmp_path: Path
+) -> None:
+    client = make_client(lambda _request: httpx.Response(200, content=b"<html>not csv</html>"))
+    with pytest.raises(ApiError) as caught:
+        await client.export_csv(FaxQuery(), tmp_path / "faxes.csv")
+    assert str(caught.value) == (
+        "The fax service sent an HTML page instead of the CSV export; nothing was saved."
+    )
+    assert _listing(tmp_path) == []

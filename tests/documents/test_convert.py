@@ -447,3 +447,22 @@ def test_word_and_opendocument_files_convert_through_libreoffice(tmp_path):
 def test_a_file_libreoffice_cannot_read_is_refused():
     with pytest.raises(DocumentError, match=r"^junk\.docx could not be converted: LibreOffice"):
         convert(b"PK\x03\x04word/" + bytes(64), "junk.docx")
+
+
+def test_the_conversion_child_leaves_ctrl_c_to_its_parent_and_is_quiet_when_left(monkeypatch):
+    # The child shares the terminal's process group: Ctrl+C reaches it too, and the parent
+    # (which may have stopped listening) decides; the child must not print a traceback.
+    import multiprocessing
+    import signal
+
+    from faxdesk.documents import convert as module
+
+    monkeypatch.setattr(module, "_limit_memory", lambda _limit: None)  # not in pytest itself
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    receiver.close()  # the parent has gone away
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        module._worker(sender, str, None, "x.pdf", 2**40)  # sending finds no one: no error
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)

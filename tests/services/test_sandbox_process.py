@@ -76,3 +76,14 @@ async def test_a_damaged_sandbox_database_is_named_in_the_error(tmp_path):
         f"database {damaged}: file is not a database. Move or delete that file to start the "
         "sandbox with a new one."
     )
+
+
+async def test_a_log_folder_that_cannot_be_made_does_not_stop_the_sandbox(tmp_path):
+    # A read-only or odd home: the log is a help, the sandbox is the point.
+    (tmp_path / "cache").write_text("a file where the log folder should be")
+    process = SandboxProcess(log_path=tmp_path / "cache" / "sandbox.log")
+    endpoint = await process.start()
+    try:
+        await _ping(endpoint)
+    finally:
+        await process.stop()
