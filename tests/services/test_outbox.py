@@ -559,3 +559,20 @@ async def test_a_fax_the_service_no_longer_knows_fails_and_holds_up_no_other(
         (fresh.id, OutboxState.DELIVERED),
     ]
     assert entries[0].last_error.startswith("The fax service no longer knows this fax")
+
+
+async def test_events_come_as_an_async_iterator_too(outbox: Outbox, pdf: Path):
+    await outbox.open()
+    events = outbox.events()
+    first = asyncio.ensure_future(anext(events))
+    await asyncio.sleep(0)  # the iterator subscribes when it starts
+    [entry] = await outbox.submit(request_for(pdf, TEST_NUMBER), hold_seconds=60)
+    event = await first
+    assert isinstance(event, EntryChanged)
+    assert (event.entry.id, event.entry.state) == (entry.id, OutboxState.HELD)
+    await outbox.undo(entry.batch_id)
+    second = await anext(events)
+    assert (second.entry.id, second.entry.state) == (entry.id, OutboxState.CANCELLED)
+    await events.aclose()
+    # Closed, it hears nothing more (and holds no queue that grows).
+    assert outbox._listeners == []
