@@ -22,6 +22,7 @@ import pymupdf
 
 # Run as a script, this folder is on the path: the outbox and preview benchmarks live beside
 # this file.
+from list_bench import list_data_per_screen, list_filter, list_first_paint, sync_throughput
 from outbox_bench import outbox_throughput, outbox_upload_memory
 from preview_bench import preview_first_page, preview_memory, preview_page
 from timing import median_time
@@ -190,6 +191,10 @@ BENCHMARKS: dict[str, Callable[[Path], dict[str, object]]] = {
     "fax_conversion_coded": fax_conversion_coded,
     "outbox_throughput": outbox_throughput,
     "outbox_upload_memory": outbox_upload_memory,
+    "list_first_paint": list_first_paint,
+    "list_filter": list_filter,
+    "list_data_per_screen": list_data_per_screen,
+    "sync_throughput": sync_throughput,
 }
 
 

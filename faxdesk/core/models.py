@@ -269,9 +269,10 @@ class SortColumn(enum.StrEnum):
 class ListFilter:
     """What the fax list shows: the service's own filters plus a quick search of cached faxes.
 
-    `search` matches the digits of either number, the contact name of the other party, a label
-    (key or value), the note, or the fax id; `number_prefixes` (E.164, "+" included) also match
-    the start of either number, for number fragments typed in the user's national format.
+    `search` that reads as a phone number matches the digits of either number; other text
+    matches the contact name of the other party, a label (key or value), the note or the id.
+    `number_prefixes` (E.164, "+" included) also match the start of either number, for
+    number fragments typed in the user's national format.
     `created_after` is inclusive, `created_before` exclusive. Rows are ordered by `sort` then
     by time and id, all in the same direction.
     """

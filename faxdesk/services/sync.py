@@ -74,6 +74,7 @@ class SyncOptions:
         fetch_documents: fetch received PDFs at all (off only to measure listing alone).
         max_download_attempts: give up on a fax's PDF after this many failures.
         downloads_at_once: PDFs fetched in parallel.
+        pages_at_once: list pages asked for in parallel (after the first).
         unfinished_per_pass: older unfinished faxes asked about per pass.
     """
 
@@ -90,6 +91,7 @@ class SyncOptions:
     fetch_documents: bool = True
     max_download_attempts: int = 5
     downloads_at_once: int = 4
+    pages_at_once: int = 3
     unfinished_per_pass: int = 50
 
     @classmethod
@@ -376,7 +378,8 @@ class FaxSync:
     async def _list_range(self, after: datetime, before: datetime, totals: _Totals) -> None:
         """Store every fax created in [after, before], page by page.
 
-        The next page is asked for while the last one is being stored.
+        Once the first page says how many there are, `pages_at_once` pages are asked for at a
+        time, each stored (off the event loop) while the others are on their way.
         """
         # The service takes whole seconds: round the end up, or the last second is missed.
         if before.microsecond:
@@ -384,24 +387,40 @@ class FaxSync:
         query = FaxQuery(
             created_after=after, created_before=before, page_size=self.options.page_size
         )
-        storing: asyncio.Task[UpsertResult] | None = None
-        page = 1
+        first = await self._api.list_faxes(query, 1)
+        storing = asyncio.get_running_loop().create_task(
+            asyncio.to_thread(self._archive.upsert, first.faxes)
+        )
         try:
-            while True:
-                result = await self._api.list_faxes(query, page)
-                if storing is not None:
-                    self._stored(await storing, totals)
-                storing = asyncio.get_running_loop().create_task(
-                    asyncio.to_thread(self._archive.upsert, result.faxes)
-                )
-                # As the client's own iterator: an empty page or the last one ends the walk,
-                # so a service that miscounts cannot keep us looping.
-                if page >= result.total_pages or not result.faxes:
-                    break
-                page += 1
+            # As the client's own iterator: an empty page or the last one ends the walk, so a
+            # service that miscounts cannot keep us asking.
+            if first.faxes and first.total_pages > 1:
+                await self._remaining_pages(query, first.total_pages, totals)
         finally:
-            if storing is not None:
-                self._stored(await storing, totals)
+            self._stored(await storing, totals)
+
+    async def _remaining_pages(self, query: FaxQuery, total_pages: int, totals: _Totals) -> None:
+        pages = iter(range(2, total_pages + 1))
+        ended = False
+
+        async def worker() -> None:
+            nonlocal ended
+            for page in pages:  # shared: each page is taken by one worker
+                if ended:
+                    return
+                result = await self._api.list_faxes(query, page)
+                if not result.faxes:
+                    ended = True
+                    return
+                self._stored(await asyncio.to_thread(self._archive.upsert, result.faxes), totals)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(max(1, self.options.pages_at_once)):
+                    group.create_task(worker())
+        except* FaxDeskError as failed:
+            # One page failed: the others were cancelled; the pass fails as a whole.
+            raise failed.exceptions[0] from None
 
     def _stored(self, result: UpsertResult, totals: _Totals) -> None:
         self._emit(totals, SyncReport(new=result.new, changed=result.changed))

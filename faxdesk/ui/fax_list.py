@@ -13,6 +13,7 @@ real fax. Filtering is the controller's: `FaxListView` only announces the criter
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -36,7 +37,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QFont, QPalette
+from PySide6.QtGui import QAction, QFont, QIcon, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -72,6 +73,22 @@ class Column(IntEnum):
     LABELS = 9
     HANDLED = 10
 
+
+_COLUMNS = len(Column)
+
+# The roles and values data() answers, as plain ints: comparing enums on every call adds up.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+_FONT = int(Qt.ItemDataRole.FontRole.value)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole.value)
+_LEFT = int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value)
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_RIGHT_ALIGNED = frozenset({int(Column.PAGES), int(Column.PRICE)})
+_ROW_FLAGS = (
+    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+)
 
 HEADERS: dict[Column, str] = {
     Column.TIME: "Time",
@@ -294,7 +311,9 @@ def format_full_time(moment: datetime | None, locale: QLocale | None = None) -> 
     return f"{locale.toString(qwhen.date(), 'ddd d MMM yyyy')}, {clock}"
 
 
+@functools.lru_cache(maxsize=4096)
 def display_number(number: str) -> str:
+    """A number as people read it; the few an office faxes are formatted once each."""
     return display(number) if number else ""
 
 
@@ -325,7 +344,7 @@ class FaxListModel(QAbstractTableModel):
         self._rows: list[ArchivedFax] = []
         self._index: dict[str, int] = {}
         self._texts: dict[str, tuple[str, ...]] = {}
-        self._texts_day: date | None = None
+        self._icons: dict[str, QIcon] = {}
         self._now = now or (lambda: datetime.now(UTC))
         self._sort = SortColumn.TIME
         self._descending = True
@@ -333,6 +352,10 @@ class FaxListModel(QAbstractTableModel):
         self._bold.setBold(True)
         self.has_more = False
         self._more_pending = False
+        self._midnight = QTimer(self)
+        self._midnight.setSingleShot(True)
+        self._midnight.timeout.connect(self.new_day)
+        self._schedule_midnight()
 
     # -- feeding -------------------------------------------------------------------------------
 
@@ -464,33 +487,33 @@ class FaxListModel(QAbstractTableModel):
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        flag = Qt.ItemFlag
-        return flag.ItemIsEnabled | flag.ItemIsSelectable | flag.ItemNeverHasChildren
+        return _ROW_FLAGS
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not self.checkIndex(index, QAbstractTableModel.CheckIndexOption.IndexIsValid):
-            return None
-        item = self._rows[index.row()]
+        # Called for every role of every visible cell at each paint: the checks are cheap, the
+        # common roles come first, and texts are made once per row (see _display).
+        row = index.row()
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if not (0 <= row < len(self._rows) and 0 <= column < _COLUMNS) or index.parent().isValid():
+            return None
+        item = self._rows[row]
+        if role == _DISPLAY:
             return self._display(item)[column]
-        if role == Qt.ItemDataRole.FontRole:
-            return self._bold if item.unread else None
-        if role == Qt.ItemDataRole.DecorationRole:
+        if role == _DECORATION:
             return self._decoration(item, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if column in (Column.PAGES, Column.PRICE):
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == _FONT:
+            return self._bold if item.unread else None
+        if role == _ALIGNMENT:
+            return _RIGHT if column in _RIGHT_ALIGNED else _LEFT
         if role == FAX_ROLE:
             return item.fax
         if role == ROW_ROLE:
             return item
         if role == SORT_ROLE:
             return item.sort_key
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return self._tooltip(item, Column(column))
-        if role == Qt.ItemDataRole.AccessibleTextRole:
+        if role == _ACCESSIBLE:
             if column == Column.DIRECTION:
                 return direction_text(item.fax)
             if column == Column.HANDLED:
@@ -518,12 +541,23 @@ class FaxListModel(QAbstractTableModel):
 
     # -- helpers -------------------------------------------------------------------------------
 
+    def new_day(self) -> None:
+        """It is past midnight: "Today" and "Yesterday" move on (a timer calls this)."""
+        self._texts.clear()
+        self._schedule_midnight()
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, Column.TIME),
+                self.index(len(self._rows) - 1, Column.TIME),
+                [Qt.ItemDataRole.DisplayRole],
+            )
+
+    def _schedule_midnight(self) -> None:
+        now = local_time(self._now())
+        tomorrow = datetime.combine(now.date() + timedelta(days=1), time(0)).astimezone()
+        self._midnight.start(int((tomorrow - now).total_seconds() * 1000) + 1000)
+
     def _display(self, item: ArchivedFax) -> tuple[str, ...]:
-        today = self._now().date()
-        if today != self._texts_day:
-            # "Today" and "Yesterday" move on at midnight.
-            self._texts.clear()
-            self._texts_day = today
         texts = self._texts.get(item.fax.id)
         if texts is None:
             texts = self._texts[item.fax.id] = _texts(item, self._now())
@@ -531,12 +565,28 @@ class FaxListModel(QAbstractTableModel):
 
     def _decoration(self, item: ArchivedFax, column: int) -> Any:
         if column == Column.DIRECTION:
-            return icon("inbound" if item.fax.direction == Direction.INBOUND else "outbound")
+            return self._icon("inbound" if item.fax.direction == Direction.INBOUND else "outbound")
         if column == Column.STATUS:
-            return icon(status_icon_name(item.fax))
+            return self._icon(status_icon_name(item.fax))
         if column == Column.HANDLED and item.handled:
-            return icon("handled")
+            return self._icon("handled")
         return None
+
+    def _icon(self, name: str) -> QIcon:
+        found = self._icons.get(name)
+        if found is None:
+            found = self._icons[name] = icon(name)
+        return found
+
+    def palette_changed(self) -> None:
+        """The icons are drawn in the palette's colours: draw them again."""
+        self._icons.clear()
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 0),
+                self.index(len(self._rows) - 1, _COLUMNS - 1),
+                [Qt.ItemDataRole.DecorationRole],
+            )
 
     def _tooltip(self, item: ArchivedFax, column: Column) -> str | None:
         fax = item.fax
@@ -881,6 +931,11 @@ class FaxListView(QWidget):
         header.blockSignals(False)
 
     # -- Qt overrides --------------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self.model.palette_changed()
+        super().changeEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:

@@ -365,6 +365,9 @@ class FaxListController(QObject):
         await self._merge(generation, [fax.id for fax in fresh])
 
     async def _merge(self, generation: int, fax_ids: Sequence[str]) -> None:
+        if not fax_ids:
+            self._window.fax_list.model.set_has_more(self._has_more())
+            return
         async with self._lock:
             await self._merge_locked(generation, fax_ids)
 

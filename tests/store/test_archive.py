@@ -139,7 +139,7 @@ def test_survives_reopening_and_does_not_migrate_twice(tmp_path):
     assert reopened.row("01A").note == "called back"
     reopened.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     db.close()
 
@@ -492,7 +492,7 @@ def test_unfinished_and_newest(archive):
 def test_records_are_plain_json(archive, tmp_path):
     archive.upsert([_fax("01A", 0, labels={"k": "v"})])
     db = sqlite3.connect(tmp_path / "a.sqlite3")
-    (record,) = db.execute("SELECT record FROM fax").fetchone()
+    (record,) = db.execute("SELECT record FROM fax_record").fetchone()
     db.close()
     assert json.loads(record)["labels"] == {"k": "v"}
 
@@ -531,3 +531,34 @@ def test_the_next_page_starts_after_the_last_row_shown(office):
         office.upsert([_fax(f"late-{n}", 100 if query.descending else -100, number_of_pages=0)])
         rest = office.query(query, limit=10, after=first[-1].sort_key)
         assert _ids(first) + _ids(rest) == _ids(everything)
+
+
+def test_a_second_version_archive_keeps_its_flags_when_records_move_out(tmp_path):
+    path = tmp_path / "v2.sqlite3"
+    archive = Archive(path, now=lambda: START)
+    archive.upsert([_inbound("a", 5), _fax("b", 6)])
+    archive.set_handled("a", True, "done")
+    archive.set_local_file("a", tmp_path / "a.pdf")
+    archive.close()
+    # Put the file back as schema 2 left it: the record inside the fax table.
+    db = sqlite3.connect(path)
+    db.executescript(
+        "ALTER TABLE fax ADD COLUMN record TEXT NOT NULL DEFAULT '';"
+        "UPDATE fax SET record = (SELECT record FROM fax_record r WHERE r.id = fax.id);"
+        "DROP TABLE fax_record; PRAGMA user_version = 2;"
+    )
+    db.close()
+
+    archive = Archive(path, now=lambda: START)
+    try:
+        row = archive.row("a")
+        assert (row.fax.id, row.handled, row.note, row.unread) == ("a", True, "done", True)
+        assert archive.local_file("a") == tmp_path / "a.pdf"
+        assert _ids(archive.query(ListFilter())) == ["b", "a"]
+    finally:
+        archive.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)
+        columns = [row[1] for row in db.execute("PRAGMA table_info(fax)")]
+    db.close()
+    assert "record" not in columns

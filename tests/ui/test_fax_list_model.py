@@ -296,6 +296,7 @@ def test_times_move_on_at_midnight(rows, make_fax) -> None:
     model.set_rows(rows.of([make_fax(create_time=NOW)]))
     assert _text(model, 0, Column.TIME).startswith("Today ")
     clock[0] = NOW + timedelta(days=1)
+    model.new_day()  # what the model's timer does at midnight
     assert _text(model, 0, Column.TIME).startswith("Yesterday ")
 
 
