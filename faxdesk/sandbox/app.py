@@ -681,7 +681,7 @@ async def _receive(sandbox: Sandbox, request: InjectRequest) -> list[dict[str, A
     else:
         prepared = await sandbox.documents.run(convert_documents, [request.document])
         if prepared.failure is not None or prepared.pdf is None:
-            message = prepared.failure.message if prepared.failure else "The file is empty."
+            message = prepared.failure.detail if prepared.failure else "The file is empty."
             raise ApiProblemError(422, message, [FieldViolation("file", message)])
         pdf, pages = prepared.pdf, prepared.pages
     keep = bool(service["saveInboundFaxDocuments"])

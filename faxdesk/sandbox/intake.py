@@ -4,15 +4,18 @@ Fetches `contentUrl` documents (with httpx, Basic auth taken from the URL), puts
 uploaded files, converts each (PDF, images, TIFF, text, HTML, and Word through LibreOffice when
 it is installed) with `faxdesk.documents.convert.convert_to_pdf` and joins them. A document
 problem is not an HTTP error: the fax is still created and later fails with the
-DOCUMENT_CONVERSION_ERROR code the service uses (128 kind unknown, 129 kind not supported, 133 a
-PDF that cannot be read, 4 any other file that cannot), so this module returns a
-`ConversionFailure` instead of raising. Conversion runs on the `DocumentWorker`'s thread, off
-the event loop. It never touches state.
+DOCUMENT_CONVERSION_ERROR code the service uses (54 a URL that cannot be fetched, 128 a kind
+neither the type, the name nor the bytes tell, 129 a kind not supported, 130 XML, 133 a PDF that
+cannot be read, 4 any other file that cannot), with the catalogue's own words as its
+errorMessage, so this module returns a `ConversionFailure` instead of raising. Conversion runs
+on the `DocumentWorker`'s thread, off the event loop. It never touches state.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import mimetypes
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -29,12 +32,26 @@ from faxdesk.documents.cover import make_cover_page
 from faxdesk.documents.pages import PDF_MEDIA_TYPE, merge_pdfs
 from faxdesk.sandbox.wire import SendForm, Upload, mask_url
 
-# DOCUMENT_CONVERSION_ERROR codes from the service's failure catalogue.
+_log = logging.getLogger(__name__)
+
+# DOCUMENT_CONVERSION_ERROR codes from the service's failure catalogue ...
 CODE_MERGE_FAILED = 4
 CODE_URL_UNREACHABLE = 54
 CODE_UNKNOWN_MEDIA_TYPE = 128
 CODE_UNSUPPORTED_MEDIA_TYPE = 129
+CODE_XML = 130
 CODE_PDF_UNREADABLE = 133
+#: ... and the errorMessage the service gives each, word for word (54 names the URL).
+CATALOGUE_MESSAGES = {
+    CODE_MERGE_FAILED: "There was a problem in converting and merging files to the output file "
+    "format. Contact support.",
+    CODE_URL_UNREACHABLE: "Could not access the url you provided. {contentUrl}",
+    CODE_UNKNOWN_MEDIA_TYPE: "Could not determine mimetype for file.",
+    CODE_UNSUPPORTED_MEDIA_TYPE: "Mimetype not supported.",
+    CODE_XML: "Mimetype not supported: application/xml",
+    CODE_PDF_UNREADABLE: "Failed to normalize PDF document",
+}
+_XML_TYPES = frozenset(("application/xml", "text/xml"))
 
 FETCH_TIMEOUT_SECONDS = 15.0
 
@@ -46,10 +63,22 @@ _GENERIC_TYPES = frozenset(("", "application/octet-stream", "binary/octet-stream
 
 @dataclass(frozen=True, slots=True)
 class ConversionFailure:
-    """Why the documents cannot be faxed, as `errorCode` / `errorMessage` will say."""
+    """Why the documents cannot be faxed.
+
+    Attributes:
+        code: the fax's `errorCode`.
+        message: its `errorMessage`, the catalogue's words.
+        detail: what exactly is wrong, in FaxDesk's words (for the inject command and the log).
+    """
 
     code: int
     message: str
+    detail: str = ""
+
+
+def conversion_failure(code: int, detail: str, url: str = "") -> ConversionFailure:
+    message = CATALOGUE_MESSAGES[code].replace("{contentUrl}", url)
+    return ConversionFailure(code, message, detail or message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +170,9 @@ async def prepare(form: SendForm, fetcher: Fetcher, worker: DocumentWorker) -> P
     for url in form.content_urls:
         try:
             data, media_type = await fetcher.fetch(url)
-        except (httpx.HTTPError, httpx.InvalidURL, ValueError):
-            message = f"Could not access the URL you provided: {mask_url(url)}"
-            return Prepared(None, 0, ConversionFailure(CODE_URL_UNREACHABLE, message))
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+            failure = conversion_failure(CODE_URL_UNREACHABLE, str(exc), mask_url(url))
+            return Prepared(None, 0, failure)
         documents.append((_url_name(url), media_type, data))
     for index, upload in enumerate(form.uploads, start=1):
         documents.append((_upload_name(upload, index), upload.media_type, upload.data))
@@ -156,23 +185,57 @@ def convert_documents(documents: list[Document]) -> Prepared:
     converted: list[tuple[str, bytes]] = []
     pages = 0
     for name, media_type, data in documents:
+        declared = media_type.split(";")[0].strip().lower()
+        if _is_xml(name, declared, data):
+            detail = f"{name} is XML, which cannot be faxed."
+            return Prepared(None, 0, conversion_failure(CODE_XML, detail))
         try:
-            document = convert_to_pdf(data, filename=name, media_type=media_type)
+            document = convert_to_pdf(
+                data, filename=_telling_name(name, declared), media_type=media_type
+            )
         except UnknownDocumentKind as exc:
-            return Prepared(None, 0, ConversionFailure(CODE_UNKNOWN_MEDIA_TYPE, str(exc)))
+            return Prepared(None, 0, conversion_failure(CODE_UNKNOWN_MEDIA_TYPE, str(exc)))
         except UnsupportedDocumentKind as exc:
-            return Prepared(None, 0, ConversionFailure(CODE_UNSUPPORTED_MEDIA_TYPE, str(exc)))
+            # Also a Word file without LibreOffice: the one kind the service converts and the
+            # sandbox may not, which only its log can explain.
+            _log.warning("A document of a kind the sandbox does not convert: %s", exc)
+            return Prepared(None, 0, conversion_failure(CODE_UNSUPPORTED_MEDIA_TYPE, str(exc)))
         except DocumentError as exc:
             code = CODE_PDF_UNREADABLE if _claims_pdf(name, media_type, data) else CODE_MERGE_FAILED
-            return Prepared(None, 0, ConversionFailure(code, str(exc)))
+            return Prepared(None, 0, conversion_failure(code, str(exc)))
         converted.append((name, document.pdf))
         pages += document.page_count
     try:
         pdf = merge_pdfs(converted)
     except DocumentError as exc:
-        message = f"There was a problem merging the files: {exc}"
-        return Prepared(None, 0, ConversionFailure(CODE_MERGE_FAILED, message))
+        return Prepared(None, 0, conversion_failure(CODE_MERGE_FAILED, str(exc)))
     return Prepared(pdf, pages)
+
+
+def _is_xml(name: str, declared: str, data: bytes) -> bool:
+    """Whether the document is XML (other than XHTML), which the service names code 130."""
+    if declared in _XML_TYPES:
+        return True
+    if declared not in _GENERIC_TYPES:
+        return False
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix:
+        return suffix == ".xml"
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<?xml") and b"<html" not in head.lower()
+
+
+def _telling_name(name: str, declared: str) -> str:
+    """`name`, or `name` without its suffix when that suffix says nothing about the kind.
+
+    A `.bin` or `.dat` file with nothing declared is whatever its bytes are: when they are no
+    kind known, that is "could not determine" (128), not "not supported" (129).
+    """
+    stem, suffix = os.path.splitext(name)
+    if not suffix or declared not in _GENERIC_TYPES:
+        return name
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    return stem if guessed in (None, *_GENERIC_TYPES) else name
 
 
 def with_cover_page(template: bytes, fields: Mapping[str, str], document: Prepared) -> Prepared:
@@ -189,8 +252,8 @@ def with_cover_page(template: bytes, fields: Mapping[str, str], document: Prepar
         )
         pdf = merge_pdfs([("The cover page", cover.pdf), ("The document", document.pdf)])
     except DocumentError as exc:
-        message = f"The cover page could not be filled in: {exc}"
-        return Prepared(None, 0, ConversionFailure(CODE_PDF_UNREADABLE, message))
+        detail = f"The cover page could not be filled in: {exc}"
+        return Prepared(None, 0, conversion_failure(CODE_PDF_UNREADABLE, detail))
     return Prepared(pdf, cover.page_count + document.pages)
 
 

@@ -86,7 +86,7 @@ class Line:
 
 
 BUSY = Failure(ErrorType.CALL_ERROR, 17, "Busy")
-NO_ANSWER = Failure(ErrorType.CALL_ERROR, 30, "No answer from a fax machine")
+NO_ANSWER = Failure(ErrorType.CALL_ERROR, 30, "No answer from a fax machine.")
 NO_FAX_TONE = Failure(ErrorType.FAX_ERROR, 132, "No fax tone detected")
 DROPPED_AFTER_FIRST_PAGE = Failure(ErrorType.FAX_ERROR, 131, "Incomplete transmission", 1)
 

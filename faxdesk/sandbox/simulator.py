@@ -158,6 +158,7 @@ class Simulator:
                         "errorCode": failure["code"],
                         "errorMessage": failure["message"],
                         "pagesSentSuccessfully": 0,
+                        "completedTime": format_time(self._clock()),
                     },
                 )
                 return
@@ -204,6 +205,8 @@ class Simulator:
                     "errorCode": failure.error_code,
                     "errorMessage": failure.error_message,
                     "hasFile": self._state.has_file(fax_id),
+                    # The service sets it when the fax ends, whichever way it ends.
+                    "completedTime": format_time(self._clock()),
                 }
                 if attempt.pages_sent:
                     # The pages that did go through are charged, as on the service.

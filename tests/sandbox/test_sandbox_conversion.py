@@ -148,26 +148,41 @@ async def test_content_urls_of_other_kinds_are_converted_before_the_files() -> N
         assert "Attached" in doc[3].get_text()
 
 
+NOT_CONVERTED = "There was a problem in converting and merging files to the output file format. "
+NOT_CONVERTED += "Contact support."
+
+
 @pytest.mark.parametrize(
-    ("part", "code", "named"),
+    ("part", "code", "message"),
     [
         # Nothing says what it is, and the bytes are no known kind.
-        (("", b"\x00\x01\x02\x03 binary", "application/octet-stream"), 128, ""),
-        (("data.xml", b"<?xml version='1.0'?><a/>", "application/xml"), 129, "data.xml"),
-        (("sheet.xlsx", b"PK\x03\x04 spreadsheet", "application/octet-stream"), 129, "sheet.xlsx"),
-        (("scan.png", b"\x89PNG\r\n\x1a\n truncated", "image/png"), 4, "scan.png"),
-        (("broken.pdf", b"%PDF-1.4\nnot really", "application/pdf"), 133, "broken.pdf"),
+        (("", b"\x00\x01\x02\x03 binary", "application/octet-stream"), 128,
+         "Could not determine mimetype for file."),
+        # A name whose suffix tells nothing, on bytes that tell nothing either.
+        (("blob.bin", bytes(range(256)) * 4, "application/octet-stream"), 128,
+         "Could not determine mimetype for file."),
+        (("data.xml", b"<?xml version='1.0'?><a/>", "application/xml"), 130,
+         "Mimetype not supported: application/xml"),
+        (("data.xml", b"<?xml version='1.0'?><a/>", "application/octet-stream"), 130,
+         "Mimetype not supported: application/xml"),
+        (("", b"<?xml version='1.0'?><a/>", ""), 130, "Mimetype not supported: application/xml"),
+        (("sheet.xlsx", b"PK\x03\x04 spreadsheet", "application/octet-stream"), 129,
+         "Mimetype not supported."),
+        (("scan.png", b"\x89PNG\r\n\x1a\n truncated", "image/png"), 4, NOT_CONVERTED),
+        (("broken.pdf", b"%PDF-1.4\nnot really", "application/pdf"), 133,
+         "Failed to normalize PDF document"),
         # A PDF's bytes sent as a PNG: a file that lies about its kind is an error, not a guess.
-        (("scan.png", make.pdf(), "image/png"), 4, "scan.png"),
-        (("locked.pdf", make.encrypted_pdf(user_pw="secret"), "application/pdf"), 133, "locked"),
+        (("scan.png", make.pdf(), "image/png"), 4, NOT_CONVERTED),
+        (("locked.pdf", make.encrypted_pdf(user_pw="secret"), "application/pdf"), 133,
+         "Failed to normalize PDF document"),
     ],
-)
+)  # fmt: skip
 async def test_a_document_that_cannot_be_converted_fails_the_fax_with_the_catalogues_code(
     local: LocalSandbox,
     client: httpx.AsyncClient,
     part: tuple[str, bytes, str],
     code: int,
-    named: str,
+    message: str,
 ) -> None:
     response = await client.post(
         "faxes", data={"to": TEST_NUMBER}, files=[pdf_file(1), ("file", part)]
@@ -180,9 +195,23 @@ async def test_a_document_that_cannot_be_converted_fails_the_fax_with_the_catalo
         "DOCUMENT_CONVERSION_ERROR",
         code,
     )
-    assert named in done["errorMessage"]
+    assert done["errorMessage"] == message
+    assert done["completedTime"] >= done["createTime"]
     assert done["hasFile"] is False
     assert (await client.get(f"faxes/{done['id']}/file")).status_code == 404
+
+
+async def test_a_text_file_with_a_suffix_that_tells_nothing_is_faxed_as_text(
+    local: LocalSandbox, client: httpx.AsyncClient
+) -> None:
+    response = await client.post(
+        "faxes",
+        data={"to": TEST_NUMBER},
+        files=[("file", ("notes.bin", TEXT, "application/octet-stream"))],
+    )
+
+    done = await finished(local, client, response.json()["id"])
+    assert (done["status"], done["numberOfPages"]) == ("COMPLETED", 1)
 
 
 async def send_word(local: LocalSandbox, client: httpx.AsyncClient) -> dict:
@@ -207,7 +236,7 @@ async def test_without_libreoffice_a_word_document_fails_with_129(
     done = await send_word(local, client)
 
     assert (done["status"], done["errorCode"]) == ("FAILURE", 129)
-    assert "LibreOffice" in done["errorMessage"]
+    assert done["errorMessage"] == "Mimetype not supported."
 
 
 @pytest.mark.skipif(find_libreoffice() is None, reason="LibreOffice is not installed")

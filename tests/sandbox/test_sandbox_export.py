@@ -121,7 +121,7 @@ async def test_a_failed_fax_has_its_error_columns(
         "DOCUMENT_CONVERSION_ERROR",
         "133",
     )
-    assert "broken.pdf" in row["Error Message"]
+    assert row["Error Message"] == "Failed to normalize PDF document"
     assert (row["Has File"], row["Currency Code"]) == ("false", "")
 
 

@@ -156,7 +156,7 @@ async def test_a_long_fax_still_finishes_within_five_seconds(state: SandboxState
 async def test_a_conversion_failure_ends_the_fax_after_the_queue(state: SandboxState) -> None:
     sleep = SteppedSleep()
     simulator = Simulator(state, clock=FakeClock(), sleep=sleep)
-    plan = {"conversionFailure": {"code": 133, "message": "Failed to normalize PDF"}}
+    plan = {"conversionFailure": {"code": 133, "message": "Failed to normalize PDF document"}}
     state.add_fax(stored_fax("F1", pages=0), plan=plan, pdf=None)
 
     simulator.start("F1")
@@ -168,7 +168,8 @@ async def test_a_conversion_failure_ends_the_fax_after_the_queue(state: SandboxS
     failed = state.get_fax("F1")
     assert failed["status"] == "FAILURE"
     assert (failed["errorType"], failed["errorCode"]) == ("DOCUMENT_CONVERSION_ERROR", 133)
-    assert failed["errorMessage"] == "Failed to normalize PDF"
+    assert failed["errorMessage"] == "Failed to normalize PDF document"
+    assert failed["completedTime"] == "2026-06-15T12:00:00.000Z"
     assert "price" not in failed
     assert len(sleep.requested) == 1
 
