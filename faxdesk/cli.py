@@ -126,7 +126,10 @@ def _build_parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser(
         "sandbox",
         help="serve the built-in Sinch Fax API emulator on loopback",
-        description="Serve the FaxDesk sandbox: an emulator of the Sinch Fax API v3.",
+        description="Serve the FaxDesk sandbox: an emulator of the Sinch Fax API v3. "
+        "With the inject command, have a sandbox that is already running receive faxes.",
+        # argparse writes the optional command as if it were required.
+        usage="%(prog)s [OPTIONS]\n       %(prog)s inject [OPTIONS] [FILE]",
     )
     server.add_arguments(sandbox)
     sandbox.add_argument(
@@ -137,7 +140,13 @@ def _build_parser() -> argparse.ArgumentParser:
     from faxdesk.sandbox import inject
 
     inject.add_arguments(
-        sandbox.add_subparsers(dest="sandbox_command", metavar="COMMAND").add_parser(
+        sandbox.add_subparsers(
+            dest="sandbox_command",
+            metavar="COMMAND",
+            title="command (optional)",
+            # Else argparse would name the command after the usage text above.
+            prog="faxdesk sandbox",
+        ).add_parser(
             "inject",
             help="have a running sandbox receive faxes",
             description="Have a running sandbox receive inbound faxes (and send INCOMING_FAX): "

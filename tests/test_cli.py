@@ -38,6 +38,27 @@ def test_version_and_help_list_the_commands(capsys):
         assert f"    {command} " in out
 
 
+def test_sandbox_help_shows_its_command_as_optional_and_every_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["sandbox", "--help"])
+    sandbox = capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["sandbox", "inject", "--help"])
+    inject = " ".join(capsys.readouterr().out.split())
+
+    assert sandbox.startswith(
+        "usage: faxdesk sandbox [OPTIONS]\n       faxdesk sandbox inject [OPTIONS] [FILE]\n"
+    )
+    assert "command (optional):" in sandbox
+    flat = " ".join(sandbox.split())
+    assert "project id the API accepts (default 00000000-0000-4000-8000-0000000fa4de)" in flat
+    assert "access key id for Basic auth (default 'sandbox')" in flat
+    assert inject.startswith("usage: faxdesk sandbox inject [-h]")
+    assert "the sandbox's key id (default 'sandbox')" in inject
+    assert "a day (2026-05-04, meaning its midnight UTC)" in inject
+    assert "+14155550100, or a service's defaultFrom" in inject
+
+
 def test_python_m_faxdesk_is_the_same_command():
     result = subprocess.run(
         [sys.executable, "-m", "faxdesk", "--version"], capture_output=True, text=True, check=True

@@ -3,8 +3,10 @@
 The sandbox cannot receive real calls, so `POST /sandbox/inbound` (the control endpoint) and
 `faxdesk sandbox inject` create faxes "received" on one of the project's numbers: from a given
 document, or a generated sample page, one or `count` of them, now or backdated to `createdAt`,
-spread evenly over `spreadDays` days before it (to try sync, paging and date filters). This
-module validates the request and plans the faxes; the app stores them, converts the document
+spread evenly over `spreadDays` days before it (to try sync, paging and date filters). A day
+means its midnight UTC. Nothing may arrive before 1970: ids are ULIDs, which count milliseconds
+from 1970 and cannot name an earlier moment. This module validates the request and plans the
+faxes; the app stores them, converts the document
 and sends INCOMING_FAX. It does not touch the state.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +27,10 @@ from faxdesk.sandbox.wire import E164_RE, as_int, countries, format_time
 
 #: At most this many faxes in one request; a history for paging tests needs a few hundred.
 MAX_COUNT = 5000
+#: At most this many days of history (ten years).
+MAX_SPREAD_DAYS = 3660
+#: The earliest moment a fax may arrive: a ULID cannot name anything before it.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Senders of injected faxes, when the request names none: 555-0150..0199 are fictional.
 SAMPLE_SENDER_BASE = 14155550150
 SAMPLE_SENDERS = 50
@@ -82,18 +89,22 @@ def read_inject_request(body: Mapping[str, Any]) -> InjectRequest:
     if fields.get("spreaddays") is not None:
         value = fields["spreaddays"]
         number_ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if not number_ok or not 0 <= value <= 3660:
-            invalid.append(FieldViolation("spreadDays", "spreadDays must be from 0 to 3660."))
+        if not number_ok or not 0 <= value <= MAX_SPREAD_DAYS:
+            message = f"spreadDays must be from 0 to {MAX_SPREAD_DAYS}."
+            invalid.append(FieldViolation("spreadDays", message))
         else:
             spread_days = float(value)
     created_at = None
     created_text = text("createdAt")
     if created_text is not None:
-        created_at = parse_moment(created_text)
-        if created_at is None:
-            invalid.append(
-                FieldViolation("createdAt", f"{created_text!r} is not a date or a timestamp.")
-            )
+        try:
+            created_at = arrival_moment(created_text)
+        except ValueError as exc:
+            invalid.append(FieldViolation("createdAt", f"createdAt {exc}"))
+        else:
+            problem = history_problem(created_at, spread_days)
+            if problem:
+                invalid.append(FieldViolation("spreadDays", f"spreadDays {problem}"))
     document = None
     content = text("file")
     if content is not None:
@@ -118,14 +129,50 @@ def read_inject_request(body: Mapping[str, Any]) -> InjectRequest:
 
 
 def parse_moment(text: str) -> datetime | None:
-    """A day (`2026-05-04`, midnight UTC) or an ISO 8601 timestamp (UTC unless it says)."""
+    """A day (`2026-05-04`, midnight UTC) or an ISO 8601 timestamp (UTC unless it says).
+
+    None when `text` is neither, or names a moment outside the years 1 to 9999 in UTC.
+    """
     try:
         moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
     except ValueError:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def arrival_moment(text: str) -> datetime:
+    """`parse_moment`, refusing what cannot be an arrival; ValueError says why, after the name
+    of the option or field (`createdAt ...`)."""
+    moment = parse_moment(text)
+    if moment is None:
+        try:
+            written = datetime.fromisoformat(text.strip().replace("z", "Z"))
+        except ValueError:
+            raise ValueError(
+                f"{text!r} is not a day (2026-05-04) or a timestamp (2026-05-04T10:30:00Z)."
+            ) from None
+        # A moment of the year 0 or 10000 in UTC (0001-01-01T00:00:00+01:00).
+        side = "before 1970" if written.year < 5000 else "after the year 9999"
+        raise ValueError(f"{text!r} is {side}; faxes can only arrive from 1970 on.")
+    if moment < EPOCH:
+        raise ValueError(f"{text!r} is before 1970; faxes can only arrive from 1970 on.")
+    return moment
+
+
+def history_problem(newest: datetime, spread_days: float) -> str:
+    """Why `spread_days` before `newest` cannot be a history (after the option's name), or ""."""
+    if not math.isfinite(spread_days) or not 0 <= spread_days <= MAX_SPREAD_DAYS:
+        return f"must be a number of days from 0 to {MAX_SPREAD_DAYS}."
+    if newest - timedelta(days=spread_days) < EPOCH:
+        return (
+            f"reaches back before 1970 from {newest:%Y-%m-%d}; faxes can only arrive from 1970 on."
+        )
+    return ""
 
 
 def arrival_times(newest: datetime, count: int, spread_days: float) -> list[datetime]:

@@ -11,20 +11,33 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import math
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
 
-from faxdesk.sandbox.config import SandboxConfig
-from faxdesk.sandbox.inbound import MAX_COUNT, parse_moment
+from faxdesk.sandbox.config import DEFAULT_FROM_NUMBER, SandboxConfig
+from faxdesk.sandbox.inbound import MAX_COUNT, MAX_SPREAD_DAYS, arrival_moment, history_problem
 from faxdesk.sandbox.server import KEY_SECRET_ENV
 
 DEFAULT_URL = f"http://127.0.0.1:{SandboxConfig().port}"
 #: Injecting thousands of faxes converts the document once, but stores every fax: allow time.
 TIMEOUT_SECONDS = 120.0
+
+
+def _days(text: str) -> float:
+    """An argparse type: a finite number of days, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if not math.isfinite(value) or not 0 <= value <= MAX_SPREAD_DAYS:
+        raise argparse.ArgumentTypeError(f"the days must be from 0 to {MAX_SPREAD_DAYS}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="inject_key_id",
         metavar="ID",
         default=defaults.key_id,
-        help="the sandbox's key id",
+        help=f"the sandbox's key id (default {defaults.key_id!r})",
     )
     parser.add_argument(
         "--key-secret",
@@ -62,7 +75,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--to",
         dest="inject_to",
         metavar="NUMBER",
-        help="the project's number it arrives on (default: the service's)",
+        help="the project's number it arrives on: the sandbox's own number, "
+        f"{DEFAULT_FROM_NUMBER}, or a service's defaultFrom (default: that of --service-id, "
+        "else the default service's)",
     )
     parser.add_argument(
         "--from",
@@ -85,15 +100,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--created-at",
         dest="inject_created_at",
         metavar="TIME",
-        help="when the newest arrived: a day (2026-05-04) or a timestamp (default: now)",
+        help="when the newest arrived, 1970 or later: a day (2026-05-04, meaning its midnight "
+        "UTC) or a timestamp (2026-05-04T10:30:00Z; UTC unless it names an offset) "
+        "(default: now)",
     )
     parser.add_argument(
         "--spread-days",
         dest="inject_spread_days",
-        type=float,
+        type=_days,
         default=0.0,
         metavar="D",
-        help="spread the faxes evenly over D days before --created-at",
+        help="spread the faxes evenly over D days before --created-at (default 0)",
     )
 
 
@@ -139,17 +156,19 @@ def main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None
 def _request_body(args: argparse.Namespace) -> dict[str, Any]:
     if not 1 <= args.inject_count <= MAX_COUNT:
         raise ValueError(f"--count must be from 1 to {MAX_COUNT}.")
-    if args.inject_spread_days < 0:
-        raise ValueError("--spread-days must not be negative.")
     body: dict[str, Any] = {"count": args.inject_count, "spreadDays": args.inject_spread_days}
     if args.inject_created_at:
-        moment = parse_moment(args.inject_created_at)
-        if moment is None:
-            raise ValueError(
-                f"--created-at {args.inject_created_at!r} is not a day (2026-05-04) "
-                "or a timestamp (2026-05-04T10:30:00Z)."
-            )
+        try:
+            moment = arrival_moment(args.inject_created_at)
+        except ValueError as exc:
+            raise ValueError(f"--created-at {exc}") from None
         body["createdAt"] = moment.isoformat().replace("+00:00", "Z")
+    else:
+        # The sandbox's clock decides "now"; this one only checks the history fits after 1970.
+        moment = datetime.now(UTC)
+    problem = history_problem(moment, args.inject_spread_days)
+    if problem:
+        raise ValueError(f"--spread-days {problem}")
     for key, value in (
         ("to", args.inject_to),
         ("from", args.inject_from),

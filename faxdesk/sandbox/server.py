@@ -284,13 +284,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--project-id",
         type=_credential("project id"),
         default=defaults.project_id,
-        help="project id the API accepts",
+        help=f"project id the API accepts (default {defaults.project_id})",
     )
     parser.add_argument(
         "--key-id",
         type=_credential("key id", colon=False),
         default=defaults.key_id,
-        help="access key id for Basic auth",
+        help=f"access key id for Basic auth (default {defaults.key_id!r})",
     )
     parser.add_argument(
         "--key-secret",

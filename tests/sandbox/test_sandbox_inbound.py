@@ -158,6 +158,9 @@ async def test_only_the_projects_numbers_can_receive(local: LocalSandbox) -> Non
         ({"count": "many"}, "count"),
         ({"spreadDays": -1}, "spreadDays"),
         ({"createdAt": "last tuesday"}, "createdAt"),
+        ({"createdAt": "1969-12-31"}, "createdAt"),
+        ({"createdAt": "0001-01-01T00:00:00+01:00"}, "createdAt"),
+        ({"createdAt": "1970-01-02", "spreadDays": 2}, "spreadDays"),
         ({"file": "not base64!"}, "file"),
         ({"from": "12345"}, "from"),
         ({"file": base64.b64encode(b"%PDF-1.4 broken").decode()}, "file"),
@@ -254,6 +257,17 @@ async def test_the_inject_command_backdates_faxes_on_a_running_sandbox(
         (["--count", "0"], 2, "--count must be from 1"),
         (["--created-at", "soon"], 2, "--created-at 'soon' is not a day"),
         (["missing.pdf"], 2, "missing.pdf cannot be read"),
+        (["--spread-days", "nan"], 2, "--spread-days: the days must be from 0 to 3660"),
+        (["--spread-days", "inf"], 2, "--spread-days: the days must be from 0 to 3660"),
+        (["--spread-days", "-1"], 2, "--spread-days: the days must be from 0 to 3660"),
+        (
+            ["--created-at", "0001-01-01", "--spread-days", "1", "--count", "2"],
+            2,
+            "--created-at '0001-01-01' is before 1970",
+        ),
+        (["--created-at", "1969-12-31T23:59:59Z"], 2, "is before 1970"),
+        (["--created-at", "0001-01-01T00:00:00+01:00"], 2, "is before 1970"),
+        (["--created-at", "1970-01-02", "--spread-days", "2"], 2, "reaches back before 1970"),
         ([], 1, "cannot be reached"),
     ],
 )
@@ -262,9 +276,13 @@ def test_the_inject_command_says_what_is_wrong(
 ) -> None:
     url = f"http://127.0.0.1:{free_port()}"
 
-    result = cli.main(["sandbox", "inject", "--url", url, *arguments])
+    try:
+        result = cli.main(["sandbox", "inject", "--url", url, *arguments])
+    except SystemExit as exit_:  # what argparse itself refuses
+        result = exit_.code
 
     assert result == code
     err = capsys.readouterr().err
     assert err.startswith("faxdesk sandbox inject: ")
     assert message in err
+    assert err.count("\n") == 1
