@@ -19,9 +19,11 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer
 
 from faxdesk.config import settings as settings_io
+from faxdesk.config.secrets import set_webhook_password
 from faxdesk.config.settings import Settings
 from faxdesk.core.errors import (
     AuthError,
+    ConfigError,
     DocumentError,
     FaxDeskError,
     NotFound,
@@ -51,6 +53,7 @@ from faxdesk.ui.list_controller import FaxListController, suggested_filename
 from faxdesk.ui.main_window import MainWindow
 from faxdesk.ui.outbox_view import OutboxPresenter
 from faxdesk.ui.preview_feed import PreviewFeed
+from faxdesk.ui.receiving_page import ReceivingPage
 from faxdesk.ui.settings_dialog import SettingsDialog
 from faxdesk.ui.tasks import TaskKeeper
 
@@ -95,6 +98,8 @@ class MainController(QObject):
         )
         self._settings_file = settings_file
         self._settings_dialog: SettingsDialog | None = None
+        #: The Settings dialog's Receiving page, once the dialog was opened.
+        self.receiving_page: ReceivingPage | None = None
         default_region = self.settings.default_region
         self._window = window
         self._faxes = faxes
@@ -296,6 +301,8 @@ class MainController(QObject):
             self._settings_dialog.settings_accepted.connect(
                 self._on_settings_dialog_settings_accepted
             )
+            self.receiving_page = ReceivingPage()
+            self._settings_dialog.add_page(self.receiving_page)
         else:
             self._settings_dialog.set_settings(self.settings)
         # The sending defaults offer what the composer offers.
@@ -309,6 +316,21 @@ class MainController(QObject):
         self.apply_settings(edited)
         if self._settings_file is not None:
             self._tasks.start(self._save_settings(edited, self._settings_file), key="settings")
+        password = self.receiving_page.take_password() if self.receiving_page else ""
+        if password:
+            username = edited.receiving.webhook.username
+            self._tasks.start(self._save_webhook_password(username, password))
+
+    async def _save_webhook_password(self, username: str, password: str) -> None:
+        try:
+            await asyncio.to_thread(set_webhook_password, username, password)
+        except ConfigError as exc:
+            self._window.show_error(str(exc))
+            return
+        self._window.show_status_message(
+            "The webhook password is kept in the system keyring; it applies when FaxDesk "
+            "starts again."
+        )
 
     def apply_settings(self, settings: Settings) -> None:
         """Use `settings` from now on (the next fax, the list's number search)."""
