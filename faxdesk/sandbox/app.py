@@ -1,6 +1,7 @@
 """The sandbox as a Starlette ASGI app: the Sinch Fax API routes under /v3/projects/{projectId}.
 
-Faxes, services with their cover pages, and `POST /oauth2/token` (at the root, so the sandbox's
+Faxes, services with their cover pages and numbers (and their empty fax-to-email lists), and
+`POST /oauth2/token` (at the root, so the sandbox's
 origin works as a client's auth base URL). `create_app` wires the pieces (state, simulator,
 document intake) and owns their lifetime through the app's lifespan: unfinished faxes are
 resumed on startup, lifecycle tasks cancelled and the database closed on shutdown. Handlers check
@@ -29,6 +30,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from faxdesk.core.errors import FieldViolation
+from faxdesk.core.phone import country_of
 from faxdesk.documents.pages import make_test_pdf
 from faxdesk.sandbox.auth import GRANT_TYPE, TOKEN_TYPE, Verdict, basic_matches, check, issue_token
 from faxdesk.sandbox.config import DEFAULT_FROM_NUMBER, DEFAULT_SERVICE_ID, SandboxConfig
@@ -78,8 +80,10 @@ _PREFIX = "/v3/projects/{projectId}"
 #: The sandbox's own endpoints, outside the Sinch paths so no client mistakes them for the API.
 CONTROL_PREFIX = "/sandbox"
 _SERVICE = f"{_PREFIX}/services/{{serviceId}}"
-#: The OAS's default page size for services; cover pages are given the same.
+#: The OAS's default page size for services and their numbers; cover pages get the same.
 SERVICES_PAGE_SIZE = 20
+#: The OAS's default page size for the fax-to-email lists.
+EMAILS_PAGE_SIZE = 100
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -216,6 +220,13 @@ def create_app(
         Route(_SERVICE, guarded(_get_service), methods=["GET"]),
         Route(_SERVICE, guarded(_update_service), methods=["PATCH"]),
         Route(_SERVICE, guarded(_delete_service), methods=["DELETE"]),
+        Route(f"{_SERVICE}/numbers", guarded(_list_numbers), methods=["GET"]),
+        Route(
+            f"{_SERVICE}/numbers/{{phoneNumber}}/emails",
+            guarded(_list_number_emails),
+            methods=["GET"],
+        ),
+        Route(f"{_SERVICE}/emails", guarded(_list_emails), methods=["GET"]),
         Route(f"{_SERVICE}/coverPages", guarded(_add_cover_page), methods=["POST"]),
         Route(f"{_SERVICE}/coverPages", guarded(_list_cover_pages), methods=["GET"]),
         Route(f"{_SERVICE}/coverPages/{{coverPageId}}", guarded(_get_cover_page), methods=["GET"]),
@@ -530,6 +541,64 @@ async def _delete_service(sandbox: Sandbox, request: Request) -> Response:
     return Response(status_code=204)
 
 
+# -- numbers and fax-to-email ----------------------------------------------------------------
+
+
+def _service_numbers(service: dict[str, Any]) -> list[str]:
+    """The project's numbers that receive at `service`, as `inject --to` accepts them.
+
+    The sandbox's own number belongs to the project's default service; a service's
+    `defaultFrom` is a number of that service too (the service sends from its own numbers).
+    """
+    numbers = []
+    if service["defaultForProject"]:
+        numbers.append(DEFAULT_FROM_NUMBER)
+    if service.get("defaultFrom") and service["defaultFrom"] not in numbers:
+        numbers.append(service["defaultFrom"])
+    return numbers
+
+
+async def _list_numbers(sandbox: Sandbox, request: Request) -> Response:
+    """`GET /services/{id}/numbers`: the service's numbers as ServicePhoneNumber objects."""
+    service = _service_or_404(sandbox, request)
+    page, page_size = parse_paging(request.query_params.multi_items(), SERVICES_PAGE_SIZE)
+    numbers = _service_numbers(service)
+    shown = [
+        {
+            "phoneNumber": number,
+            "permissions": "both",
+            **({"country": country} if (country := country_of(number)) else {}),
+            "suspended": False,
+            "projectId": service["projectId"],
+            "serviceId": service["id"],
+        }
+        for number in numbers[(page - 1) * page_size : page * page_size]
+    ]
+    return ApiJSONResponse(_page(shown, page, page_size, len(numbers), "numbers"))
+
+
+async def _list_emails(sandbox: Sandbox, request: Request) -> Response:
+    """`GET /services/{serviceId}/emails`: fax-to-email addresses; the sandbox sends no email,
+    so there are none, in the documented shape."""
+    _service_or_404(sandbox, request)
+    page, page_size = parse_paging(request.query_params.multi_items(), EMAILS_PAGE_SIZE)
+    return ApiJSONResponse(_page([], page, page_size, 0, "emails"))
+
+
+async def _list_number_emails(sandbox: Sandbox, request: Request) -> Response:
+    """`GET /services/{id}/numbers/{phoneNumber}/emails`: none, for each of the service's
+    numbers; a number the service does not have is not found."""
+    service = _service_or_404(sandbox, request)
+    number = request.path_params["phoneNumber"].strip()
+    if number[:1].isdigit():
+        # An unencoded "+" may have been lost on the way, as in list filters.
+        number = "+" + number
+    if number not in _service_numbers(service):
+        raise ApiProblemError(404, f"Service {service['id']} has no number {number}.")
+    page, page_size = parse_paging(request.query_params.multi_items(), EMAILS_PAGE_SIZE)
+    return ApiJSONResponse(_page([], page, page_size, 0, "emails"))
+
+
 # -- cover pages -------------------------------------------------------------------------------
 
 
@@ -663,11 +732,11 @@ async def _receive(sandbox: Sandbox, request: InjectRequest) -> list[dict[str, A
     project_id = sandbox.config.project_id
     default = _default_service(sandbox)
     services, _ = sandbox.state.list_services(project_id, page=1, page_size=1000)
-    numbers = {DEFAULT_FROM_NUMBER, *(s["defaultFrom"] for s in services if s.get("defaultFrom"))}
+    numbers = {number for s in services for number in _service_numbers(s)}
     if request.service_id is not None:
         service = _sending_service(sandbox, request.service_id)
     elif request.to is not None:
-        owners = [s for s in services if s.get("defaultFrom") == request.to]
+        owners = [s for s in services if request.to in _service_numbers(s)]
         service = owners[0] if owners else default
     else:
         service = default

@@ -12,7 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from faxdesk.sandbox.config import DEFAULT_PROJECT_ID, DEFAULT_SERVICE_ID, SandboxConfig
+from faxdesk.sandbox.config import (
+    DEFAULT_FROM_NUMBER,
+    DEFAULT_PROJECT_ID,
+    DEFAULT_SERVICE_ID,
+    SandboxConfig,
+)
 from faxdesk.sandbox.state import SCHEMA_VERSION, SandboxState
 from faxdesk.sandbox.testing import LocalSandbox, in_process_sandbox
 from tests.sandbox.sandbox_support import FakeClock, finished, pdf_file, send
@@ -548,3 +553,103 @@ async def test_two_sandboxes_on_one_database_share_the_default_service(tmp_path:
     finally:
         first.close()
         second.close()
+
+
+# -- numbers and fax-to-email ------------------------------------------------------------------
+
+
+async def test_the_default_service_lists_the_projects_number(client: httpx.AsyncClient) -> None:
+    body = (await client.get(f"services/{DEFAULT_SERVICE_ID}/numbers")).json()
+
+    assert body == {
+        "numbers": [
+            {
+                "phoneNumber": DEFAULT_FROM_NUMBER,
+                "permissions": "both",
+                "country": "US",
+                "suspended": False,
+                "projectId": DEFAULT_PROJECT_ID,
+                "serviceId": DEFAULT_SERVICE_ID,
+            }
+        ],
+        "page": 1,
+        "pageSize": 20,
+        "totalItems": 1,
+        "totalPages": 1,
+    }
+
+
+async def test_a_service_lists_the_number_it_sends_from(client: httpx.AsyncClient) -> None:
+    billing = await create(client, name="Billing", defaultFrom="+442071838750")
+    bare = await create(client, name="Bare")
+
+    numbers = (await client.get(f"services/{billing['id']}/numbers")).json()
+    none = (await client.get(f"services/{bare['id']}/numbers")).json()
+    beyond = (await client.get(f"services/{billing['id']}/numbers", params={"page": 2})).json()
+
+    assert [(n["phoneNumber"], n["country"]) for n in numbers["numbers"]] == [
+        ("+442071838750", "GB")
+    ]
+    assert (none["numbers"], none["totalItems"], none["totalPages"]) == ([], 0, 0)
+    assert (beyond["numbers"], beyond["page"], beyond["totalItems"]) == ([], 2, 1)
+
+
+async def test_the_number_a_client_discovers_receives_injected_faxes(
+    local: LocalSandbox, client: httpx.AsyncClient
+) -> None:
+    billing = await create(client, name="Billing", defaultFrom="+14155550111")
+    [number] = (await client.get(f"services/{billing['id']}/numbers")).json()["numbers"]
+
+    async with httpx.AsyncClient(
+        transport=local.transport, base_url=local.origin, auth=local.auth
+    ) as control:
+        response = await control.post("/sandbox/inbound", json={"to": number["phoneNumber"]})
+
+    [fax] = response.json()["faxes"]
+    assert (fax["to"], fax["serviceId"]) == ("+14155550111", billing["id"])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"services/{DEFAULT_SERVICE_ID}/emails",
+        f"services/{DEFAULT_SERVICE_ID}/numbers/{DEFAULT_FROM_NUMBER}/emails",
+        f"services/{DEFAULT_SERVICE_ID}/numbers/%2B14155550100/emails",
+    ],
+)
+async def test_fax_to_email_lists_are_empty_in_the_documented_shape(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(path)
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "emails": [],
+        "page": 1,
+        "pageSize": 100,
+        "totalItems": 0,
+        "totalPages": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "services/01JNOSUCHSERV1CE0000000000/numbers",
+        "services/01JNOSUCHSERV1CE0000000000/emails",
+        f"services/{DEFAULT_SERVICE_ID}/numbers/+14155550999/emails",
+    ],
+)
+async def test_numbers_and_emails_of_what_does_not_exist_are_404(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(path)
+
+    assert (response.status_code, response.json()["status"]) == (404, "NOT_FOUND")
+
+
+async def test_numbers_and_emails_are_paged_within_limits(client: httpx.AsyncClient) -> None:
+    numbers = await client.get(f"services/{DEFAULT_SERVICE_ID}/numbers", params={"pageSize": 1001})
+    emails = await client.get(f"services/{DEFAULT_SERVICE_ID}/emails", params={"page": 0})
+
+    assert (numbers.status_code, emails.status_code) == (400, 400)
