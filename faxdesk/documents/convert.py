@@ -32,12 +32,16 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-import pymupdf
-
 from faxdesk.core.errors import DocumentError
+from faxdesk.documents.engine import pymupdf
 
-#: What MuPDF raises for input it cannot read: its own error classes and a few builtins.
-_MUPDF_ERRORS = (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase)
+
+def _mupdf_errors() -> tuple[type[Exception], ...]:
+    """What MuPDF raises for input it cannot read: its own error classes and a few builtins.
+
+    (A function, not a constant: naming MuPDF's class would load PyMuPDF on import.)
+    """
+    return (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase)
 
 
 def _check_memory(exc: BaseException) -> None:
@@ -47,11 +51,6 @@ def _check_memory(exc: BaseException) -> None:
     words = ("malloc", "out of memory", "cannot allocate", "failed: -4")
     if isinstance(exc, MemoryError) or any(word in text for word in words):
         raise MemoryError from exc
-
-
-# MuPDF prints its complaints about damaged files to stderr; FaxDesk reports them itself.
-pymupdf.TOOLS.mupdf_display_errors(False)
-pymupdf.TOOLS.mupdf_display_warnings(False)
 
 
 class UnknownDocumentKind(DocumentError):
@@ -369,11 +368,12 @@ class _Request:
 
 def _context() -> Any:
     # A fork server forks each worker from a small process that has already imported this
-    # module, so a conversion starts in milliseconds and never inherits the caller's threads
-    # (Qt, asyncio, uvicorn). Spawn where there is no fork (Windows, macOS defaults).
+    # module and PyMuPDF (which this module alone would load only on first use), so a
+    # conversion starts in milliseconds and never inherits the caller's threads (Qt, asyncio,
+    # uvicorn). Spawn where there is no fork (Windows, macOS defaults).
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        context.set_forkserver_preload(["pymupdf", __name__])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -505,7 +505,7 @@ def convert_here(request: _Request) -> ConvertedDocument:
         doc = converter(request, name, notices)
     except DocumentError:
         raise
-    except _MUPDF_ERRORS as exc:
+    except _mupdf_errors() as exc:
         _check_memory(exc)
         raise DocumentError(
             f"{name} could not be read as a {request.kind.label} ({_cause(exc)}).",
@@ -544,7 +544,7 @@ def _open_pdf(request: _Request, name: str, notices: list[str]) -> pymupdf.Docum
         )
     try:
         doc = pymupdf.open(stream=content, filetype="pdf")
-    except _MUPDF_ERRORS as exc:
+    except _mupdf_errors() as exc:
         _check_memory(exc)
         raise DocumentError(f"{name} is not a readable PDF.", path=request.filename) from exc
     if doc.needs_pass:
@@ -578,7 +578,7 @@ def _convert_pdf(request: _Request, name: str, notices: list[str]) -> pymupdf.Do
         if source.is_form_pdf or _has_annotations(source):
             # Form fields and annotations are drawn by viewers, not by the page content:
             # bake them in so the fax shows what was filled in.
-            with contextlib.suppress(*_MUPDF_ERRORS, AttributeError):
+            with contextlib.suppress(*_mupdf_errors(), AttributeError):
                 source.bake()
         return _fit_pages(source, request, name)
 
@@ -623,7 +623,7 @@ def _fit_pages(source: pymupdf.Document, request: _Request, name: str) -> pymupd
             fax_page.show_pdf_page(
                 target, source, number, rotate=(turn - rotation) % 360, keep_proportion=True
             )
-        except _MUPDF_ERRORS as exc:
+        except _mupdf_errors() as exc:
             _check_memory(exc)
             raise DocumentError(
                 f"Page {number + 1} of {name} could not be read ({_cause(exc)}).",
@@ -693,7 +693,7 @@ def _decoded_image_pages(request: _Request, name: str) -> pymupdf.Document:
             if images.page_count == 0:
                 raise DocumentError(f"{name} has no pages.", path=request.filename)
             pdf_bytes = images.convert_to_pdf()
-    except _MUPDF_ERRORS as exc:
+    except _mupdf_errors() as exc:
         _check_memory(exc)
         raise DocumentError(
             f"{name} is not a readable {request.kind.label} ({_cause(exc)}).",
@@ -722,7 +722,7 @@ def _embed_jpeg(content: bytes) -> tuple[pymupdf.Document, _Raster] | None:
     try:
         # MuPDF keeps a JPEG as it is (DCTDecode), with the inverted CMYK of Adobe files noted.
         xref = page.insert_image(page.rect, stream=content, keep_proportion=False)
-    except _MUPDF_ERRORS:
+    except _mupdf_errors():
         doc.close()
         return None
     if doc.xref_get_key(xref, "Decode")[0] != "null" and not raster.cmyk_inverted:
@@ -863,7 +863,7 @@ def _resampled(pages: pymupdf.Document, raster: _Raster, request: _Request) -> p
                 colorspace=pymupdf.csGRAY if raster.grey else pymupdf.csRGB,
                 alpha=False,
             )
-        except _MUPDF_ERRORS as exc:
+        except _mupdf_errors() as exc:
             _check_memory(exc)
             name = request.filename or "The document"
             raise DocumentError(

@@ -17,8 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import pymupdf
-
 from faxdesk.core.errors import DocumentError
 from faxdesk.documents import convert
 from faxdesk.documents.convert import (
@@ -26,6 +24,7 @@ from faxdesk.documents.convert import (
     DocumentKind,
     UnsupportedDocumentKind,
 )
+from faxdesk.documents.engine import pymupdf
 
 #: A `{{tag}}` field of a template: letters, digits, `_`, `-` and `.`, spaces allowed inside.
 TAG = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
@@ -157,7 +156,7 @@ def _fill_html(
 def _open_pdf(template: bytes, filename: str) -> pymupdf.Document:
     try:
         doc = pymupdf.open(stream=template, filetype="pdf")
-    except convert._MUPDF_ERRORS as exc:
+    except convert._mupdf_errors() as exc:
         raise DocumentError(f"{filename} is not a readable PDF.", path=filename) from exc
     if doc.needs_pass:
         doc.close()

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pymupdf
-from pymupdf import mupdf
-
 from faxdesk.documents import faxmode
 from faxdesk.documents.convert import PAPER_SIZES
+from faxdesk.documents.engine import mupdf, pymupdf
 from faxdesk.documents.pages import RenderedPage, rendered_page
 
 

@@ -23,12 +23,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pymupdf
-from pymupdf import mupdf
-
 from faxdesk.core.errors import DocumentError, ValidationError
 from faxdesk.core.models import ImageConversionMethod, Resolution
 from faxdesk.documents.convert import PAPER_SIZES
+from faxdesk.documents.engine import mupdf, pymupdf
 from faxdesk.documents.pages import open_pdf
 
 #: Pixels on every fax scan line (T.4, Letter and A4).

@@ -15,17 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pymupdf
-from pymupdf import mupdf
-
 from faxdesk.core.errors import DocumentError
+from faxdesk.documents.engine import mupdf, pymupdf
 
 PDF_MEDIA_TYPE = "application/pdf"
-
-# MuPDF prints its complaints about damaged files to stderr; FaxDesk reports them itself, in
-# words, through DocumentError.
-pymupdf.TOOLS.mupdf_display_errors(False)
-pymupdf.TOOLS.mupdf_display_warnings(False)
 
 
 @dataclass(frozen=True, slots=True)
