@@ -257,6 +257,7 @@ class SortColumn(enum.StrEnum):
     FROM = "from"
     TO = "to"
     CONTACT = "contact"
+    NUMBER = "number"
     PAGES = "pages"
     STATUS = "status"
     REASON = "reason"

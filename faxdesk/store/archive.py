@@ -201,6 +201,7 @@ _SORT_SQL: dict[SortColumn, str] = {
     SortColumn.FROM: "f.from_number",
     SortColumn.TO: "f.to_number",
     SortColumn.CONTACT: "coalesce(c.name_key, '')",
+    SortColumn.NUMBER: "f.other_number",
     SortColumn.PAGES: "f.pages",
     SortColumn.STATUS: "f.status_rank",
     SortColumn.REASON: "f.reason",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QEvent, QLocale, QSize, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,6 +35,7 @@ from faxdesk.ui.fax_list import (
     display_number,
     failure_reason,
     format_full_time,
+    local_time,
     status_icon_name,
     status_text,
 )
@@ -127,7 +128,7 @@ def _barcodes(fax: Fax) -> str:
         value = code.get("value", "")
         where = f" on page {page}" if page not in (None, "") else ""
         lines.append(f"{kind}{where}: {value}")
-    return "\n".join(lines)
+    return "; ".join(lines)
 
 
 def _pages(fax: Fax) -> str:
@@ -151,15 +152,35 @@ def _document(fax: Fax, row: ArchivedFax | None) -> str:
 
 
 def _timeline(fax: Fax, history: Sequence[tuple[FaxStatus, datetime]]) -> str:
-    lines = []
+    """What happened when, in one line: "Fri 4 Dec 2026: created 05:06 → failed 05:07".
+
+    The day is said once, and again for a step on another day. Statuses are stamped when
+    this desk first saw them; the service stamps only creation and completion.
+    """
+    steps: list[tuple[str, datetime]] = []
     if fax.create_time is not None:
-        lines.append(f"{format_full_time(fax.create_time)}: created")
+        steps.append(("created", fax.create_time))
     for status, moment in history:
-        words = status_text(_with_status(fax, status)).lower()
-        lines.append(f"{format_full_time(moment)}: {words} (seen here)")
-    if fax.completed_time is not None and fax.status.is_final:
-        lines.append(f"{format_full_time(fax.completed_time)}: {status_text(fax).lower()}")
-    return "\n".join(lines) if len(lines) > 1 else ""
+        steps.append((status_text(_with_status(fax, status)).lower(), moment))
+    if len(steps) < 2:
+        return ""
+    locale = QLocale()
+    parts = []
+    day = None
+    for words, moment in steps:
+        when = local_time(moment)
+        clock = locale.toString(
+            QTime(when.hour, when.minute, when.second), QLocale.FormatType.ShortFormat
+        )
+        if when.date() != day:
+            day = when.date()
+            date_text = locale.toString(QDate(day.year, day.month, day.day), "ddd d MMM yyyy")
+            parts.append(
+                f"{date_text}: {words} {clock}" if not parts else f"{words} {date_text} {clock}"
+            )
+        else:
+            parts.append(f"{words} {clock}")
+    return " → ".join(parts)
 
 
 def _with_status(fax: Fax, status: FaxStatus) -> Fax:
@@ -393,8 +414,10 @@ class FaxDetails(QWidget):
             return
         name = self._service_names.get(fax.service_id, "")
         for key, text in describe(fax, self._row, self._history, name).items():
-            self._values[key].setText(text or "—")
+            # Shown first, then filled: a hidden label does not tell the form it grew, and the
+            # form would keep the height of its old text.
             self._form.setRowVisible(self._rows[key], bool(text) or key not in _OPTIONAL)
+            self._values[key].setText(text or "—")
         known = self._row is not None
         self.handled_check.setEnabled(known)
         self.note_edit.setEnabled(known)

@@ -64,14 +64,16 @@ class Column(IntEnum):
     TIME = 0
     DIRECTION = 1
     CONTACT = 2
-    FROM = 3
-    TO = 4
-    PAGES = 5
-    STATUS = 6
-    REASON = 7
-    PRICE = 8
-    LABELS = 9
-    HANDLED = 10
+    #: The other party: the sender of a received fax, the recipient of a sent one.
+    NUMBER = 3
+    FROM = 4
+    TO = 5
+    PAGES = 6
+    STATUS = 7
+    REASON = 8
+    PRICE = 9
+    LABELS = 10
+    HANDLED = 11
 
 
 _COLUMNS = len(Column)
@@ -94,6 +96,7 @@ HEADERS: dict[Column, str] = {
     Column.TIME: "Time",
     Column.DIRECTION: "",
     Column.CONTACT: "Contact",
+    Column.NUMBER: "Number",
     Column.FROM: "From",
     Column.TO: "To",
     Column.PAGES: "Pages",
@@ -109,6 +112,7 @@ SORT_COLUMNS: dict[Column, SortColumn] = {
     Column.TIME: SortColumn.TIME,
     Column.DIRECTION: SortColumn.DIRECTION,
     Column.CONTACT: SortColumn.CONTACT,
+    Column.NUMBER: SortColumn.NUMBER,
     Column.FROM: SortColumn.FROM,
     Column.TO: SortColumn.TO,
     Column.PAGES: SortColumn.PAGES,
@@ -121,7 +125,7 @@ SORT_COLUMNS: dict[Column, SortColumn] = {
 COLUMN_OF_SORT = {sort: column for column, sort in SORT_COLUMNS.items()}
 
 #: Columns the list starts without; the header's context menu shows them.
-HIDDEN_BY_DEFAULT = frozenset({Column.REASON, Column.PRICE, Column.LABELS})
+HIDDEN_BY_DEFAULT = frozenset({Column.NUMBER, Column.REASON, Column.PRICE, Column.LABELS})
 
 #: The Fax of a row (any column).
 FAX_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -597,6 +601,8 @@ class FaxListModel(QAbstractTableModel):
                 return direction_text(fax)
             case Column.CONTACT:
                 return item.contact_name or None
+            case Column.NUMBER:
+                return other_party(fax) or None
             case Column.FROM:
                 return fax.from_ or None
             case Column.TO:
@@ -669,6 +675,7 @@ def _texts(item: ArchivedFax, now: datetime) -> tuple[str, ...]:
         Column.TIME: format_list_time(fax.create_time, now),
         Column.DIRECTION: "",
         Column.CONTACT: item.contact_name,
+        Column.NUMBER: display_number(other_party(fax)),
         Column.FROM: display_number(fax.from_),
         Column.TO: display_number(fax.to),
         Column.PAGES: str(fax.number_of_pages) if fax.number_of_pages else "",
@@ -1106,7 +1113,7 @@ class FaxListView(QWidget):
         for column in Column:
             mode = (
                 QHeaderView.ResizeMode.Stretch
-                if column in (Column.CONTACT, Column.FROM, Column.TO)
+                if column in (Column.CONTACT, Column.NUMBER, Column.FROM, Column.TO)
                 else QHeaderView.ResizeMode.Interactive
             )
             header.setSectionResizeMode(column, mode)

@@ -692,7 +692,6 @@ class MainWindow(QMainWindow):
         self.print_action.setIcon(icon("print"))
         self.delete_content_action.setIcon(icon("delete"))
         self.resend_action.setIcon(icon("send"))
-        self.handled_action.setIcon(icon("handled"))
         self.export_action.setIcon(icon("export"))
         for row, (_view, _label, icon_name, _key) in enumerate(_VIEWS):
             self.navigation.item(row).setIcon(icon(icon_name))

@@ -304,6 +304,7 @@ def test_search_finds_notes(office):
         (SortColumn.FROM, ["out-1", "out-2", "out-3", "in-1", "in-2"]),
         (SortColumn.TO, ["in-1", "in-2", "out-1", "out-2", "out-3"]),
         (SortColumn.CONTACT, ["out-1", "out-2", "in-2", "out-3", "in-1"]),
+        (SortColumn.NUMBER, ["in-1", "out-1", "out-2", "out-3", "in-2"]),
         (SortColumn.PAGES, ["in-1", "out-2", "out-1", "out-3", "in-2"]),
         (SortColumn.STATUS, ["out-3", "in-1", "out-1", "in-2", "out-2"]),
         (SortColumn.REASON, ["in-1", "out-1", "in-2", "out-3", "out-2"]),

@@ -185,6 +185,7 @@ def test_headers(model) -> None:
         "Time",
         "",
         "Contact",
+        "Number",
         "From",
         "To",
         "Pages",
@@ -246,6 +247,7 @@ def test_row_display(model, rows, make_fax) -> None:
     assert _text(model, 0, Column.FROM) == "+44 20 7946 0123"
     assert _text(model, 0, Column.TO) == "+1 415-555-0123"
     assert _text(model, 0, Column.CONTACT) == "Dr. Ávila"
+    assert _text(model, 0, Column.NUMBER) == "+44 20 7946 0123"  # the sender: it came in
     assert _text(model, 0, Column.PAGES) == "2"
     assert _text(model, 0, Column.PRICE) == "0.14 USD"
     assert _text(model, 0, Column.LABELS) == "ticket=T-42"
