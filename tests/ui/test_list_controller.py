@@ -311,8 +311,10 @@ def test_sorting_then_acting_on_the_selected_row(desk: Desk, qloop, qtbot, tmp_p
 
         desk.window.fetch_action.trigger()
         folder = desk.controller.downloads
-        await until(lambda: folder.is_dir() and any(folder.iterdir()))
+        # The copy is made under a temporary name beside it, then moved into place.
+        await until(lambda: desk.window.statusBar().currentMessage().startswith("Saved "))
         [saved] = list(folder.iterdir())
+        assert desk.window.statusBar().currentMessage() == f"Saved {saved}."
         assert saved.name.endswith(f"{expected.from_.lstrip('+')} {expected.id}.pdf")
         assert saved.read_bytes().startswith(b"%PDF")
 
@@ -446,7 +448,9 @@ def test_exporting_the_list_writes_every_matching_fax(desk: Desk, qloop, tmp_pat
         dialog = _visible(QFileDialog)
         dialog.setDirectory(str(folder))
         dialog.accept()
-        await until(lambda: any(path.suffix == ".csv" for path in folder.iterdir()))
+        # The file is written beside its target under a temporary name, then moved there:
+        # the export is over when the window says so.
+        await until(lambda: desk.window.statusBar().currentMessage().startswith("Exported"))
 
     qloop.run_until_complete(scenario())
     [target] = list(folder.iterdir())
