@@ -176,6 +176,9 @@ class FaxListController(QObject):
         self.on_service_error: Callable[[FaxDeskError], None] = lambda _exc: None
         self.on_service_answered: Callable[[], None] = lambda: None
         self._generation = 0
+        #: The generation of the rows the model holds: until a reload's first page is in, the
+        #: model's rows are in the old order, and changes wait for that page instead.
+        self._shown = 0
         #: Held from an archive query to the model change it leads to, so the loaded rows
         #: stay the first rows of the archive's answer whatever else changes them meanwhile.
         self._lock = asyncio.Lock()
@@ -332,9 +335,14 @@ class FaxListController(QObject):
                 sort=self._filter.sort,
                 descending=self._filter.descending,
             )
+            self._shown = generation
         self._select_pending()
         await self._from_service(generation)
         self._select_pending()
+
+    def _current(self, generation: int) -> bool:
+        """Whether `generation` is the one asked for and the one the model shows."""
+        return generation == self._generation == self._shown
 
     def _has_more(self) -> bool:
         return self._archive_more or any(pager.has_more for pager in self._pagers)
@@ -366,14 +374,15 @@ class FaxListController(QObject):
 
     async def _merge(self, generation: int, fax_ids: Sequence[str]) -> None:
         if not fax_ids:
-            self._window.fax_list.model.set_has_more(self._has_more())
+            if self._current(generation):
+                self._window.fax_list.model.set_has_more(self._has_more())
             return
         async with self._lock:
             await self._merge_locked(generation, fax_ids)
 
     async def _merge_locked(self, generation: int, fax_ids: Sequence[str]) -> None:
         rows = await asyncio.to_thread(self._archive.matching, self._filter, fax_ids)
-        if generation != self._generation:
+        if not self._current(generation):
             return
         model = self._window.fax_list.model
         # Those that sort among the loaded rows go in now; the others come after them.
@@ -387,7 +396,7 @@ class FaxListController(QObject):
         tail = await asyncio.to_thread(
             self._archive.query, self._filter, limit=PAGE_SIZE, after=model.last_key()
         )
-        if generation == self._generation:
+        if self._current(generation):
             self._archive_more = len(tail) == PAGE_SIZE
             model.append_rows(tail, self._has_more())
 
@@ -397,7 +406,7 @@ class FaxListController(QObject):
             rows = await asyncio.to_thread(
                 self._archive.query, self._filter, limit=PAGE_SIZE, after=model.last_key()
             )
-            if generation != self._generation:
+            if not self._current(generation):
                 return
             self._archive_more = len(rows) == PAGE_SIZE
             model.append_rows(rows, self._has_more())
@@ -415,8 +424,8 @@ class FaxListController(QObject):
     async def _refresh(self, generation: int, fax_ids: list[str]) -> None:
         async with self._lock:
             rows = await asyncio.to_thread(self._archive.matching, self._filter, fax_ids)
-            if generation != self._generation:
-                return
+            if not self._current(generation):
+                return  # the reload in progress reads these as they are now
             found = {row.fax.id for row in rows}
             self._window.fax_list.model.apply(
                 rows, removed=[fax_id for fax_id in fax_ids if fax_id not in found]
@@ -439,7 +448,7 @@ class FaxListController(QObject):
         generation = self._generation
         async with self._lock:
             shown = await asyncio.to_thread(self._archive.matching, self._filter, [fax.id])
-            if generation == self._generation and shown and self._view is not View.OUTBOX:
+            if self._current(generation) and shown and self._view is not View.OUTBOX:
                 self._window.fax_list.model.apply(shown)
                 self._window.fax_list.select_fax(fax.id)
                 return

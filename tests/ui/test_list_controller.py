@@ -20,6 +20,7 @@ import httpx
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from faxdesk.api.auth import BasicAuth
@@ -536,3 +537,41 @@ def test_contact_names_show_and_are_searched_here_and_on_the_service(
         (Direction.OUTBOUND, True),
         (Direction.INBOUND, False),
     }
+
+
+def test_the_model_stays_sound_through_a_session(desk: Desk, qloop, qtbot) -> None:
+    # Qt's own checks of every model change: a broken invariant is a Qt warning, which fails
+    # the test (qt_log_level_fail). Rows arrive, move, change and leave as in a day's work.
+    tester = QAbstractItemModelTester(
+        desk.window.fax_list.proxy, QAbstractItemModelTester.FailureReportingMode.Warning
+    )
+    desk.archive.upsert([_sent(f"sent-{n}", n, status=FaxStatus.IN_PROGRESS) for n in range(5)])
+    fax_list = desk.window.fax_list
+
+    async def scenario() -> None:
+        desk.controller.start()
+        await until(lambda: len(desk.ids()) == 5)
+        received = await desk.inject(count=3)
+        desk.controller.reload()
+        await until(lambda: len(desk.ids()) == 8)
+        _click_header(qtbot, desk.window, Column.STATUS)
+        await until(lambda: desk.model.sort_column.value == "status")
+        # Two finish, one fails: they move in the status order; then one is no longer listed.
+        desk.archive.upsert(
+            [
+                _sent("sent-1", 1, status=FaxStatus.COMPLETED),
+                _sent("sent-2", 2, status=FaxStatus.FAILURE),
+                _sent("sent-3", 3, status=FaxStatus.COMPLETED),
+            ]
+        )
+        desk.controller.refresh(["sent-1", "sent-2", "sent-3"])
+        await until(lambda: desk.model.fax_at(len(desk.ids()) - 1).id == "sent-2")
+        fax_list.status_combo.setCurrentIndex(fax_list.status_combo.findText("Failed"))
+        await until(lambda: desk.ids() == ["sent-2"])
+        fax_list.status_combo.setCurrentIndex(0)
+        await until(lambda: len(desk.ids()) == 8)
+        desk.window.set_current_view(View.INBOX)
+        await until(lambda: set(desk.ids()) == {fax.id for fax in received})
+
+    qloop.run_until_complete(scenario())
+    del tester
