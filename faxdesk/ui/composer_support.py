@@ -239,7 +239,7 @@ class ComposerSupport(QObject):
         choice = self._composer.options.cover_choice()
         if choice.template:
             try:
-                page = await self._cover_page(request, choice.template, pages)
+                page = await self._cover_page(request, self.templates[choice.template], pages)
             except (DocumentError, OSError) as exc:
                 self._composer.show_error(f"The cover page cannot be made: {exc}")
                 return None
@@ -253,10 +253,10 @@ class ComposerSupport(QObject):
             return None
         return dataclasses.replace(request, documents=tuple(documents))
 
-    async def _cover_page(self, request: SendRequest, template: str, pages: int) -> Path:
-        """The filled cover page for a fax whose documents have `pages` pages (counted on
-        their fax PDFs: the chosen files may be of kinds the renderer cannot open)."""
-        path = self.templates[template]
+    async def _cover_page(self, request: SendRequest, path: Path, pages: int) -> Path:
+        """The cover page of template `path` filled for a fax whose documents have `pages`
+        pages (counted on their fax PDFs: the chosen files may be of kinds the renderer
+        cannot open)."""
         content = await asyncio.to_thread(path.read_bytes)
         names = [r.describe() for r in self._composer.recipients.recipients() if r.e164]
         fields = {
@@ -285,11 +285,14 @@ class ComposerSupport(QObject):
         paths = [document.path for document in request.documents]
         service_cover = bool(request.cover_page_id) and self._api is not None
         if service_cover:
-            # The service fills and adds its cover page; shown here as its template.
+            # The service fills and adds its cover page: shown here filled with the same
+            # fields, the way the service fills its {{tag}} fields.
             service_id = request.service_id or self._service_for_covers()
             try:
-                paths.insert(0, await self._service_cover_file(service_id, request.cover_page_id))
-            except FaxDeskError:
+                template = await self._service_cover_file(service_id, request.cover_page_id)
+                pages = sum([await self._page_count(path) for path in paths])
+                paths.insert(0, await self._cover_page(request, template, pages))
+            except (FaxDeskError, OSError):
                 service_cover = False
         await self._renderer.save_pdf(paths, whole)
         info = await self._renderer.document_info(whole)
@@ -317,7 +320,8 @@ class ComposerSupport(QObject):
             except DocumentError as exc:
                 dialog.show_problem(f"Page {index + 1} cannot be shown: {exc}")
                 return
-            dialog.add_page(fax_page_image(page))
+            # Scaling a whole fax page takes tens of milliseconds: not on the event loop.
+            dialog.add_page(await asyncio.to_thread(fax_page_image, page))
 
     def _on_options_cover_changed(self, choice: object) -> None:
         template = getattr(choice, "template", "")

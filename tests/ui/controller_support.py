@@ -1,7 +1,8 @@
 """A MainController on real parts behind a window, for tests that need one without a sandbox.
 
-The service answers every list with an empty page (through `httpx.MockTransport`); the archive,
-the outbox journal, the renderer, the task keeper and the widgets are real.
+The service answers every list with an empty page (through `httpx.MockTransport`) unless a test
+passes the `LocalSandbox` to talk to; the archive, the outbox journal, the renderer, the task
+keeper and the widgets are real.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import httpx
 from faxdesk.api.auth import BasicAuth
 from faxdesk.api.client import FaxApiClient, create_http_client
 from faxdesk.config.paths import Paths
+from faxdesk.sandbox.testing import LocalSandbox
 from faxdesk.services.faxes import FaxService
 from faxdesk.services.outbox import Outbox
 from faxdesk.services.previews import PageRenderer
@@ -30,13 +32,30 @@ EMPTY_PAGE = {"faxes": [], "page": 1, "pageSize": 100, "totalItems": 0, "totalPa
 
 @contextlib.contextmanager
 def controller_for(
-    window: MainWindow, paths: Paths, loop: asyncio.AbstractEventLoop, **options: Any
+    window: MainWindow,
+    paths: Paths,
+    loop: asyncio.AbstractEventLoop,
+    *,
+    sandbox: LocalSandbox | None = None,
+    **options: Any,
 ) -> Iterator[MainController]:
-    """A controller driving `window`; fails the test if any of its tasks raised."""
-    http = create_http_client(
-        transport=httpx.MockTransport(lambda _request: httpx.Response(200, json=EMPTY_PAGE))
-    )
-    api = FaxApiClient(http, base_url="http://fax.test", project_id="p-1", auth=BasicAuth("k", "s"))
+    """A controller driving `window` (against `sandbox` if given); fails the test if any of
+    its tasks raised."""
+    if sandbox is None:
+        http = create_http_client(
+            transport=httpx.MockTransport(lambda _request: httpx.Response(200, json=EMPTY_PAGE))
+        )
+        api = FaxApiClient(
+            http, base_url="http://fax.test", project_id="p-1", auth=BasicAuth("k", "s")
+        )
+    else:
+        http = create_http_client(transport=sandbox.transport)
+        api = FaxApiClient(
+            http,
+            base_url=sandbox.origin,
+            project_id=sandbox.config.project_id,
+            auth=BasicAuth(sandbox.config.key_id, sandbox.config.key_secret),
+        )
     archive = Archive(paths.archive_db("test"))
     outbox_store = OutboxStore(paths.outbox_db("test"))
     outbox = Outbox(api, outbox_store, paths.outbox_dir("test"))

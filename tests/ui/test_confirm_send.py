@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 from pathlib import Path
 
+import httpx
+import pymupdf
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from faxdesk.config.paths import Paths
@@ -12,6 +17,7 @@ from faxdesk.config.settings import Settings
 from faxdesk.core.models import TEST_NUMBER, Resolution
 from faxdesk.documents.faxmode import FaxPage
 from faxdesk.documents.pages import make_test_pdf
+from faxdesk.sandbox.testing import in_process_sandbox
 from faxdesk.ui.composer_support import STANDARD_TEMPLATE
 from faxdesk.ui.confirm_send import ConfirmSendDialog, fax_page_image
 from faxdesk.ui.main_window import MainWindow
@@ -90,3 +96,63 @@ def test_send_shows_the_whole_fax_with_its_cover_page_first(
         assert composer.isVisible()
         assert composer.document_paths() == [pdf]
         assert len(sent) == 1
+
+
+def test_a_service_cover_page_is_shown_filled_as_the_service_fills_it(
+    qtbot: QtBot, qloop, paths: Paths, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "results.pdf"
+    pdf.write_bytes(make_test_pdf(2, "Lab results"))
+    template = make_test_pdf(1, "To {{to}} ({{pageCount}} pages) re {{subject}}")
+    window = MainWindow()
+    qtbot.addWidget(window)
+
+    async def add_cover_page(local) -> None:
+        async with httpx.AsyncClient(transport=local.transport, auth=local.auth) as http:
+            services = await http.get(f"{local.api_base_url}/services")
+            service_id = services.json()["services"][0]["id"]
+            added = await http.post(
+                f"{local.api_base_url}/services/{service_id}/coverPages",
+                json={
+                    "name": "Referral",
+                    "file": {"fileContent": base64.b64encode(template).decode(), "fileType": "PDF"},
+                },
+            )
+            assert added.status_code in (200, 201), added.text
+
+    stack = contextlib.AsyncExitStack()
+    local = qloop.run_until_complete(stack.enter_async_context(in_process_sandbox()))
+    qloop.run_until_complete(add_cover_page(local))
+    try:
+        with controller_for(window, paths, qloop, sandbox=local, settings=Settings()) as c:
+            composer = c.composer
+            support = c.composer_support
+
+            async def scenario() -> None:
+                c.start()  # loads the account's services and their cover pages
+                composer.show()
+                composer.add_paths([pdf])
+                qtbot.keyClicks(composer.recipient_edit, TEST_NUMBER)
+                options = composer.options
+                label = "Referral (service cover page)"
+                await until(lambda: options.cover_combo.findText(label) >= 0)
+                options.cover_combo.setCurrentIndex(options.cover_combo.findText(label))
+                await until(lambda: options.findChild(QLineEdit, "cover_subject") is not None)
+                qtbot.keyClicks(options.findChild(QLineEdit, "cover_subject"), "J. Doe")
+                await until(lambda: composer.documents_list.item(0).text().endswith("2 pages"))
+                qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+                await until(lambda: support.confirm_dialog is not None)
+                dialog = support.confirm_dialog
+                await until(lambda: dialog.pages_shown() == 3)
+                with pymupdf.open(support._folder / "confirm" / "fax.pdf") as whole:
+                    first = whole[0].get_text()
+                # Each tag's value is written where the tag was: the number, the fax's pages
+                # (the cover page included) and the field typed in the composer.
+                assert "{{" not in first
+                assert {"+1 989-898-9898", "3", "J. Doe"} <= set(first.splitlines())
+                qtbot.mouseClick(dialog.back_button, Qt.MouseButton.LeftButton)
+                await until(lambda: not composer.is_busy())
+
+            qloop.run_until_complete(scenario())
+    finally:
+        qloop.run_until_complete(stack.aclose())
