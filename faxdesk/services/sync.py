@@ -365,21 +365,55 @@ class FaxSync:
         await asyncio.to_thread(self._archive.set_cursor, HIGH, utc_text(now))
 
     async def _history(self, now: datetime, totals: _Totals) -> None:
+        """Step back through the history one window at a time, until it is all covered.
+
+        Each window is stored (off the event loop) while the next one is listed, so the
+        service is not kept waiting on the disk; the `LOW` cursor moves past a window only
+        once it is stored, so a pass cut short resumes after the last window kept.
+        """
         target = now - self.options.history
-        while True:
-            low_text = await asyncio.to_thread(self._archive.cursor, LOW)
-            low = _parse(low_text) if low_text else now
-            if low <= target:
-                return
-            start = max(target, low - self.options.window)
-            await self._list_range(start, low + self.options.overlap, totals)
-            await asyncio.to_thread(self._archive.set_cursor, LOW, utc_text(start))
+        low_text = await asyncio.to_thread(self._archive.cursor, LOW)
+        low = _parse(low_text) if low_text else now
+        behind: tuple[datetime, asyncio.Task[None]] | None = None
+        storing: asyncio.Task[None] | None = None
+        try:
+            while low > target:
+                start = max(target, low - self.options.window)
+                storing = await self._start_range(start, low + self.options.overlap, totals)
+                if behind is not None:
+                    await self._covered_from(*behind)
+                behind = (start, storing)
+                low = start
+        except FaxDeskError:
+            # Keep the window listed before the failure: the next pass starts after it.
+            if behind is not None:
+                await self._covered_from(*behind)
+            raise
+        except BaseException:
+            for task in (storing, behind[1] if behind is not None else None):
+                if task is not None:
+                    task.cancel()
+            raise
+        if behind is not None:
+            await self._covered_from(*behind)
+
+    async def _covered_from(self, start: datetime, storing: asyncio.Task[None]) -> None:
+        await storing
+        await asyncio.to_thread(self._archive.set_cursor, LOW, utc_text(start))
 
     async def _list_range(self, after: datetime, before: datetime, totals: _Totals) -> None:
-        """Store every fax created in [after, before], page by page.
+        """Store every fax created in [after, before], page by page."""
+        await (await self._start_range(after, before, totals))
+
+    async def _start_range(
+        self, after: datetime, before: datetime, totals: _Totals
+    ) -> asyncio.Task[None]:
+        """List every fax created in [after, before]; returns once every page has come, with
+        the task that stores them (in order, off the event loop) and ends once they are stored.
 
         Once the first page says how many there are, `pages_at_once` pages are asked for at a
-        time, each stored (off the event loop) while the others are on their way.
+        time, each stored while the others are on their way. When a page fails, the pages
+        that came before it are stored all the same before the error is raised.
         """
         # The service takes whole seconds: round the end up, or the last second is missed.
         if before.microsecond:
@@ -387,19 +421,43 @@ class FaxSync:
         query = FaxQuery(
             created_after=after, created_before=before, page_size=self.options.page_size
         )
-        first = await self._api.list_faxes(query, 1)
-        storing = asyncio.get_running_loop().create_task(
-            asyncio.to_thread(self._archive.upsert, first.faxes)
-        )
+        # Bounded, so pages that come faster than the disk takes them wait on the network.
+        pages: asyncio.Queue[Sequence[Fax] | None] = asyncio.Queue(self.options.pages_at_once + 1)
+        storing = asyncio.get_running_loop().create_task(self._store_pages(pages, totals))
         try:
+            first = await self._api.list_faxes(query, 1)
+            await pages.put(first.faxes)
             # As the client's own iterator: an empty page or the last one ends the walk, so a
             # service that miscounts cannot keep us asking.
             if first.faxes and first.total_pages > 1:
-                await self._remaining_pages(query, first.total_pages, totals)
-        finally:
-            self._stored(await storing, totals)
+                await self._remaining_pages(query, first.total_pages, pages)
+        except FaxDeskError:
+            await pages.put(None)
+            await storing
+            raise
+        except BaseException:
+            storing.cancel()
+            raise
+        await pages.put(None)
+        return storing
 
-    async def _remaining_pages(self, query: FaxQuery, total_pages: int, totals: _Totals) -> None:
+    async def _store_pages(
+        self, pages: asyncio.Queue[Sequence[Fax] | None], totals: _Totals
+    ) -> None:
+        failed: Exception | None = None
+        while (faxes := await pages.get()) is not None:
+            if failed is not None:
+                continue  # keep taking pages, so the listing never waits on a full queue
+            try:
+                self._stored(await asyncio.to_thread(self._archive.upsert, faxes), totals)
+            except Exception as exc:
+                failed = exc
+        if failed is not None:
+            raise failed
+
+    async def _remaining_pages(
+        self, query: FaxQuery, total_pages: int, stored: asyncio.Queue[Sequence[Fax] | None]
+    ) -> None:
         pages = iter(range(2, total_pages + 1))
         ended = False
 
@@ -412,7 +470,7 @@ class FaxSync:
                 if not result.faxes:
                     ended = True
                     return
-                self._stored(await asyncio.to_thread(self._archive.upsert, result.faxes), totals)
+                await stored.put(result.faxes)
 
         try:
             async with asyncio.TaskGroup() as group:

@@ -23,6 +23,7 @@ from faxdesk.api.auth import BasicAuth
 from faxdesk.api.client import FaxApiClient, create_http_client
 from faxdesk.api.retries import RetryPolicy
 from faxdesk.api.wire import fax_from_wire
+from faxdesk.config.settings import Receiving
 from faxdesk.core.errors import FaxDeskError
 from faxdesk.core.models import Direction, Fax, FaxStatus, ListFilter
 from faxdesk.sandbox.config import SandboxConfig
@@ -202,6 +203,29 @@ async def test_the_first_sync_fetches_the_history_with_explicit_ranges(local, de
     desk.sync.options = replace(desk.sync.options, history=timedelta(days=100))
     report = await desk.sync.sync_once()
     assert len(report.new) == 5
+
+
+async def test_a_failure_deep_in_the_history_keeps_the_weeks_listed_before_it(local, desks):
+    now = datetime.now(UTC)
+    for days_ago in (1, 8, 15, 22):
+        await inject(local, count=2, createdAt=(now - timedelta(days=days_ago)).isoformat())
+    desk = await desks(history=timedelta(days=28), fetch_documents=False)
+    # The first pass lists the last minutes, then weeks one and two; week three fails,
+    # however often the client asks.
+    desk.faults.plan = [Fault.NONE] * 3 + [Fault.ERROR_500] * 3
+    with pytest.raises(FaxDeskError):
+        await desk.sync.sync_once()
+    assert await asyncio.to_thread(desk.archive.count, ListFilter()) == 4
+    low = datetime.strptime(desk.archive.cursor(LOW), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    assert abs(low - (now - timedelta(days=14))) < timedelta(minutes=1)
+
+    # The next pass starts where the failed one stopped: the last minutes, weeks three and four.
+    desk.faults.plan = []
+    desk.counting.list_queries.clear()
+    report = await desk.sync.sync_once()
+    assert len(report.new) == 4
+    assert len(desk.counting.list_queries) == 3
+    assert await asyncio.to_thread(desk.archive.count, ListFilter()) == 8
 
 
 async def test_a_pass_lists_only_since_the_last_one_with_an_overlap(local, desks):
@@ -400,6 +424,42 @@ async def test_old_local_copies_are_deleted_when_a_retention_is_set(local, desks
     await desk.sync.sync_once()
     assert len(_received_files(tmp_path / "received")) == 1
     assert all(desk.counting.pdfs[fax_id] == 1 for fax_id in old_ids)
+
+
+async def test_retention_is_off_by_default_and_set_apart_for_sent_faxes(local, desks, tmp_path):
+    assert SyncOptions.from_settings(Receiving(), tmp_path).keep_inbound is None
+    assert SyncOptions.from_settings(Receiving(), tmp_path).keep_outbound is None
+    chosen = SyncOptions.from_settings(Receiving(keep_outbound_days=30), tmp_path / "received")
+    assert (chosen.keep_inbound, chosen.keep_outbound) == (None, timedelta(days=30))
+
+    now = datetime.now(UTC)
+    [received] = await inject(local, count=1, createdAt=(now - timedelta(days=40)).isoformat())
+    desk = await desks(history=timedelta(days=60), keep_outbound=chosen.keep_outbound)
+    # Two sent faxes whose PDFs this desk keeps: one from 40 days ago, one from yesterday.
+    sent = tmp_path / "documents"
+    sent.mkdir()
+    for fax_id, days_ago in (("sent-old", 40), ("sent-new", 1)):
+        fax = Fax(
+            id=fax_id,
+            direction=Direction.OUTBOUND,
+            status=FaxStatus.COMPLETED,
+            from_="+19898989898",
+            to="+14155550100",
+            create_time=now - timedelta(days=days_ago),
+            number_of_pages=1,
+        )
+        await asyncio.to_thread(desk.archive.upsert, [fax])
+        (sent / f"{fax_id}.pdf").write_bytes(b"%PDF-1.4 sent")
+        await asyncio.to_thread(desk.archive.set_local_file, fax_id, sent / f"{fax_id}.pdf")
+
+    await desk.sync.sync_once()
+    assert sorted(path.name for path in sent.iterdir()) == ["sent-new.pdf"]
+    assert desk.archive.file_state("sent-old")[0] == FILE_EXPIRED
+    assert desk.archive.get("sent-old") is not None  # the record stays
+    # Received faxes have no retention here: the old one is kept.
+    kept = desk.archive.local_file(received["id"])
+    assert kept is not None
+    assert kept.is_file()
 
 
 async def test_older_unfinished_faxes_are_asked_about(local, desks):
