@@ -230,15 +230,16 @@ def preview_memory(workdir: Path) -> dict[str, object]:
     try:
         import psutil  # noqa: F401 - only checked for here; the watcher imports it
     except ImportError:
-        print(
-            "preview_memory: psutil is not installed; install FaxDesk with its bench extra "
-            "(pip install -e '.[bench]') to measure memory.",
-            file=sys.stderr,
+        note = (
+            "psutil is not installed, so memory was not measured; install FaxDesk with its "
+            "bench extra (pip install -e '.[bench]') to measure it."
         )
+        print(f"preview_memory: {note}", file=sys.stderr)
         return {
             "name": "preview_memory",
             "value": None,
             "unit": "MB",
+            "note": note,
             "baseline": None,
             "baseline_value": None,
             "ratio": None,

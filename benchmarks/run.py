@@ -127,11 +127,12 @@ def _against_ghostscript(
     }
     gs = shutil.which("gs")
     if gs is None:
-        print(
-            f"{name}: Ghostscript (gs) is not installed, so its tiffg3 baseline is skipped; "
-            "install it (Debian: apt-get install ghostscript) to compare.",
-            file=sys.stderr,
+        note = (
+            "Ghostscript (gs) is not installed, so its tiffg3 baseline was not measured and "
+            "there is no ratio; install it (Debian: apt-get install ghostscript) to compare."
         )
+        print(f"{name}: {note}", file=sys.stderr)
+        result["note"] = note
         return result
     command = [
         gs,
@@ -208,11 +209,15 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.names or list(BENCHMARKS):
             results.append(BENCHMARKS[name](Path(tmp)))
     for result in results:
+        # A benchmark that could not measure (a tool missing) reports None and says why.
+        value = "-" if result["value"] is None else result["value"]
         print(
-            f"{result['name']:<20} {result['value']:>9} {result['unit']}  "
+            f"{result['name']:<20} {value:>9} {result['unit']}  "
             f"baseline {result['baseline_value']} ({result['baseline']})  "
             f"ratio {result['ratio']}  goal {result['goal']}"
         )
+        if result.get("note"):
+            print(f"{'':<20} {result['note']}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     print(json.dumps(results))
