@@ -191,7 +191,7 @@ def _add_render_command(commands: Any) -> None:
         description="Convert documents into the fax they make, as the far end prints it: "
         "DIR/fax.pdf holds the fax's pages as they are sent and DIR/page-001.png onwards the "
         "bi-level page images at the fax resolution (their pixels are 204 dpi wide and 196 or "
-        "392 lines per inch tall). Files of those names in DIR are replaced. Options not given "
+        "391 lines per inch tall). Files of those names in DIR are replaced. Options not given "
         "follow the paper and sending defaults of the settings. The transmission estimate is "
         "printed on standard error.",
     )
@@ -212,7 +212,7 @@ def _add_render_command(commands: Any) -> None:
         dest="resolution",
         action="store_const",
         const=Resolution.SUPERFINE,
-        help="204x392 dpi, what the service calls 400 dpi",
+        help="204x391 dpi, what the service calls 400 dpi",
     )
     conversion = render.add_mutually_exclusive_group()
     conversion.add_argument(
@@ -690,7 +690,9 @@ def _stderr_is_terminal() -> bool:
 
 
 def _number_or_none(number: str | None, region: str) -> str | None:
-    return commands.numbers_to_e164([number], region)[0] if number else None
+    if not number:
+        return None
+    return commands.numbers_to_e164([number], region, option="--from", field="from_")[0]
 
 
 def _list(

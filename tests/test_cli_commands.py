@@ -332,6 +332,28 @@ def test_a_bad_number_is_named_and_exits_2(account, pdf, capsys):
     assert len(err.splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("flags", "line"),
+    [
+        (["--to", "+15551"], "faxdesk send: --to: “+15551” has too few or too many digits.\n"),
+        (
+            ["--to", TEST_NUMBER, "--from", "123"],
+            "faxdesk send: --from: “123” has too few or too many digits.\n",
+        ),
+    ],
+)
+def test_a_bad_number_names_its_option(home, pdf, capsys, flags, line):
+    code, out, err = run(capsys, "send", str(pdf), *flags)
+    assert (code, out, err) == (2, "", line)
+
+
+def test_a_number_in_full_international_form_goes_to_the_service_as_typed(account, pdf, capsys):
+    # phonenumbers knows no 555 area code, but a well-formed E.164 number is the service's
+    # to judge: metadata newer than the installed package must not stop a script's fax.
+    [sent] = send_json(capsys, str(pdf), "--to", "+1 (555) 555-0100", "--from", "+1 555 555 0101")
+    assert (sent["to"], sent["from"]) == ("+15555550100", "+15555550101")
+
+
 def test_a_missing_file_exits_2(account, home, capsys):
     code, out, err = run(capsys, "send", str(home / "nope.pdf"), "--to", TEST_NUMBER)
     assert (code, out) == (2, "")

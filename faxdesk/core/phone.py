@@ -10,6 +10,8 @@ from faxdesk.core.errors import ValidationError
 
 _EXTENSION = re.compile(r"(?:ext\.?|extension|x|#)\s*\d+\s*$", re.IGNORECASE)
 _E164_MAX_DIGITS = 15
+#: What people put between the digits of a number typed in international form.
+_TYPED_SEPARATORS = " .-()/"
 
 
 def to_e164(text: str, default_region: str = "US") -> str:
@@ -42,6 +44,32 @@ def to_e164(text: str, default_region: str = "US") -> str:
         raise ValidationError(f"“{raw}” has too few or too many digits.", field="to")
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(f"“{raw}” is not a valid number.", field="to")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def international_e164(text: str) -> str | None:
+    """`text` as E.164 when typed in full international form, else None.
+
+    Full form is a `+` and the digits, with any spaces, dots, dashes or brackets, of a number
+    whose length is possible for its country code. It is given for numbers `to_e164` refuses
+    as not valid because phonenumbers does not know their range as assigned (a new area code,
+    a test range): that metadata ages with the installed package, so callers that let the fax
+    service have the last word send such a number as it was typed.
+    """
+    raw = text.strip()
+    if not raw.startswith("+") or any(
+        not (ch.isdigit() or ch in _TYPED_SEPARATORS) for ch in raw[1:]
+    ):
+        return None
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if not digits or digits[0] == "0" or len(digits) > _E164_MAX_DIGITS:
+        return None
+    try:
+        number = phonenumbers.parse(f"+{digits}", None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -198,9 +198,27 @@ async def open_api(target: Target) -> AsyncIterator[FaxApiClient]:
 # --- input -----------------------------------------------------------------------------------
 
 
-def numbers_to_e164(numbers: Iterable[str], default_region: str) -> tuple[str, ...]:
-    """Each number as typed, in E.164; raises `ValidationError` naming the first bad one."""
-    return tuple(phone.to_e164(number, default_region) for number in numbers)
+def numbers_to_e164(
+    numbers: Iterable[str], default_region: str, *, option: str = "--to", field: str = "to"
+) -> tuple[str, ...]:
+    """Each number as typed, in E.164; raises `ValidationError` for `field`, naming `option`
+    and the first bad number.
+
+    A number typed in full international form (`+1 555 555 0100`) whose length is possible
+    goes as typed even when phonenumbers does not know its range as assigned: a script may
+    fax a number newer than the installed metadata, and the service has the last word.
+    """
+    return tuple(_number_to_e164(number, default_region, option, field) for number in numbers)
+
+
+def _number_to_e164(number: str, default_region: str, option: str, field: str) -> str:
+    try:
+        return phone.to_e164(number, default_region)
+    except ValidationError as exc:
+        typed = phone.international_e164(number)
+        if typed is not None:
+            return typed
+        raise ValidationError(f"{option}: {exc}", field=field) from None
 
 
 def parse_pairs(items: Iterable[str], *, field: str) -> dict[str, str]:

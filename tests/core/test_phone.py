@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from faxdesk.core.errors import ValidationError
-from faxdesk.core.phone import display, search_prefix, to_e164
+from faxdesk.core.phone import display, international_e164, search_prefix, to_e164
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,21 @@ def test_display_formats_and_passes_garbage_through():
 )
 def test_search_prefix_reads_fragments_as_people_type_them(typed, region, prefix):
     assert search_prefix(typed, region) == prefix
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("+1 555 555 0100", "+15555550100"),
+        ("+1 (555) 555-0100", "+15555550100"),
+        ("+44 20 7946 0123", "+442079460123"),
+        ("+15551", None),  # too short for +1
+        ("555-555-0100", None),  # national form: only `to_e164` reads it
+        ("+0123456789", None),  # no country code starts with 0
+        ("+1 555 CALL NOW", None),
+        ("+1 415 555 0123 x12", None),
+        ("+", None),
+    ],
+)
+def test_international_e164_takes_only_full_international_form(typed, expected):
+    assert international_e164(typed) == expected
