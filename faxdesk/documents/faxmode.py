@@ -1,7 +1,7 @@
 """Fax-mode rendering: each page of a fax PDF as the bi-level image the receiving machine prints.
 
 This module turns the pages of an already converted fax PDF into 1-bit images at the fax
-resolutions (FINE 204x196, SUPERFINE 204x392 lines per inch), halftoned (HALFTONE) or
+resolutions (FINE 204x196, SUPERFINE 204x391 lines per inch), halftoned (HALFTONE) or
 thresholded (MONOCHROME), with the header line the fax service prints at the top of every page,
 and estimates how many bytes the pages take on the line. It does not convert documents (that is
 `faxdesk.documents.convert`) and never runs on an event loop: it is synchronous and CPU-bound,
@@ -33,10 +33,10 @@ from faxdesk.documents.pages import open_pdf
 LINE_PIXELS = 1728
 #: Horizontal resolution, pixels per inch.
 X_DPI = 204
-#: Vertical resolution per mode, lines per inch. T.4 defines fine as 7.7 lines/mm and
-#: superfine as exactly twice that (Sinch calls them 200 and 400 dpi; 196 and 391 are the usual
-#: roundings): a superfine page is a fine page with every line split in two, hence 2 x 196.
-Y_DPI = {Resolution.FINE: 196, Resolution.SUPERFINE: 392}
+#: Vertical resolution per mode, lines per inch. T.4 defines fine as 7.7 lines/mm (195.6 lpi)
+#: and superfine as 15.4 lines/mm (391.2 lpi); Sinch calls them 200 and 400 dpi. Each is
+#: rounded to whole lines per inch, so a superfine page has a few lines less than twice fine's.
+Y_DPI = {Resolution.FINE: 196, Resolution.SUPERFINE: 391}
 #: Width of the fax line in points.
 LINE_WIDTH_PT = LINE_PIXELS * 72 / X_DPI
 #: Height of the band at the top of the page the header line is printed over, in points; it

@@ -94,17 +94,20 @@ def test_fine_pages_are_1728_pixels_wide_and_196_lines_per_inch():
         assert len(page.bits) == page.stride * page.height
 
 
-def test_superfine_has_twice_the_lines_of_fine():
+def test_superfine_is_204_by_391_dpi_about_twice_the_lines_of_fine():
     data = make_test_pdf(1)
     fine_page = faxmode.render_fax_page(data, 0, fine())
-    superfine = faxmode.render_fax_page(
-        data, 0, FaxMode(Resolution.SUPERFINE, HALFTONE, header=None)
-    )
-    assert superfine.width == fine_page.width == 1728
-    assert superfine.height == 2 * fine_page.height
-    assert superfine.y_dpi == 392
-    # The same ink, drawn on twice the lines.
-    assert superfine.dark_pixels() == pytest.approx(2 * fine_page.dark_pixels(), rel=0.05)
+    for paper, rows in (("letter", 4301), ("a4", 4572)):  # 11 in and 11.69 in at 391 lpi
+        superfine = faxmode.render_fax_page(
+            data, 0, FaxMode(Resolution.SUPERFINE, HALFTONE, paper, header=None)
+        )
+        assert (superfine.width, superfine.height) == (1728, rows)
+        assert (superfine.x_dpi, superfine.y_dpi) == (204, 391)
+    assert fine_page.width == 1728
+    # The same ink, drawn on about twice the lines.
+    letter = faxmode.render_fax_page(data, 0, FaxMode(Resolution.SUPERFINE, HALFTONE, header=None))
+    ratio = 391 / 196
+    assert letter.dark_pixels() == pytest.approx(ratio * fine_page.dark_pixels(), rel=0.05)
 
 
 def test_pages_are_bi_level_pixels_and_png_files_at_the_fax_resolution():
