@@ -2,9 +2,9 @@
 
 Tolerance is the point: field names in any case, `to` as repeated fields, a list or a comma
 string, booleans as `true`/`True`, labels as `labels[key]` or an object, files as repeated
-`file` parts or base64 `files[]`, `callbackContentType` for `callbackUrlContentType`. Problems a
-client can fix raise ApiProblemError (400 for a malformed or incomplete request, text that is not
-valid Unicode, or more than `MAX_ITEMS` recipients, files, URLs or map entries; 422 with field
+`file` parts or base64 `files[]`, `callbackContentType` for `callbackUrlContentType`, JSON
+`null` for a field left out. Problems a client can fix raise ApiProblemError (400 for a
+malformed or incomplete request, text that is not valid Unicode, or more than `MAX_ITEMS` recipients, files, URLs or map entries; 422 with field
 violations for bad values). `parse_json_body` reads every JSON body of the sandbox. Options the fax
 service takes from the sending service (retries, resolution, image conversion) stay None in
 `SendForm` when the request leaves them out; `outbound_fax` fills them in. The `as_*` readers
@@ -284,6 +284,10 @@ async def _read_json(request: Request) -> _RawRequest:
         raise ApiProblemError(400, "The request body must be a JSON object.")
     raw = _RawRequest()
     for name, value in body.items():
+        if value is None:
+            # Clients that write every property of their model send `null` for the ones left
+            # unset (`"labels": null`, `"contentUrl": null`): that is the field left out.
+            continue
         lower = name.lower()
         if lower in _MAPS:
             if isinstance(value, dict):

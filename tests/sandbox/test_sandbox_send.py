@@ -217,6 +217,38 @@ async def test_json_with_base64_files(local: LocalSandbox, client: httpx.AsyncCl
     assert page_titles(stored) == ["One", "Two", "Two"]
 
 
+async def test_json_nulls_are_fields_left_out(client: httpx.AsyncClient) -> None:
+    # What a client serializing its whole request model sends for everything left unset.
+    unset = (
+        "from", "contentUrl", "headerText", "headerPageNumbers", "headerTimeZone",
+        "retryDelaySeconds", "labels", "callbackUrl", "callbackUrlContentType",
+        "imageConversionMethod", "serviceId", "maxRetries", "resolution", "coverPageId",
+        "coverPageData",
+    )  # fmt: skip
+    response = await client.post(
+        "faxes",
+        json={"to": TEST_NUMBER, "files": [{"file": b64(make_test_pdf(1))}]} | dict.fromkeys(unset),
+    )
+
+    assert response.status_code == 200, response.text
+    fax = response.json()
+    assert fax["labels"] == {}
+    assert "contentUrl" not in fax
+    assert fax["maxRetries"] == 3
+    assert fax["headerPageNumbers"] is True
+    assert fax["callbackUrlContentType"] == "multipart/form-data"
+    # `"files": null` is no file at all (the content is missing), not a malformed file.
+    response = await client.post("faxes", json={"to": TEST_NUMBER, "files": None})
+    assert response.status_code == 400
+    assert response.json()["message"] == "Send at least one file or contentUrl."
+    # `"to": null` is still no recipient.
+    response = await client.post(
+        "faxes", json={"to": None, "files": [{"file": b64(make_test_pdf(1))}]}
+    )
+    assert response.status_code == 400
+    assert response.json()["details"][0]["fieldViolations"][0]["field"] == "to"
+
+
 async def test_json_to_as_a_comma_string(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "faxes",
