@@ -384,8 +384,15 @@ def _add_service_commands(commands: Any) -> None:
     download = commands.add_parser("download", parents=[connection], help="save the PDF of a fax")
     download.add_argument("fax_id", metavar="ID")
     # Kept as typed: a trailing slash says the folder must exist.
-    download.add_argument("-o", "--output", metavar="FILE", help="default ID.pdf")
-    download.add_argument("--force", action="store_true", help="replace an existing file")
+    download.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE, or into it if it is a folder (default ID.pdf here)",
+    )
+    download.add_argument(
+        "--force", action="store_true", help="replace an existing ID.pdf (-o FILE is replaced)"
+    )
 
     delete = commands.add_parser(
         "delete-content",

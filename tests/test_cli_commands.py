@@ -169,6 +169,11 @@ def test_download_writes_the_pdf_and_refuses_to_overwrite(account, pdf, home, ca
 
     assert run(capsys, "download", sent["id"], "--force")[0] == 0
     assert count_pages_in_file(expected) == 3
+    # A file named with -o is the one asked for: it is replaced, as `curl -o` replaces it.
+    named = home / "named.pdf"
+    named.write_bytes(b"made by the caller, e.g. with mkstemp")
+    assert run(capsys, "download", sent["id"], "-o", str(named)) == (0, f"{named}\n", "")
+    assert count_pages_in_file(named) == 3
     other = home / "out" / "copy.pdf"
     code, out, err = run(capsys, "download", sent["id"], "-o", str(other))
     assert (code, out) == (2, "")
@@ -185,16 +190,21 @@ def test_download_writes_the_pdf_and_refuses_to_overwrite(account, pdf, home, ca
             "three pages.pdf/x.pdf",
             "three pages.pdf is a file, not a folder; nothing was downloaded.",
         ),
-        ("dangling.pdf", "dangling.pdf already exists; pass --force to replace it."),
+        (
+            None,
+            "{home}/01HDF5S9P29WC29J578J8EKC1C.pdf already exists; pass --force to replace it.",
+        ),
     ],
 )
 def test_a_download_that_could_not_be_saved_is_refused_before_fetching(
     account, pdf, home, capsys, output, message
 ):
-    (home / "dangling.pdf").symlink_to(home / "nowhere.pdf")
-    code, out, err = run(capsys, "download", "01HDF5S9P29WC29J578J8EKC1C", "-o", output)
+    # A link to nowhere under the default name is still something the user would lose.
+    (home / "01HDF5S9P29WC29J578J8EKC1C.pdf").symlink_to(home / "nowhere.pdf")
+    where = ["-o", output] if output is not None else []
+    code, out, err = run(capsys, "download", "01HDF5S9P29WC29J578J8EKC1C", *where)
     assert (code, out) == (2, "")
-    assert err == f"faxdesk download: {message}\n"
+    assert err == f"faxdesk download: {message.format(home=home)}\n"
 
 
 @pytest.mark.parametrize("fax_id", ["../../etc", "01J9 ZK3", "a?b"])

@@ -548,8 +548,10 @@ def download_destination(fax_id: str, output: str | Path | None, *, force: bool)
     """Where `download` writes: `output`, `{id}.pdf` inside it if it is a folder (or ends with
     a slash), or `{id}.pdf` in the current folder.
 
-    Raises `ValidationError`, before anything is fetched, if the file exists (unless `force`),
-    is not a regular file (a device or a folder: never replaced), or its folder is missing or
+    A file named by `output` is replaced, as the user asked for that very file (`curl -o` does
+    the same); an `{id}.pdf` the user did not name is kept unless `force`. Raises
+    `ValidationError`, before anything is fetched, if the file exists and is kept, is not a
+    regular file (a device or a folder: never replaced), or its folder is missing or
     cannot be written; missing folders are not made, so a mistyped path is caught rather than
     created. A link is followed: the file it points to is what is replaced.
     """
@@ -562,10 +564,11 @@ def download_destination(fax_id: str, output: str | Path | None, *, force: bool)
         if text.endswith(("/", os.sep)) and not destination.is_dir():
             what = "is a file, not a folder" if destination.exists() else "does not exist"
             raise ValidationError(f"{destination} {what}; nothing was downloaded.", field="output")
+    named = output is not None and not destination.is_dir()
     if destination.is_dir():
         destination = destination / name
     # lexists: a link to nowhere is still something the user would lose.
-    if os.path.lexists(destination) and not force:
+    if os.path.lexists(destination) and not (force or named):
         raise ValidationError(
             f"{destination} already exists; pass --force to replace it.", field="output"
         )
