@@ -1,15 +1,15 @@
 """Read a send request (multipart or JSON) the way the service does, and write Fax objects.
 
-Tolerance is the point: field names in any case, `to` as repeated fields, a list or a comma
-string, booleans as `true`/`True`, labels as `labels[key]` or an object, files as repeated
-`file` parts or base64 `files[]`, `callbackContentType` for `callbackUrlContentType`, JSON
-`null` for a field left out. Problems a client can fix raise ApiProblemError (400 for a
-malformed or incomplete request, text that is not valid Unicode, or more than `MAX_ITEMS` recipients, files, URLs or map entries; 422 with field
-violations for bad values). `parse_json_body` reads every JSON body of the sandbox. Options the fax
-service takes from the sending service (retries, resolution, image conversion) stay None in
-`SendForm` when the request leaves them out; `outbound_fax` fills them in. The `as_*` readers
-are shared with `service_wire`. This module does not fetch URLs, look inside documents or touch
-state; see `intake` and `state`.
+Tolerance is the point: field names in any case, `to` as repeated fields, a list or a comma string,
+booleans as `true`/`True`, labels as `labels[key]` or an object, files as repeated `file` parts or
+base64 `files[]`, `callbackContentType` for `callbackUrlContentType`, JSON `null` for a field left
+out. Problems a client can fix raise ApiProblemError (400 for a malformed or incomplete request,
+text that is not valid Unicode, or more than `MAX_ITEMS` recipients, files, URLs or map entries;
+422 with field violations for bad values). `parse_json_body` reads every JSON body of the sandbox.
+Options the fax service takes from the sending service (retries, resolution, image conversion) stay
+None in `SendForm` when the request leaves them out; `outbound_fax` fills them in. The `as_*`
+readers are shared with `service_wire`. This module does not fetch URLs, look inside documents or
+touch state; see `intake` and `state`.
 """
 
 from __future__ import annotations

@@ -295,7 +295,19 @@ async def test_content_url_is_fetched_with_basic_auth_and_put_before_files() -> 
     assert page_titles(stored) == ["Cover", "Body", "Body"]
 
 
-async def test_multipart_content_urls_as_a_comma_list_without_files() -> None:
+_URLS = ["http://d.test/one.pdf", "http://d.test/two.pdf"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"data": {"to": TEST_NUMBER, "contentUrl": ", ".join(_URLS)}},  # multipart comma list
+        {"data": {"to": TEST_NUMBER, "contentUrl": _URLS}},  # repeated multipart fields
+        {"json": {"to": TEST_NUMBER, "contentUrl": _URLS}},  # a JSON list
+        {"json": {"to": TEST_NUMBER, "contentUrl": ",".join(_URLS)}},  # a JSON comma string
+    ],
+)
+async def test_content_urls_in_each_form_without_files(body: dict[str, Any]) -> None:
     def documents(request: httpx.Request) -> httpx.Response:
         pages = 1 if request.url.path == "/one.pdf" else 2
         return httpx.Response(200, content=make_test_pdf(pages, request.url.path))
@@ -306,17 +318,14 @@ async def test_multipart_content_urls_as_a_comma_list_without_files() -> None:
         ) as local,
         local.client() as client,
     ):
-        response = await client.post(
-            "faxes",
-            data={"to": TEST_NUMBER, "contentUrl": "http://d.test/one.pdf, http://d.test/two.pdf"},
-        )
+        response = await client.post("faxes", **body)
         fax = response.json()
         await finished(local, client, fax["id"])
         stored = (await client.get(f"faxes/{fax['id']}/file")).content
 
     assert response.status_code == 200
     assert fax["numberOfPages"] == 3
-    assert fax["contentUrl"] == ["http://d.test/one.pdf", "http://d.test/two.pdf"]
+    assert fax["contentUrl"] == _URLS
     assert page_titles(stored) == ["/one.pdf", "/two.pdf", "/two.pdf"]
 
 
