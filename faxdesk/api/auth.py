@@ -24,6 +24,9 @@ from faxdesk.api.urls import service_root
 
 DEFAULT_AUTH_BASE_URL = "https://auth.sinch.com"
 
+#: Where, below the sign-in service's root, tokens are asked for.
+TOKEN_PATH = "/oauth2/token"
+
 #: Renew a token this many seconds before the service says it expires (as the SDKs do).
 REFRESH_MARGIN_SECONDS = 60.0
 
@@ -71,7 +74,8 @@ class OAuth2ClientCredentials(httpx.Auth):
 
     Attributes:
         key_id: the access key id.
-        auth_base_url: the sign-in service root, "https://auth.sinch.com" unless overridden.
+        auth_base_url: the sign-in service root, "https://auth.sinch.com" unless overridden;
+            given the token address itself (ending in /oauth2/token), its root.
     """
 
     # A streamed request body is read up front so the request can be sent a second time after
@@ -87,7 +91,9 @@ class OAuth2ClientCredentials(httpx.Auth):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.key_id = key_id
-        self.auth_base_url = service_root(auth_base_url, "sign-in service")
+        root = service_root(auth_base_url, "sign-in service")
+        # The token address itself (as Sinch's documentation shows it) names the same server.
+        self.auth_base_url = root.removesuffix(TOKEN_PATH)
         self._basic_header = basic_authorization(key_id, key_secret)
         self._clock = clock
         self._lock = asyncio.Lock()
@@ -101,7 +107,7 @@ class OAuth2ClientCredentials(httpx.Auth):
 
     @property
     def token_url(self) -> str:
-        return f"{self.auth_base_url}/oauth2/token"
+        return f"{self.auth_base_url}{TOKEN_PATH}"
 
     def sync_auth_flow(
         self,

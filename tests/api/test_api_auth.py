@@ -136,6 +136,17 @@ async def test_token_request_shape_and_bearer_use(
     assert service.fax_authorizations == ["Bearer token-1"]
 
 
+@pytest.mark.parametrize("given", [AUTH_URL, AUTH_URL + TOKEN_PATH, AUTH_URL + TOKEN_PATH + "/"])
+async def test_the_auth_url_may_be_the_root_or_the_token_address(
+    make_client: MakeClient, clock: FakeClock, given: str
+) -> None:
+    oauth = OAuth2ClientCredentials(KEY_ID, KEY_SECRET, auth_base_url=given, clock=clock)
+    service = Service()
+    await make_client(service, auth=oauth).get_fax("01HX")
+    assert oauth.auth_base_url == AUTH_URL
+    assert [str(request.url) for request in service.token_requests] == [AUTH_URL + TOKEN_PATH]
+
+
 async def test_token_is_cached_between_requests(
     make_client: MakeClient, oauth: OAuth2ClientCredentials, clock: FakeClock
 ) -> None:
