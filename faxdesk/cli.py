@@ -482,8 +482,11 @@ def _run_logged_service_command(args: argparse.Namespace, paths: Paths) -> int:
     except NotFound as exc:
         return _fail(prefix + _sentence(exc), 2)
     except FaxDeskError as exc:
-        # A success answer FaxDesk could not read: the service did take the request.
-        taken = isinstance(exc, ApiError) and 200 <= (exc.status_code or 0) < 300
+        # A success answer FaxDesk could not read: the service did take the request. A
+        # failure inside the service (500), or a gateway that lost or gave up on its answer
+        # (502, 504), may come after the fax was created; 503 says it was not let in.
+        status = exc.status_code if isinstance(exc, ApiError) else None
+        taken = status is not None and (200 <= status < 300 or status in _MAYBE_TAKEN)
         return _fail(prefix + _sentence(exc) + (_maybe_sent(args) if taken else ""), 1)
     except KeyboardInterrupt:
         return _fail(f"{prefix}interrupted.{_maybe_sent(args)}", 130)
@@ -525,6 +528,9 @@ def _run_command(args: argparse.Namespace, paths: Paths, stack: contextlib.ExitS
     )
     return asyncio.run(run(target))
 
+
+#: Failures of the service that may come after it created the fax a send asked for.
+_MAYBE_TAKEN = frozenset({500, 502, 504})
 
 #: Whether a progress line is on the terminal without its line break yet.
 _progress_line_open = False

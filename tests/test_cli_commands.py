@@ -783,6 +783,25 @@ def test_a_send_answer_naming_no_fax_warns_too(account, pdf, monkeypatch, capsys
     )
 
 
+@pytest.mark.parametrize(("status", "warns"), [(500, True), (502, True), (504, True), (503, False)])
+def test_a_send_the_service_failed_on_warns_unless_it_was_not_let_in(
+    account, pdf, monkeypatch, capsys, status, warns
+):
+    service_answers(monkeypatch, httpx.Response(status, json={"message": "Upstream trouble."}))
+    code, out, err = run(capsys, "send", str(pdf), "--to", TEST_NUMBER, "--json")
+    assert (code, out) == (1, "")
+    assert err.startswith(f"faxdesk send: The fax service failed on its side (HTTP {status})")
+    assert len(err.splitlines()) == 1
+    assert ("The fax may or may not have been sent" in err) is warns
+
+
+def test_a_list_the_service_failed_on_does_not_talk_of_sending(account, monkeypatch, capsys):
+    service_answers(monkeypatch, httpx.Response(500))
+    code, out, err = run(capsys, "list")
+    assert (code, out) == (1, "")
+    assert err == "faxdesk list: The fax service failed on its side (HTTP 500).\n"
+
+
 def test_converted_copies_are_removed_however_the_send_ends(home, pdf, monkeypatch, capsys):
     import tempfile
 
