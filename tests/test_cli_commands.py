@@ -299,7 +299,7 @@ def test_the_prior_week_note_comes_after_the_listing_and_only_on_success(account
 def test_an_unknown_fax_id_on_the_service_is_bad_input(account, capsys):
     code, out, err = run(capsys, "get", "01HDF5S9P29WC29J578J8EKC1C")
     assert (code, out) == (2, "")
-    assert err.startswith("faxdesk get: The fax service has no such fax or file")
+    assert err.startswith("faxdesk get: The fax service has no such fax:")
 
 
 def test_a_closed_pipe_ends_the_listing_quietly(account, pdf, capsys, monkeypatch):

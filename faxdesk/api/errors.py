@@ -48,7 +48,8 @@ _TOKEN_PATH_SUFFIX = "/oauth2/token"
 _MISSING_BY_PATH = (
     (re.compile(r"/services/[^/]+/coverPages/[^/]+$"), "cover page"),
     (re.compile(r"/services/[^/]+(/coverPages)?$"), "service"),
-    (re.compile(r"/faxes/[^/]+(/file(\.[^/]*)?)?$"), "fax or file"),
+    (re.compile(r"/faxes/[^/]+/file(\.[^/]*)?$"), "fax or file"),
+    (re.compile(r"/faxes/[^/]+$"), "fax"),
     (re.compile(r"/v3/projects/[^/]+(/faxes|/services)?$"), "project"),
 )
 

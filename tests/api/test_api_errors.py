@@ -171,7 +171,7 @@ def test_409_is_invalid_request_in_the_current_state() -> None:
         ("/v3/projects/p/faxes/01HX/file", "fax or file"),
         ("/v3/projects/p/services/01SV", "service"),
         ("/v3/projects/p/faxes/01HX/file.pdf", "fax or file"),
-        ("/v3/projects/p/faxes/01HX", "fax or file"),
+        ("/v3/projects/p/faxes/01HX", "fax"),
         # The cover pages of a service that does not exist: the service is what is missing.
         ("/v3/projects/p/services/NOSUCH/coverPages", "service"),
         ("/v3/projects/p/faxes", "project (check the project id)"),
