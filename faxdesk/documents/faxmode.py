@@ -202,6 +202,15 @@ def render_fax_page(pdf: bytes | Path, index: int, mode: FaxMode | None = None) 
             return _Rasteriser(doc, name, mode, sent_at).render(index)
 
 
+def render_coded_fax_page(
+    pdf: bytes | Path, index: int, mode: FaxMode | None = None
+) -> tuple[FaxPage, int]:
+    """`render_fax_page`, with the bytes the page takes on the line (as the transmission
+    estimate counts them), so a caller can show the estimate as pages come in."""
+    page = render_fax_page(pdf, index, mode)
+    return page, len(page.mh())
+
+
 def render_fax_pages(pdf: bytes | Path, mode: FaxMode | None = None) -> Iterator[FaxPage]:
     """Render every page of a fax PDF as the fax prints it, one at a time, in order.
 

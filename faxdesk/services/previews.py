@@ -93,6 +93,13 @@ class PageRenderer:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, faxmode.render_fax_page, path, index, mode)
 
+    async def coded_fax_page(self, path: Path, index: int, mode: FaxMode) -> tuple[FaxPage, int]:
+        """`fax_page`, with the bytes the page takes on the line (see `TransmissionEstimate`)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._pool, faxmode.render_coded_fax_page, path, index, mode
+        )
+
     async def save_pdf(self, paths: Sequence[Path], destination: Path) -> None:
         """Write the PDFs at `paths`, joined, to `destination` (see `pages.save_pdf`)."""
         loop = asyncio.get_running_loop()

@@ -297,11 +297,15 @@ class ComposerSupport(QObject):
         await self._renderer.save_pdf(paths, whole)
         info = await self._renderer.document_info(whole)
         has_cover = bool(self._composer.options.cover_choice().template) or service_cover
+        mode = fax_mode_of(request, self.paper)
         dialog = ConfirmSendDialog(
-            info.page_count, recipients, self._composer, cover_pages=int(has_cover)
+            info.page_count,
+            recipients,
+            self._composer,
+            cover_pages=int(has_cover),
+            resolution=mode.resolution,
         )
         self.confirm_dialog = dialog
-        mode = fax_mode_of(request, self.paper)
         pages = self._tasks.start(self._fax_pages(dialog, whole, info.page_count, mode))
         try:
             return await dialog_result(dialog) == QDialog.DialogCode.Accepted
@@ -316,12 +320,12 @@ class ComposerSupport(QObject):
     ) -> None:
         for index in range(count):
             try:
-                page = await self._renderer.fax_page(pdf, index, mode)
+                page, coded = await self._renderer.coded_fax_page(pdf, index, mode)
             except DocumentError as exc:
                 dialog.show_problem(f"Page {index + 1} cannot be shown: {exc}")
                 return
             # Scaling a whole fax page takes tens of milliseconds: not on the event loop.
-            dialog.add_page(await asyncio.to_thread(fax_page_image, page))
+            dialog.add_page(await asyncio.to_thread(fax_page_image, page), coded_bytes=coded)
 
     def _on_options_cover_changed(self, choice: object) -> None:
         template = getattr(choice, "template", "")

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faxdesk.documents.faxmode import FaxPage
+from faxdesk.core.models import Resolution
+from faxdesk.documents.faxmode import FaxPage, TransmissionEstimate
 from faxdesk.ui.recipients import Recipient
 
 #: Width the pages are shown at, in pixels.
@@ -48,7 +49,8 @@ class ConfirmSendDialog(QDialog):
     """Send this fax? The pages, the count and the recipients, once more.
 
     Attributes:
-        summary_label: pages, recipients and the size on the line.
+        summary_label: pages and recipients.
+        size_label: the pages' size on the line, once every page is shown with its size.
         recipients_label: each recipient, with what to check about it.
         pages_layout: where the page images go, in order; `status_label` says how far
             rendering has come.
@@ -62,11 +64,14 @@ class ConfirmSendDialog(QDialog):
         parent: QWidget | None = None,
         *,
         cover_pages: int = 0,
+        resolution: Resolution = Resolution.FINE,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Send this fax?")
         self._page_count = page_count
+        self._resolution = resolution
         self._shown = 0
+        self._coded: list[int] = []
         self.summary_label = QLabel(self)
         self.summary_label.setWordWrap(True)
         font = self.summary_label.font()
@@ -77,6 +82,8 @@ class ConfirmSendDialog(QDialog):
             pages += " with the cover page"
         people = "1 recipient" if len(recipients) == 1 else f"{len(recipients)} recipients"
         self.summary_label.setText(f"{pages} to {people}")
+        self.size_label = QLabel(self)
+        self.size_label.setAccessibleName("Size on the line")
         self.recipients_label = QLabel(self)
         self.recipients_label.setWordWrap(True)
         self.recipients_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -109,6 +116,7 @@ class ConfirmSendDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary_label)
+        layout.addWidget(self.size_label)
         layout.addWidget(self.recipients_label)
         layout.addWidget(self._scroll, 1)
         layout.addWidget(self.status_label)
@@ -117,16 +125,24 @@ class ConfirmSendDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.resize(PAGE_WIDTH + 120, 760)
 
-    def add_page(self, image: QImage) -> None:
-        """Show the next page."""
+    def add_page(self, image: QImage, *, coded_bytes: int | None = None) -> None:
+        """Show the next page; with `coded_bytes`, the bytes it takes on the line, which add up
+        to the transmission estimate shown once every page has come with its size."""
         label = QLabel(self)
         label.setPixmap(QPixmap.fromImage(image))
         label.setFrameShape(QFrame.Shape.Box)
         self._shown += 1
         label.setAccessibleName(f"Page {self._shown} of {self._page_count}")
         self.pages_layout.addWidget(label)
+        if coded_bytes is not None:
+            self._coded.append(coded_bytes)
         if self._shown >= self._page_count:
             self.status_label.setText("Every page is shown as the recipient's machine prints it.")
+            if len(self._coded) == self._page_count:
+                estimate = TransmissionEstimate(
+                    self._page_count, self._resolution, sum(self._coded), tuple(self._coded)
+                )
+                self.size_label.setText(estimate.summary() + ".")
         else:
             self.status_label.setText(f"Page {self._shown} of {self._page_count} shown…")
 

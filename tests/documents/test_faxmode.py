@@ -411,6 +411,10 @@ def test_the_estimate_counts_pages_and_grows_with_content_and_resolution():
     assert estimate.summary() == f"2 pages at FINE, {estimate.bytes / 1000:.0f} KB to transmit"
     single = faxmode.estimate_transmission(make_test_pdf(1), fine())
     assert single.summary().startswith("1 page at FINE, ")
+    # A page rendered on its own comes with the same size, for an estimate built page by page.
+    second, coded = faxmode.render_coded_fax_page(text, 1, fine())
+    assert second == pages[1]
+    assert coded == estimate.page_bytes[1]
 
 
 def test_unreadable_documents_and_missing_pages_are_named(tmp_path):

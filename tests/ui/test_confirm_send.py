@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import re
 from pathlib import Path
 
 import httpx
 import pymupdf
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
@@ -56,6 +58,23 @@ def test_the_dialog_says_what_goes_to_whom(qtbot: QtBot) -> None:
         qtbot.keyClick(dialog, Qt.Key.Key_Escape)
 
 
+def test_the_size_on_the_line_is_shown_once_every_page_came_with_its_size(qtbot: QtBot) -> None:
+    recipient = Recipient(text="415 555 0123", e164="+14155550123")
+    dialog = ConfirmSendDialog(2, [recipient], resolution=Resolution.SUPERFINE)
+    qtbot.addWidget(dialog)
+    page = QImage(20, 26, QImage.Format.Format_Grayscale8)
+    page.fill(255)
+    dialog.add_page(page, coded_bytes=41_000)
+    assert dialog.size_label.text() == ""
+    dialog.add_page(page, coded_bytes=83_000)
+    assert dialog.size_label.text() == "2 pages at SUPERFINE, 124 KB to transmit."
+    # Pages shown without their size give no estimate rather than a wrong one.
+    unsized = ConfirmSendDialog(1, [recipient])
+    qtbot.addWidget(unsized)
+    unsized.add_page(page)
+    assert unsized.size_label.text() == ""
+
+
 def test_send_shows_the_whole_fax_with_its_cover_page_first(
     qtbot: QtBot, qloop, paths: Paths, tmp_path: Path
 ) -> None:
@@ -86,6 +105,10 @@ def test_send_shows_the_whole_fax_with_its_cover_page_first(
             dialog = support.confirm_dialog
             await until(lambda: dialog.pages_shown() == 3)
             assert dialog.summary_label.text() == "3 pages with the cover page to 1 recipient"
+            # The estimate of what the pages take on the line, before anything is sent.
+            assert re.fullmatch(
+                r"3 pages at SUPERFINE, \d+ KB to transmit\.", dialog.size_label.text()
+            )
             assert composer.is_busy()
             qtbot.mouseClick(dialog.back_button, Qt.MouseButton.LeftButton)
             await until(lambda: not composer.is_busy())
