@@ -830,8 +830,10 @@ def _services(
     args: argparse.Namespace, _current: settings.Settings, _stack: contextlib.ExitStack
 ) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
     async def run(target: commands.Target) -> int:
-        services = await commands.list_services(target)
-        print(commands.services_json(services) if args.json else commands.service_table(services))
+        if args.json:
+            print(commands.services_json(await commands.list_services(target)))
+        else:
+            print(commands.service_table(*await commands.list_services_with_numbers(target)))
         return 0
 
     return run

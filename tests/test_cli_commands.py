@@ -569,13 +569,38 @@ def test_services_lists_the_default_service(account, capsys):
     assert (code, err) == (0, "")
     header, *rows = out.splitlines()
     assert header.split()[:3] == ["ID", "NAME", "DEFAULT"]
-    assert any("Default service" in row and " yes " in row for row in rows)
+    assert header.endswith("SENDS FROM")
+    # The sandbox's own number is its default service's, to send from.
+    assert any(
+        "Default service" in row and " yes " in row and row.endswith(" +14155550100")
+        for row in rows
+    )
 
     code, out, _ = run(capsys, "services", "--json")
     services = json.loads(out)
     [default] = [service for service in services if service["defaultForProject"]]
     assert default["name"] == "Default service"
     assert default["projectId"] == account.config.project_id
+
+
+def test_services_of_a_deployment_that_lists_no_numbers_are_still_shown(
+    account, monkeypatch, capsys
+):
+    def deployment(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/numbers"):
+            return httpx.Response(404, text="Not Found")
+        service = {"id": "01SV", "name": "Main", "defaultFrom": "+14155550199"}
+        return httpx.Response(200, json={"services": [service], "page": 1, "totalPages": 1})
+
+    monkeypatch.setattr(
+        commands,
+        "create_http_client",
+        lambda *_a, **_k: httpx.AsyncClient(transport=httpx.MockTransport(deployment)),
+    )
+    code, out, err = run(capsys, "services")
+    assert (code, err) == (0, "")
+    [row] = out.splitlines()[1:]
+    assert row.split() == ["01SV", "Main", "no", "+14155550199", "-", "-", "-", "-"]
 
 
 def test_cover_pages_of_the_default_service(account, capsys):

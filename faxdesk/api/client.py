@@ -1,14 +1,14 @@
 """An async client for the Sinch Fax API v3, on one shared `httpx.AsyncClient`.
 
 `FaxApiClient` sends faxes, lists, fetches and exports them, downloads and deletes their
-documents, reads the project's services and cover pages, and checks that the service answers.
-It is about transport: the wire format lives in `faxdesk.api.wire`, every HTTP status and httpx
-exception is turned into a `faxdesk.core.errors` class by `faxdesk.api.errors`, and document
-bytes move through `faxdesk.api.transfers`, so nothing above this package sees httpx or status
-numbers. Requests that change nothing or are safe to repeat (GET, DELETE, downloads, the CSV
-export, ping) are tried again after failures that may pass, as its `RetryPolicy` says
-(`faxdesk.api.retries`); a send, which creates faxes, is never repeated. It does not own or
-close the httpx client it is given.
+documents, reads the project's services, their numbers and cover pages, and checks that the
+service answers. It is about transport: the wire format lives in `faxdesk.api.wire`, every HTTP
+status and httpx exception is turned into a `faxdesk.core.errors` class by `faxdesk.api.errors`,
+and document bytes move through `faxdesk.api.transfers`, so nothing above this package sees
+httpx or status numbers. Requests that change nothing or are safe to repeat (GET, DELETE,
+downloads, the CSV export, ping) are tried again after failures that may pass, as its
+`RetryPolicy` says (`faxdesk.api.retries`); a send, which creates faxes, is never repeated. It
+does not own or close the httpx client it is given.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from faxdesk.api.wire import (
     send_form_fields,
     send_json_body,
     service_from_wire,
+    service_numbers_page_from_wire,
     services_page_from_wire,
     validate_send_request,
 )
@@ -62,6 +63,7 @@ from faxdesk.core.models import (
     FaxQuery,
     SendRequest,
     Service,
+    ServiceNumber,
 )
 from faxdesk.core.ports import SendEncoding, TransferProgress
 
@@ -291,6 +293,14 @@ class FaxApiClient:
         """The fax service with this id."""
         data = await self._get_mapping(self._service_url(service_id))
         return service_from_wire(data)
+
+    async def list_service_numbers(self, service_id: str) -> list[ServiceNumber]:
+        """Every phone number of the service: the numbers its faxes can be sent from."""
+        return await self._collect_pages(
+            f"{self._service_url(service_id)}/numbers",
+            service_numbers_page_from_wire,
+            SERVICES_PAGE_SIZE,
+        )
 
     async def list_cover_pages(self, service_id: str) -> list[CoverPage]:
         """Every cover page of the service (lists may leave the PDF itself out)."""

@@ -1,14 +1,14 @@
 """Translation between the Sinch Fax API v3 wire format and the core models.
 
 Reading is tolerant, because the service and its documentation disagree on several shapes
-(`contentUrl` string or list, `hasFile` bool or string, `price.amount` string or number, `page` or
-`pageNumber`, timestamps with or without milliseconds): a missing or odd field gets a default, an
-unknown field is kept in `Fax.extra`, an unknown enum value is kept as is; services and cover
-pages are read the same way. Writing produces the send form fields, the send JSON body (files
-base64-encoded), the list query string, a cover page upload body, and faxes, services and cover
-pages in the service's own shape (for `--json` output). `validate_send_request` checks every
-send option before anything is sent. This module does no I/O and knows nothing about httpx; the
-client in `faxdesk.api.client` moves the bytes.
+(`contentUrl` string or list, `hasFile` bool or string, `price.amount` string or number, `page`
+or `pageNumber`, timestamps with or without milliseconds): a missing or odd field gets a
+default, an unknown field is kept in `Fax.extra`, an unknown enum value is kept as is; services,
+their numbers and cover pages are read the same way. Writing produces the send form fields, the
+send JSON body (files base64-encoded), the list query string, a cover page upload body, and
+faxes, services and cover pages in the service's own shape (for `--json` output).
+`validate_send_request` checks every send option before anything is sent. This module does no
+I/O and knows nothing about httpx; the client in `faxdesk.api.client` moves the bytes.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from faxdesk.core.models import (
     Resolution,
     SendRequest,
     Service,
+    ServiceNumber,
 )
 
 _E = TypeVar("_E", Direction, FaxStatus, ErrorType, Resolution, ImageConversionMethod)
@@ -141,6 +142,11 @@ _KNOWN_SERVICE_KEYS = frozenset(
         "createdAt",
         "updatedAt",
     }
+)
+
+#: Wire keys `service_number_from_wire` models; the others go to `ServiceNumber.extra`.
+_KNOWN_SERVICE_NUMBER_KEYS = frozenset(
+    {"phoneNumber", "permissions", "country", "suspended", "note", "serviceId", "projectId"}
 )
 
 #: Wire keys `cover_page_from_wire` models; `file` is kept in `extra` only when unreadable.
@@ -281,6 +287,32 @@ def service_from_wire(data: Mapping[str, Any]) -> Service:
 def services_page_from_wire(data: Mapping[str, Any]) -> list[Service]:
     """The services of a `GET /services` answer (`{"services": [...]}` plus pagination)."""
     return [service_from_wire(item) for item in _mappings(data.get("services"))]
+
+
+def service_number_from_wire(data: Mapping[str, Any]) -> ServiceNumber:
+    """Build a `ServiceNumber` from one number of `GET /services/{id}/numbers`.
+
+    Permissions left out read as "both" and a suspension as none, the documented defaults.
+    """
+    extra = {key: value for key, value in data.items() if key not in _KNOWN_SERVICE_NUMBER_KEYS}
+    permissions = _str(data.get("permissions")).strip().lower()
+    return ServiceNumber(
+        phone_number=_str(data.get("phoneNumber")).strip(),
+        permissions=permissions or "both",
+        country=_str(data.get("country")),
+        suspended=bool(_bool(data.get("suspended"))),
+        note=_str(data.get("note")),
+        service_id=_str(data.get("serviceId")),
+        project_id=_str(data.get("projectId")),
+        extra=extra,
+    )
+
+
+def service_numbers_page_from_wire(data: Mapping[str, Any]) -> list[ServiceNumber]:
+    """The numbers of a `GET /services/{id}/numbers` answer; entries without a number are
+    skipped."""
+    numbers = [service_number_from_wire(item) for item in _mappings(data.get("numbers"))]
+    return [number for number in numbers if number.phone_number]
 
 
 def cover_page_from_wire(data: Mapping[str, Any]) -> CoverPage:

@@ -196,6 +196,28 @@ class Service:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceNumber:
+    """A phone number of a fax service: what its faxes can be sent from and received on.
+
+    `permissions` is "both", "send" or "receive" (newer values kept as sent); a `suspended`
+    number sends and receives nothing, and `note` may say why.
+    """
+
+    phone_number: str
+    permissions: str = "both"
+    country: str = ""
+    suspended: bool = False
+    note: str = ""
+    service_id: str = ""
+    project_id: str = ""
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def can_send(self) -> bool:
+        return not self.suspended and self.permissions != "receive"
+
+
+@dataclass(frozen=True, slots=True)
 class CoverPage:
     """A PDF template the service puts in front of outbound faxes of one service.
 

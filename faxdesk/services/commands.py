@@ -36,7 +36,13 @@ from faxdesk.api.wire import (
 from faxdesk.config import secrets
 from faxdesk.config.settings import DEFAULT_API_URL, DEFAULT_AUTH_URL, Account, AuthMethod
 from faxdesk.core import phone
-from faxdesk.core.errors import ConfigError, DocumentError, ValidationError
+from faxdesk.core.errors import (
+    ConfigError,
+    DocumentError,
+    InvalidRequest,
+    NotFound,
+    ValidationError,
+)
 from faxdesk.core.models import (
     CoverPage,
     Direction,
@@ -46,6 +52,7 @@ from faxdesk.core.models import (
     FaxQuery,
     SendRequest,
     Service,
+    ServiceNumber,
 )
 from faxdesk.core.ports import TransferProgress
 from faxdesk.documents.convert import ConvertedDocument, UnsupportedDocumentKind, convert_to_pdf
@@ -623,6 +630,27 @@ async def list_services(target: Target) -> list[Service]:
         return await api.list_services()
 
 
+async def list_services_with_numbers(
+    target: Target,
+) -> tuple[list[Service], dict[str, list[ServiceNumber]]]:
+    """The services, and the phone numbers of each service whose numbers could be listed.
+
+    A deployment that does not list numbers (it answers not found or refuses the request)
+    leaves that service out of the numbers; the services are shown all the same.
+    """
+    async with open_api(target) as api:
+        services = await api.list_services()
+        numbers: dict[str, list[ServiceNumber]] = {}
+        for service in services:
+            if not service.id.strip():
+                continue
+            try:
+                numbers[service.id] = await api.list_service_numbers(service.id)
+            except (NotFound, InvalidRequest):
+                continue
+        return services, numbers
+
+
 async def list_cover_pages(target: Target, service_id: str | None) -> tuple[str, list[CoverPage]]:
     """The cover pages of `service_id`, or of the project's default service when it is None."""
     async with open_api(target) as api:
@@ -709,11 +737,28 @@ def services_json(services: Sequence[Service]) -> str:
     return json.dumps([service_to_wire(service) for service in services], indent=2)
 
 
-_SERVICE_HEADER = ("ID", "NAME", "DEFAULT", "SENDER", "RETRIES", "DELAY", "COVER PAGE")
+_SERVICE_HEADER = (
+    "ID",
+    "NAME",
+    "DEFAULT",
+    "SENDER",
+    "RETRIES",
+    "DELAY",
+    "COVER PAGE",
+    "SENDS FROM",
+)
 
 
-def service_table(services: Sequence[Service]) -> str:
-    """A plain-text table of the services with the defaults their faxes get."""
+def service_table(
+    services: Sequence[Service], numbers: Mapping[str, Sequence[ServiceNumber]] | None = None
+) -> str:
+    """A plain-text table of the services with the defaults their faxes get.
+
+    SENDER is the service's default sender number; SENDS FROM lists the numbers of `numbers`
+    a fax of the service can be sent from (not suspended, not receive-only), "-" when there
+    are none or they are unknown.
+    """
+    known = numbers or {}
     rows = [
         (
             service.id,
@@ -723,6 +768,7 @@ def service_table(services: Sequence[Service]) -> str:
             _or_dash(service.number_of_retries),
             f"{service.retry_delay_seconds} s" if service.retry_delay_seconds is not None else "-",
             service.cover_page_id or "-",
+            ", ".join(n.phone_number for n in known.get(service.id, ()) if n.can_send) or "-",
         )
         for service in services
     ]

@@ -31,7 +31,7 @@ from faxdesk.core.models import (
 )
 from faxdesk.core.ports import FaxApi
 from faxdesk.documents.pages import make_test_pdf
-from faxdesk.sandbox.config import DEFAULT_SERVICE_ID, SandboxConfig
+from faxdesk.sandbox.config import DEFAULT_FROM_NUMBER, DEFAULT_SERVICE_ID, SandboxConfig
 from faxdesk.sandbox.testing import LocalSandbox, in_process_sandbox
 from tests.api.apitest_support import FAXES_PATH, PROJECT_ID, MakeClient, json_response
 
@@ -255,6 +255,39 @@ async def test_a_page_count_in_text_is_still_followed(make_client: MakeClient) -
     assert pages == ["1", "2"]
 
 
+async def test_service_numbers_are_collected_from_every_page(make_client: MakeClient) -> None:
+    queries: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == f"{PROJECT_PATH}/services/01SV/numbers"
+        queries.append(request.url.query.decode())
+        page = int(request.url.params["page"])
+        numbers = {
+            1: [{"phoneNumber": "+14155550100", "permissions": "both", "country": "US"}],
+            2: [
+                # Older answers may leave the documented defaults out and send text booleans.
+                {"phoneNumber": "+14155550101", "suspended": "true", "note": "Ported out"},
+                {"permissions": "send"},  # no number: nothing to offer
+                {"phoneNumber": "+14155550102", "permissions": "RECEIVE", "newField": 7},
+            ],
+        }[page]
+        return json_response(200, {"numbers": numbers, "page": page, "totalPages": 2})
+
+    numbers = await make_client(handler).list_service_numbers("01SV")
+    assert queries == ["pageSize=100&page=1", "pageSize=100&page=2"]
+    assert [(n.phone_number, n.permissions, n.suspended) for n in numbers] == [
+        ("+14155550100", "both", False),
+        ("+14155550101", "both", True),
+        ("+14155550102", "receive", False),
+    ]
+    assert (numbers[0].country, numbers[1].note, numbers[2].extra) == (
+        "US",
+        "Ported out",
+        {"newField": 7},
+    )
+    assert [n.can_send for n in numbers] == [True, False, False]
+
+
 async def test_get_service_reads_one_service(make_client: MakeClient) -> None:
     paths: list[str] = []
 
@@ -407,6 +440,15 @@ async def test_sandbox_services_and_cover_pages(api: FaxApiClient, local: LocalS
         await api.get_cover_page(DEFAULT_SERVICE_ID, added[0])
     with pytest.raises(NotFound):
         await api.get_service("01JZZZZZZZZZZZZZZZZZZZZZZZ")
+    [own] = await api.list_service_numbers(DEFAULT_SERVICE_ID)
+    assert (own.phone_number, own.service_id, own.can_send) == (
+        DEFAULT_FROM_NUMBER,
+        DEFAULT_SERVICE_ID,
+        True,
+    )
+    assert await api.list_service_numbers(created["id"]) == []
+    with pytest.raises(NotFound):
+        await api.list_service_numbers("01JZZZZZZZZZZZZZZZZZZZZZZZ")
 
 
 async def test_sandbox_delete_content_keeps_the_record(
