@@ -2,14 +2,15 @@
 
 Tolerance is the point: field names in any case, `to` as repeated fields, a list or a comma string,
 booleans as `true`/`True`, labels as `labels[key]` or an object, files as repeated `file` parts or
-base64 `files[]`, `callbackContentType` for `callbackUrlContentType`, JSON `null` for a field left
-out. Problems a client can fix raise ApiProblemError (400 for a malformed or incomplete request,
-text that is not valid Unicode, or more than `MAX_ITEMS` recipients, files, URLs or map entries;
-422 with field violations for bad values). `parse_json_body` reads every JSON body of the sandbox.
-Options the fax service takes from the sending service (retries, resolution, image conversion) stay
-None in `SendForm` when the request leaves them out; `outbound_fax` fills them in. The `as_*`
-readers are shared with `service_wire`. This module does not fetch URLs, look inside documents or
-touch state; see `intake` and `state`.
+base64 `files[]`, `callbackContentType` for `callbackUrlContentType` (and the .NET SDK's
+`EventDestinationTarget` and `EventDestinationContentType` for the callback), JSON `null` for a
+field left out. Problems a client can fix raise ApiProblemError (400 for a malformed or incomplete
+request, text that is not valid Unicode, or more than `MAX_ITEMS` recipients, files, URLs or map
+entries; 422 with field violations for bad values). `parse_json_body` reads every JSON body of the
+sandbox. Options the fax service takes from the sending service (retries, resolution, image
+conversion) stay None in `SendForm` when the request leaves them out; `outbound_fax` fills them in.
+The `as_*` readers are shared with `service_wire`. This module does not fetch URLs, look inside
+documents or touch state; see `intake` and `state`.
 """
 
 from __future__ import annotations
@@ -418,9 +419,15 @@ def _validate(raw: _RawRequest) -> SendForm:
         invalid.append(
             FieldViolation("headerText", f"headerText is longer than {HEADER_TEXT_MAX} characters.")
         )
-    callback_url = _text(raw, "callbackUrl", invalid) or None
+    # The .NET SDK's multipart sends name the C# properties, which for these two are
+    # EventDestinationTarget and EventDestinationContentType; older clients (the Node SDK up to
+    # 1.1, the older .NET request) name the content type callbackContentType.
+    callback_url_field = _named(raw, "callbackUrl", "eventDestinationTarget")
+    callback_url = _text(raw, callback_url_field, invalid) or None
     if callback_url is not None and not is_http_url(callback_url):
-        invalid.append(FieldViolation("callbackUrl", f"{callback_url!r} is not an http(s) URL."))
+        invalid.append(
+            FieldViolation(callback_url_field, f"{callback_url!r} is not an http(s) URL.")
+        )
     header_time_zone = _text(raw, "headerTimeZone", invalid) or DEFAULT_HEADER_TIME_ZONE
     if not is_time_zone(header_time_zone):
         invalid.append(
@@ -430,11 +437,8 @@ def _validate(raw: _RawRequest) -> SendForm:
                 "(such as America/New_York).",
             )
         )
-    # Older clients (the Node SDK up to 1.1, the .NET SDK) name the field callbackContentType.
-    content_type_field = (
-        "callbackUrlContentType"
-        if _scalar(raw, "callbackUrlContentType") not in (None, "")
-        else "callbackContentType"
+    content_type_field = _named(
+        raw, "callbackUrlContentType", "callbackContentType", "eventDestinationContentType"
     )
     form = SendForm(
         to=tuple(numbers),
@@ -473,6 +477,14 @@ def _split_list(values: list[Any], name: str, problems: list[FieldViolation]) ->
             continue
         items.extend(part.strip() for part in re.split(r"[,;]", value) if part.strip())
     return items
+
+
+def _named(raw: _RawRequest, name: str, *aliases: str) -> str:
+    """`name`, or the first of its `aliases` the request gives a value to (`name` if none)."""
+    for candidate in (name, *aliases):
+        if _scalar(raw, candidate) not in (None, ""):
+            return candidate
+    return name
 
 
 def _scalar(raw: _RawRequest, name: str) -> Any:

@@ -15,6 +15,7 @@ from faxdesk.sandbox.testing import LocalSandbox, in_process_sandbox
 from tests.sandbox.sandbox_support import (
     OTHER_NUMBER,
     TEST_NUMBER,
+    WebhookReceiver,
     finished,
     page_titles,
     pdf_file,
@@ -189,6 +190,55 @@ async def test_dotnet_style_multipart_names_and_values(client: httpx.AsyncClient
     assert all(fax["headerPageNumbers"] is True and fax["maxRetries"] == 2 for fax in faxes)
     assert faxes[0]["labels"] == {"hello": "world"}
     assert faxes[0]["callbackUrlContentType"] == "application/json"
+
+
+async def test_dotnet_callback_property_names_set_the_callback() -> None:
+    # The .NET SDK's SendFaxRequest names these two EventDestinationTarget and
+    # EventDestinationContentType, and its multipart sends use the property names.
+    receiver = WebhookReceiver()
+    async with (
+        in_process_sandbox(
+            SandboxConfig(time_scale=0.0), webhook_transport=receiver.transport
+        ) as local,
+        local.client() as client,
+    ):
+        response = await client.post(
+            "faxes",
+            data={
+                "To": TEST_NUMBER,
+                "EventDestinationTarget": "https://hook:pw@receiver.test/done",
+                "EventDestinationContentType": "application/json",
+                "ImageConversionMethod": "MONOCHROME",
+            },
+            files=[pdf_file(1)],
+        )
+        assert response.status_code == 200, response.text
+        fax = response.json()
+        await finished(local, client, fax["id"])
+        [hook] = await receiver.wait_for(1)
+
+    assert fax["callbackUrl"] == "https://***:***@receiver.test/done"
+    assert fax["callbackUrlContentType"] == "application/json"
+    assert fax["imageConversionMethod"] == "MONOCHROME"
+    assert (hook.path, hook.content_type) == ("/done", "application/json")
+    assert hook.json["fax"]["id"] == fax["id"]
+
+
+async def test_a_bad_callback_is_reported_under_the_name_it_was_sent_as(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "faxes",
+        data={
+            "to": TEST_NUMBER,
+            "EventDestinationTarget": "ftp://receiver.test/done",
+            "callbackContentType": "text/xml",
+        },
+        files=[pdf_file(1)],
+    )
+
+    assert response.status_code == 422
+    assert violations(response) == ["eventDestinationTarget", "callbackContentType"]
 
 
 async def test_json_with_base64_files(local: LocalSandbox, client: httpx.AsyncClient) -> None:
