@@ -14,6 +14,7 @@ from faxdesk.core.errors import DocumentError
 from faxdesk.documents.convert import (
     FAX_MARGINS,
     OFFICE_ENV,
+    TEXT_FONT_SIZE,
     ConvertedDocument,
     DocumentKind,
     PasswordRequired,
@@ -307,6 +308,22 @@ def test_text_is_laid_out_in_monospace_and_a_form_feed_starts_a_page():
     assert "Ada" in first.text
     assert "Second page" not in first.text
     assert "Second page, Grüße, 日本語" in second.text
+    # Monospace at the text size, so columns typed with spaces and tabs stay aligned.
+    with pymupdf.open(stream=result.pdf, filetype="pdf") as doc:
+        spans = [
+            span
+            for block in doc[0].get_text("dict")["blocks"]
+            for line in block["lines"]
+            for span in line["spans"]
+        ]
+    assert spans
+    for span in spans:
+        assert span["flags"] & pymupdf.TEXT_FONT_MONOSPACED
+        assert span["size"] == pytest.approx(TEXT_FONT_SIZE)
+    phone = [span for span in spans if "Phone" in span["text"]]
+    number = [span for span in spans if "555-0101" in span["text"]]
+    assert phone[0]["text"] == "Name    Phone"  # the tab stops at column 8
+    assert number[0]["text"] == "Ada     555-0101"
 
 
 def test_latin1_text_is_read_as_latin1():
