@@ -260,7 +260,11 @@ def _add_service_commands(commands: Any) -> None:
     group.add_argument("--project-id", help="the Sinch project id")
     group.add_argument("--key-id", help="the access key id")
     group.add_argument("--base-url", "--api-url", dest="base_url", help="the fax service root URL")
-    group.add_argument("--auth", choices=[method.value for method in settings.AuthMethod])
+    group.add_argument(
+        "--auth",
+        choices=[method.value for method in settings.AuthMethod],
+        help="oauth2 (tokens, recommended) or basic (the key on every request)",
+    )
     group.add_argument(
         "--auth-url", help="the OAuth2 server root URL (tokens come from URL/oauth2/token)"
     )
@@ -287,7 +291,14 @@ def _add_service_commands(commands: Any) -> None:
         "(.docx, .doc, .odt: converted with LibreOffice when it is installed); each is "
         "converted into fax pages here before it is uploaded",
     )
-    send.add_argument("--to", action="append", required=True, metavar="NUMBER")
+    send.add_argument(
+        "--to",
+        action="append",
+        required=True,
+        metavar="NUMBER",
+        help="a fax number, international (+1 989 898 9898) or as dialled here; repeat the "
+        "option for each recipient: each gets a fax of their own",
+    )
     _add_document_options(send)
     send.add_argument(
         "--cover",
@@ -303,14 +314,39 @@ def _add_service_commands(commands: Any) -> None:
         help="a field of the --cover page, e.g. subject=Referral (from, to and date are filled "
         "in unless given)",
     )
-    send.add_argument("--content-url", action="append", default=[], metavar="URL")
-    send.add_argument("--from", dest="from_", metavar="NUMBER")
-    send.add_argument("--header-text", metavar="TEXT")
-    send.add_argument("--no-header-page-numbers", action="store_true")
+    send.add_argument(
+        "--content-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a web address the service fetches and faxes before the files; repeatable",
+    )
+    send.add_argument(
+        "--from",
+        dest="from_",
+        metavar="NUMBER",
+        help="the service number to send from (default: the service's default number)",
+    )
+    send.add_argument(
+        "--header-text",
+        metavar="TEXT",
+        help=f"the line printed at the top of each page, up to {HEADER_TEXT_MAX} characters",
+    )
+    send.add_argument(
+        "--no-header-page-numbers",
+        action="store_true",
+        help="leave the page numbers out of the header line",
+    )
     send.add_argument("--header-timezone", metavar="TZ", help="a tz name, e.g. Europe/Berlin")
     send.add_argument("--retry-delay", type=int, metavar="S", help="30 to 300 seconds")
     send.add_argument("--max-retries", type=int, metavar="N", help="0 to 5")
-    send.add_argument("--label", action="append", default=[], metavar="KEY=VALUE")
+    send.add_argument(
+        "--label",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a label kept with the fax on the service, e.g. ticket=T-42; repeatable",
+    )
     send.add_argument("--callback-url", metavar="URL", help="where the service posts FAX_COMPLETED")
     send.add_argument(
         "--callback-json",
@@ -321,8 +357,15 @@ def _add_service_commands(commands: Any) -> None:
         "--image-conversion",
         type=_one_of("HALFTONE", "MONOCHROME"),
         metavar="{halftone,monochrome}",
+        help="halftone dithers greys and photos into dots; monochrome prints every grey as "
+        "black or white (default: the service's)",
     )
-    send.add_argument("--resolution", type=_one_of("FINE", "SUPERFINE"), metavar="{fine,superfine}")
+    send.add_argument(
+        "--resolution",
+        type=_one_of("FINE", "SUPERFINE"),
+        metavar="{fine,superfine}",
+        help="fine (200 dpi) or superfine (400 dpi) (default: the service's)",
+    )
     send.add_argument("--cover-page-id", metavar="ID", help="a cover page of the service")
     send.add_argument(
         "--cover-data",
@@ -356,6 +399,7 @@ def _add_service_commands(commands: Any) -> None:
         "--direction",
         type=_one_of("INBOUND", "OUTBOUND"),
         metavar="{inbound,outbound}",
+        help="received (inbound) or sent (outbound) faxes only",
     )
     listing.add_argument(
         "--status",
@@ -363,10 +407,14 @@ def _add_service_commands(commands: Any) -> None:
         metavar="STATUS",
         help="queued, in_progress, completed or failure",
     )
-    listing.add_argument("--to", metavar="PREFIX", help="numbers starting with PREFIX")
-    listing.add_argument("--from", dest="from_", metavar="PREFIX")
-    listing.add_argument("--service", metavar="ID")
-    listing.add_argument("--since", metavar="DATE")
+    listing.add_argument(
+        "--to", metavar="PREFIX", help="faxes to numbers starting with PREFIX, e.g. +1415"
+    )
+    listing.add_argument(
+        "--from", dest="from_", metavar="PREFIX", help="faxes from numbers starting with PREFIX"
+    )
+    listing.add_argument("--service", metavar="ID", help="faxes of this fax service only")
+    listing.add_argument("--since", metavar="DATE", help="from the start of this day (or time)")
     listing.add_argument("--until", metavar="DATE", help="up to the end of this day")
     listing.add_argument(
         "--created",
@@ -375,7 +423,9 @@ def _add_service_commands(commands: Any) -> None:
         "or after a time (2026-03-01T14:00:00Z)",
     )
     listing.add_argument("--page-size", type=int, default=100, metavar="N", help="1 to 1000")
-    listing.add_argument("--page", type=int, default=1, metavar="N")
+    listing.add_argument(
+        "--page", type=int, default=1, metavar="N", help="the page to show, from 1 (default 1)"
+    )
     listing.add_argument("--all", action="store_true", help="every page")
 
     get = commands.add_parser("get", parents=[connection, json_flag], help="show one fax")

@@ -38,6 +38,23 @@ def test_version_and_help_list_the_commands(capsys):
         assert f"    {command} " in out
 
 
+@pytest.mark.parametrize(
+    "command", ["send", "list", "get", "download", "delete-content", "services"]
+)
+def test_every_option_of_the_service_commands_says_what_it_does(capsys, command):
+    from faxdesk.cli import _build_parser
+
+    parser = _build_parser()
+    [commands] = [a for a in parser._actions if isinstance(a.choices, dict)]
+    sub = commands.choices[command]
+    silent = [
+        action.option_strings[0]
+        for action in sub._actions
+        if action.option_strings and not action.help
+    ]
+    assert silent == []
+
+
 def test_sandbox_help_shows_its_command_as_optional_and_every_default(capsys):
     with pytest.raises(SystemExit):
         main(["sandbox", "--help"])
