@@ -2,7 +2,8 @@
 
 `createTime` takes a year, a month, a day or a timestamp ("after"); the range keys arrive as
 `createTime>` / `createTime<` because clients send the literal `createTime>=...` and query
-parsers split at the first "=". Without any createTime key only the prior week is listed.
+parsers split at the first "=" (the .NET SDK's `createTime>==...` leaves an "=" before the
+value, which is dropped). Without any createTime key only the prior week is listed.
 Phone prefixes may lose their "+" to form decoding. `fromCountry` and `toCountry` take ISO
 3166-1 alpha-2 codes in any case. `labels` (the OAS lists it without saying how it is written)
 takes every form a client may send, each naming labels the fax must all have with exactly these
@@ -199,7 +200,11 @@ def _create_time_bounds(operator: str, value: str) -> tuple[datetime | None, dat
     op = operator.replace("%3e", ">").replace("%3c", "<").replace("%3d", "=").rstrip("=")
     if op not in ("", ">", "<"):
         raise _bad("createTime", f"createTime{operator} is not a known filter.")
-    period = _period(value.strip())
+    text = value.strip()
+    if op and text.startswith("="):
+        # The .NET SDK writes the key `createTime>=` and then `=value`: `createTime>==value`.
+        text = text[1:].strip()
+    period = _period(text)
     if period is not None:
         start, end = period
         if op == ">":
@@ -207,7 +212,7 @@ def _create_time_bounds(operator: str, value: str) -> tuple[datetime | None, dat
         if op == "<":
             return None, end
         return start, end
-    moment = _timestamp(value)
+    moment = _timestamp(text)
     if op == "<":
         # Inclusive: times are stored to the millisecond. The last millisecond of 9999 has no
         # next one, and nothing is later: no upper bound at all.

@@ -196,6 +196,14 @@ async def test_create_time_range_keys_as_clients_send_them(
     _, offset = await raw_get(
         local, path, b"createTime>=2026-01-20T09:00:00+01:00&createTime<=2026-01-20"
     )
+    # The .NET SDK writes the whole key `createTime>=` before its `=`, and times as "O" formats
+    # them (seven digits of fraction; no zone for a DateTime of unspecified kind).
+    _, dotnet = await raw_get(
+        local,
+        path,
+        b"createTime>==2026-01-15T00%3A00%3A00.0000000Z"
+        b"&createTime<==2026-01-31T00%3A00%3A00.0000000",
+    )
     # Both ends are inclusive, to the millisecond.
     upto = (await client.get("faxes?createTime<=2026-01-20T08:00:00Z")).json()
 
@@ -204,6 +212,7 @@ async def test_create_time_range_keys_as_clients_send_them(
     assert ids(encoded) == [second["id"]]
     assert ids(twice) == [second["id"]]
     assert ids(offset) == [second["id"]]
+    assert ids(dotnet) == [second["id"]]
 
 
 @pytest.mark.parametrize(
