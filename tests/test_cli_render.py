@@ -10,6 +10,7 @@ from faxdesk.config import settings
 from faxdesk.config.paths import Paths
 from faxdesk.core.models import ImageConversionMethod, Resolution
 from faxdesk.documents.pages import make_test_pdf
+from tests.fakes import documents as make
 
 
 @pytest.fixture(autouse=True)
@@ -173,3 +174,16 @@ def test_options_not_given_follow_the_settings(tmp_path, letter, home: Paths, ca
     assert main(["render", str(letter), "--out", str(tmp_path / "b"), "--fine"]) == 0
     assert png_size(tmp_path / "b" / "page-001.png") == (1728, 2292)
     assert "at FINE" in capsys.readouterr().err.splitlines()[-1]
+
+
+def test_a_repaired_pdf_is_rendered_and_the_repair_is_said(tmp_path, capsys):
+    edited = tmp_path / "edited.pdf"
+    edited.write_bytes(make.broken_xref_pdf(2))
+    out = tmp_path / "out"
+    assert main(["render", str(edited), "--out", str(out)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == (
+        f"faxdesk render: {edited} was damaged and has been repaired; check its pages."
+    )
+    assert err[-1].startswith("faxdesk render: 2 pages at FINE, ")
+    assert png_size(out / "page-002.png") == (1728, 2156)
