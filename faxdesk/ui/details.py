@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from PySide6.QtCore import QDate, QEvent, QLocale, QSize, Qt, QTime, QTimer, Signal
+from PySide6.QtCore import QDate, QEvent, QLocale, QObject, QSize, Qt, QTime, QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -285,6 +285,8 @@ class FaxDetails(QWidget):
         for key, label in FIELDS:
             value = QLabel()
             value.setWordWrap(key in _WRAPPED)
+            if key in _WRAPPED:
+                value.installEventFilter(self)
             value.setTextInteractionFlags(
                 Qt.TextInteractionFlag.TextSelectableByMouse
                 | Qt.TextInteractionFlag.TextSelectableByKeyboard
@@ -374,6 +376,19 @@ class FaxDetails(QWidget):
         if event.type() == QEvent.Type.PaletteChange:
             self._set_status_icon()
         super().changeEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # QFormLayout sizes a wrapped label's row by the width the field had in the layout's
+        # previous pass; when the width changes (the pane shown, a scroll bar appearing), the
+        # new line breaks need more rows than it gave, and the last line is cut off. Another
+        # pass, with the widths now known, gives the row its height.
+        if (
+            event.type() == QEvent.Type.Resize
+            and isinstance(watched, QLabel)
+            and watched.height() < watched.heightForWidth(watched.width())
+        ):
+            self._form.invalidate()
+        return super().eventFilter(watched, event)
 
     # -- handlers ------------------------------------------------------------------------------
 

@@ -178,3 +178,50 @@ def test_handled_and_the_note_are_announced(details, make_fax, qtbot: QtBot) -> 
     with qtbot.assertNotEmitted(details.handled_changed):
         details.set_row(ArchivedFax(fax=fax, handled=True, note="Called back"))
     assert details.handled_check.isChecked()
+
+
+@pytest.mark.parametrize(("width", "height"), [(380, 200), (420, 260), (480, 320), (560, 260)])
+def test_wrapped_texts_are_shown_whole(qtbot: QtBot, make_fax: MakeFax, width, height) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from faxdesk.store.archive import ArchivedFax
+
+    details = FaxDetails()
+    qtbot.addWidget(details)
+    font = details.font()
+    font.setPointSize(10)  # a desktop's usual size: the explanation takes two lines
+    details.setFont(font)
+    details.resize(width, height)
+    details.show()
+    qtbot.waitExposed(details)
+    fax = make_fax(
+        status=FaxStatus.FAILURE,
+        error_type=ErrorType.FAX_ERROR,
+        error_code=131,
+        error_message="Incomplete transmission",
+        number_of_pages=1,
+        pages_sent_successfully=1,
+        max_retries=3,
+        retry_count=3,
+        retry_delay_seconds=60,
+        header_page_numbers=True,
+        header_time_zone="America/New_York",
+    )
+
+    def cut_off() -> list[str]:
+        """The fields whose text needs more lines than their row has room for."""
+        QApplication.processEvents()
+        return [
+            key
+            for key, label in details._values.items()
+            if label.isVisible() and label.height() < label.heightForWidth(label.width())
+        ]
+
+    details.set_fax(fax)
+    assert details.is_field_visible("explanation")
+    assert cut_off() == []
+    details.set_row(ArchivedFax(fax=fax))
+    assert cut_off() == []
+    # Narrower, as when the preview beside it takes more room.
+    details.resize(width - 40, height)
+    assert cut_off() == []
