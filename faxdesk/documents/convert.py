@@ -47,8 +47,9 @@ def _mupdf_errors() -> tuple[type[Exception], ...]:
 def _check_memory(exc: BaseException) -> None:
     """Raise MemoryError when MuPDF failed for want of memory: that is the bound, not the file."""
     text = str(exc).lower()
-    # zlib reports a failed allocation as its error code -4 (Z_MEM_ERROR).
-    words = ("malloc", "out of memory", "cannot allocate", "failed: -4")
+    # MuPDF names the allocator that failed ("calloc (60000 x 20000 bytes) failed"); zlib
+    # reports a failed allocation as its error code -4 (Z_MEM_ERROR).
+    words = ("malloc", "calloc", "realloc", "out of memory", "cannot allocate", "failed: -4")
     if isinstance(exc, MemoryError) or any(word in text for word in words):
         raise MemoryError from exc
 

@@ -421,6 +421,17 @@ def test_a_conversion_that_needs_too_much_memory_is_stopped():
     )
 
 
+@pytest.mark.parametrize("colour", [True, False])
+def test_an_image_too_big_to_decode_is_a_memory_error_not_a_damaged_file(colour):
+    # The header claims 20000 x 20000 pixels: 1.2 GB in colour, 400 MB in grey, decoded whole.
+    with pytest.raises(DocumentError) as stopped:
+        convert(make.tiff_claiming(20000, 20000, colour=colour), "plan.tif", memory_limit=2**29)
+    assert str(stopped.value) == (
+        "plan.tif could not be converted: it needs more memory than FaxDesk allows for one "
+        "document (512 MB)."
+    )
+
+
 # --- word processors --------------------------------------------------------------------------
 
 needs_libreoffice = pytest.mark.skipif(

@@ -8,6 +8,7 @@ bit depths a fax user meets). `page_layout` reads back what a converted page hol
 from __future__ import annotations
 
 import io
+import struct
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -214,6 +215,41 @@ def scanned_pdf(coding: str, size: tuple[int, int] = (1700, 2200), dpi: int = 20
     data = doc.tobytes()
     doc.close()
     return data
+
+
+def tiff_claiming(width: int, height: int, *, colour: bool = True) -> bytes:
+    """A TIFF whose header claims width x height 8-bit RGB (or grey) pixels, holding a
+    kilobyte of them: a reader that believes the header allocates it all before it reads."""
+    data = zlib.compress(b"\xff" * 1024)
+    samples = 3 if colour else 1
+    tags = 11
+    ifd_offset = 8
+    data_offset = ifd_offset + 2 + tags * 12 + 4
+    extra = data_offset + len(data)  # bits per sample, then the resolution
+    entries = [
+        (256, 4, 1, width),
+        (257, 4, 1, height),
+        (258, 3, samples, extra if colour else 8),
+        (259, 3, 1, 8),  # Deflate
+        (262, 3, 1, 2 if colour else 1),
+        (273, 4, 1, data_offset),
+        (277, 3, 1, samples),
+        (278, 4, 1, height),
+        (279, 4, 1, len(data)),
+        (282, 5, 1, extra + 8),
+        (283, 5, 1, extra + 8),
+    ]
+    assert len(entries) == tags
+    ifd = struct.pack("<H", tags)
+    ifd += b"".join(struct.pack("<HHII", *entry) for entry in entries) + struct.pack("<I", 0)
+    return (
+        b"II*\x00"
+        + struct.pack("<I", ifd_offset)
+        + ifd
+        + data
+        + struct.pack("<HHHH", 8, 8, 8, 0)
+        + struct.pack("<II", 300, 1)
+    )
 
 
 def huge_png(width: int, height: int, *, alpha: bool = False) -> bytes:
