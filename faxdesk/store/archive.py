@@ -419,6 +419,20 @@ _SELECT = (
 )
 
 
+#: One page of the list: chosen and ordered in the inner query, then given its records.
+_PAGE = (
+    "SELECT r.record, p.unread, p.handled, p.note, p.contact, p.content_deleted,"
+    " p.sort_value, p.create_time, p.id FROM ("
+    "SELECT f.id AS id, f.unread AS unread, f.handled AS handled, f.note AS note,"
+    " coalesce(c.name, '') AS contact, f.content_deleted AS content_deleted,"
+    " {sort} AS sort_value, f.create_time AS create_time"
+    " FROM fax f LEFT JOIN contact_name c ON c.number = f.other_number{where}"
+    " ORDER BY sort_value {direction}, f.create_time {direction}, f.id {direction}"
+    " LIMIT ? OFFSET ?) p JOIN fax_record r ON r.id = p.id"
+    " ORDER BY p.sort_value {direction}, p.create_time {direction}, p.id {direction}"
+)
+
+
 def _row(values: Sequence[Any]) -> ArchivedFax:
     record, unread, handled, note, contact, deleted, sort_value, create_time, fax_id = values
     return ArchivedFax(
@@ -660,14 +674,11 @@ class Archive:
             beyond = "<" if query.descending else ">"
             clauses.append(f"({sort_sql}, f.create_time, f.id) {beyond} (?, ?, ?)")
             params.extend(after)
-        sql = _SELECT.format(sort=sort_sql)
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
         direction = "DESC" if query.descending else "ASC"
-        sql += (
-            f" ORDER BY sort_value {direction}, f.create_time {direction}, f.id {direction}"
-            " LIMIT ? OFFSET ?"
-        )
+        # The page is chosen from the small columns alone; only its rows' records are read.
+        # Sorting with the records joined in would carry every fax's record through the sort.
+        sql = _PAGE.format(sort=sort_sql, where=where, direction=direction)
         with self._lock:
             rows = self._db.execute(sql, [*params, limit, offset]).fetchall()
         return [_row(values) for values in rows]
