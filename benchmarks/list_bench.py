@@ -157,6 +157,13 @@ async def _settled(tasks: TaskKeeper) -> None:
         await asyncio.gather(running, return_exceptions=True)
 
 
+async def _all_settled(tasks: TaskKeeper) -> None:
+    """Wait for every task the window started (counts, services...), so none of them
+    touches the window once it is deleted."""
+    while tasks._tasks:
+        await asyncio.gather(*tasks._tasks, return_exceptions=True)
+
+
 async def _first_paint(desk: _ListDesk, expect_rows: bool) -> float:
     start = time.perf_counter()
     window, controller = desk.window()
@@ -167,9 +174,9 @@ async def _first_paint(desk: _ListDesk, expect_rows: bool) -> float:
     assert painted.at is not None
     elapsed = painted.at - start
     controller.stop()
+    await _all_settled(desk.tasks)
     window.close()
     window.deleteLater()
-    await _settled(desk.tasks)
     return elapsed
 
 
@@ -246,6 +253,7 @@ def list_filter(workdir: Path) -> dict[str, object]:
         elapsed = time.perf_counter() - start
         assert window.fax_list.model.rowCount() > 0
         controller.stop()
+        await _all_settled(desk.tasks)
         window.close()
         window.deleteLater()
         return elapsed
