@@ -1,13 +1,15 @@
 """Error answers in the shape the Sinch Fax API uses, and the exception handlers raise to send one.
 
-Every error body is `{"code", "status", "error", "message", "details"}`: a superset of the two
-shapes the service is documented with, so a tolerant client can read either. A 401 is the
-exception: the service answers bad credentials with an empty body, and so does the sandbox; an
-expired bearer token says so only in its `WWW-Authenticate` header.
-`ApiJSONResponse` is the JSON answer every route uses: text that cannot be written as UTF-8 (a
-lone surrogate, left by an older sandbox in its database) is written as U+FFFD instead of
-failing the answer; `scrub` does the same for other output (CSV, webhooks).
-Nothing here decides *when* a request is wrong; the routes and parsers do.
+Every error body is the OAS's `Error` object, `{"code", "status", "message", "details"}` (details
+only with field violations). The service's error page also shows bodies with an `error` text; the
+sandbox leaves it out, because the .NET SDK reads a top-level `error` as an object and fails on a
+text there before it can report the error. A 401 is the exception: the service answers bad
+credentials with an empty body, and so does the sandbox; an expired bearer token says so only in
+its `WWW-Authenticate` header.
+`ApiJSONResponse` is the JSON answer every route uses: text that cannot be written as UTF-8 (a lone
+surrogate, left by an older sandbox in its database) is written as U+FFFD instead of failing the
+answer; `scrub` does the same for other output (CSV, webhooks). Nothing here decides *when* a
+request is wrong; the routes and parsers do.
 """
 
 from __future__ import annotations
@@ -20,18 +22,18 @@ from starlette.responses import JSONResponse, Response
 
 from faxdesk.core.errors import FieldViolation
 
-# HTTP status -> (Google RPC status, reason phrase) as the service's error bodies name them.
+# HTTP status -> the Google RPC status the service's error bodies name.
 _STATUS_NAMES = {
-    400: ("INVALID_ARGUMENT", "Bad Request"),
-    401: ("UNAUTHENTICATED", "Unauthorized"),
-    404: ("NOT_FOUND", "Not Found"),
-    405: ("UNIMPLEMENTED", "Method Not Allowed"),
-    409: ("FAILED_PRECONDITION", "Conflict"),
-    413: ("INVALID_ARGUMENT", "Content Too Large"),
-    422: ("INVALID_ARGUMENT", "Unprocessable Entity"),
-    429: ("RESOURCE_EXHAUSTED", "Too Many Requests"),
-    500: ("INTERNAL", "Internal Server Error"),
-    503: ("UNAVAILABLE", "Service Unavailable"),
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    404: "NOT_FOUND",
+    405: "UNIMPLEMENTED",
+    409: "FAILED_PRECONDITION",
+    413: "INVALID_ARGUMENT",
+    422: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
 }
 
 
@@ -85,11 +87,9 @@ class ApiProblemError(Exception):
 def error_body(
     status_code: int, message: str, violations: Sequence[FieldViolation] = ()
 ) -> dict[str, Any]:
-    status, reason = _STATUS_NAMES.get(status_code, ("UNKNOWN", "Error"))
     body: dict[str, Any] = {
         "code": status_code,
-        "status": status,
-        "error": reason,
+        "status": _STATUS_NAMES.get(status_code, "UNKNOWN"),
         "message": message,
     }
     if violations:

@@ -89,6 +89,8 @@ async def test_unknown_fax_is_404_with_an_error_body(client: httpx.AsyncClient, 
     body = response.json()
     assert (body["code"], body["status"]) == (404, "NOT_FOUND")
     assert UNKNOWN_ID in body["message"]
+    # Exactly the OAS's Error object: the .NET SDK fails on a top-level `error` text.
+    assert set(body) == {"code", "status", "message"}
 
 
 async def test_download_through_file_and_the_deprecated_file_pdf(

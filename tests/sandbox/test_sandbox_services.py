@@ -202,7 +202,6 @@ async def test_patch_validation_error_body(client: httpx.AsyncClient) -> None:
     assert response.json() == {
         "code": 422,
         "status": "INVALID_ARGUMENT",
-        "error": "Unprocessable Entity",
         "message": "Some fields have invalid values.",
         "details": [
             {
