@@ -66,6 +66,9 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 200
 #: The service keeps faxes 13 months: asking it further back finds nothing.
 SERVICE_HISTORY = timedelta(days=396)
+#: An open-ended range still goes to the service with an end (without one it may list only
+#: the prior week), this far ahead of the desk's clock, for a service clock that runs ahead.
+SERVICE_CLOCK_MARGIN = timedelta(days=1)
 #: A name searched for asks the service about this many of the matching contacts' numbers.
 MAX_CONTACT_QUERIES = 5
 
@@ -271,7 +274,7 @@ class FaxListController(QObject):
             direction=wanted.direction,
             status=wanted.status,
             created_after=wanted.created_after or now - SERVICE_HISTORY,
-            created_before=wanted.created_before,
+            created_before=wanted.created_before or now + SERVICE_CLOCK_MARGIN,
             service_id=wanted.service_id,
         )
         text = wanted.search

@@ -465,6 +465,69 @@ def test_exporting_the_list_writes_every_matching_fax(desk: Desk, qloop, tmp_pat
     assert rows[1][3] == "+14155550100"
 
 
+class _ListRecorder(httpx.AsyncBaseTransport):
+    """Notes the query of every `GET /faxes` on its way to the service."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.queries: list[dict[str, str]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.endswith("/faxes"):
+            pairs = [pair.partition("=") for pair in request.url.query.decode().split("&")]
+            self.queries.append({key: value for key, _, value in pairs})
+        return await self.inner.handle_async_request(request)
+
+
+def test_the_service_is_asked_the_same_question(desk: Desk, qloop, qtbot) -> None:
+    recorder = _ListRecorder(desk.faults.inner)
+    desk.faults.inner = recorder
+    fax_list = desk.window.fax_list
+
+    def asked() -> dict[str, str]:
+        assert recorder.queries
+        return recorder.queries[-1]
+
+    async def scenario() -> None:
+        desk.controller.start()
+        await desk.settled()
+        # Every question names both ends of the created range: without them the service
+        # lists only the prior week.
+        first = asked()
+        assert {"createTime>", "createTime<"} <= set(first)
+        assert "direction" not in first
+        await until(lambda: desk.controller._tasks._keyed.get("list-services") is None)
+        fax_list.set_services([("svc-main", "Main line"), ("svc-xray", "Radiology")])
+
+        desk.window.set_current_view(View.INBOX)
+        await desk.settled()
+        fax_list.status_combo.setCurrentIndex(fax_list.status_combo.findText("Failed"))
+        await desk.settled()
+        fax_list.period_combo.setCurrentIndex(fax_list.period_combo.findText("Last 7 days"))
+        await desk.settled()
+        fax_list.service_combo.setCurrentIndex(fax_list.service_combo.findText("Radiology"))
+        await desk.settled()
+        recorder.queries.clear()
+        qtbot.keyClicks(fax_list.search_edit, "(415) 555-01")
+        qtbot.keyClick(fax_list.search_edit, Qt.Key.Key_Return)
+        await until(lambda: recorder.queries)
+        await desk.settled()
+
+    qloop.run_until_complete(scenario())
+    [query] = recorder.queries
+    assert query["direction"] == "INBOUND"
+    assert query["status"] == "FAILURE"
+    assert query["serviceId"] == "svc-xray"
+    # The number as the service stores it, as the sender of received faxes.
+    assert query["from"] == "%2B141555501"
+    assert "to" not in query
+    start = datetime.strptime(query["createTime>"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    end = datetime.strptime(query["createTime<"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    now = datetime.now(UTC)
+    assert abs(start - (now - timedelta(days=7))) < timedelta(minutes=1)
+    assert now <= end <= now + timedelta(days=2)
+
+
 def test_a_late_page_for_an_old_filter_is_dropped(desk: Desk, qloop, qtbot) -> None:
     desk.faults.latency = 0.5
     fax_list = desk.window.fax_list
