@@ -678,7 +678,7 @@ def _convert_image(request: _Request, name: str, _notices: list[str]) -> pymupdf
         # The header readers say what is wrong; the file's name goes in front here.
         raise DocumentError(f"{name} {exc}.", path=request.filename) from None
     if embedded is None:
-        pages = _decoded_image_pages(request, name)
+        pages = _resampled_large(_decoded_image_pages(request, name), request)
     else:
         pages, raster = embedded
         if raster.width * raster.height > _MAX_IMAGE_PIXELS:
@@ -851,33 +851,72 @@ def _png_chunks(content: bytes) -> dict[bytes, list[bytes]] | None:
 def _resampled(pages: pymupdf.Document, raster: _Raster, request: _Request) -> pymupdf.Document:
     """The image page rendered at `_RESAMPLE_DPI` for the size it will be printed at."""
     with pages:
-        page = pages[0]
-        area = content_rect(request.paper)
-        fitted = max(
-            min(area.width / page.rect.width, area.height / page.rect.height),
-            min(area.width / page.rect.height, area.height / page.rect.width),
+        return _resampled_page(pages[0], raster.grey, request)
+
+
+def _resampled_large(pages: pymupdf.Document, request: _Request) -> pymupdf.Document:
+    """`pages` (one image each, decoded from a TIFF, GIF or BMP) with every image of more than
+    `_MAX_IMAGE_PIXELS` replaced by its rendering at `_RESAMPLE_DPI` for its printed size."""
+    large = []
+    for page in pages:
+        images = page.get_images(full=True)
+        width, height = (images[0][2], images[0][3]) if images else (0, 0)
+        large.append(width * height > _MAX_IMAGE_PIXELS)
+    if not any(large):
+        return pages
+    out = pymupdf.open()
+    with pages:
+        for number, page in enumerate(pages):
+            if large[number]:
+                grey = _is_grey(pages, page.get_images()[0][0])
+                with _resampled_page(page, grey, request) as smaller:
+                    out.insert_pdf(smaller)
+            else:
+                out.insert_pdf(pages, from_page=number, to_page=number)
+    return out
+
+
+def _is_grey(doc: pymupdf.Document, xref: int) -> bool:
+    """Whether the image `xref` has one colour component, read from its dictionary only."""
+    kind, space = doc.xref_get_key(xref, "ColorSpace")
+    if kind == "xref":  # an ICC profile or another colour space array, by reference
+        space = doc.xref_object(int(space.split()[0]), compressed=True)
+    if "/ICCBased" in space:
+        profile = re.search(r"/ICCBased\s+(\d+)\s+0\s+R", space)
+        if profile is not None:
+            return doc.xref_get_key(int(profile.group(1)), "N") == ("int", "1")
+    return "DeviceGray" in space or "CalGray" in space
+
+
+def _resampled_page(page: pymupdf.Page, grey: bool, request: _Request) -> pymupdf.Document:
+    """A document of one page: `page` (an image page) rendered at `_RESAMPLE_DPI` for the size
+    it will be printed at."""
+    area = content_rect(request.paper)
+    fitted = max(
+        min(area.width / page.rect.width, area.height / page.rect.height),
+        min(area.width / page.rect.height, area.height / page.rect.width),
+    )
+    zoom = min(1.0, fitted) * _RESAMPLE_DPI / 72
+    try:
+        pixmap = page.get_pixmap(
+            matrix=pymupdf.Matrix(zoom, zoom),
+            colorspace=pymupdf.csGRAY if grey else pymupdf.csRGB,
+            alpha=False,
         )
-        zoom = min(1.0, fitted) * _RESAMPLE_DPI / 72
-        try:
-            pixmap = page.get_pixmap(
-                matrix=pymupdf.Matrix(zoom, zoom),
-                colorspace=pymupdf.csGRAY if raster.grey else pymupdf.csRGB,
-                alpha=False,
-            )
-        except _mupdf_errors() as exc:
-            _check_memory(exc)
-            name = request.filename or "The document"
-            raise DocumentError(
-                f"{name} is not a readable {request.kind.label} ({_cause(exc)}).",
-                path=request.filename,
-            ) from exc
-        out = pymupdf.open()
-        smaller = out.new_page(width=page.rect.width, height=page.rect.height)
-        if request.kind is DocumentKind.JPEG:
-            smaller.insert_image(smaller.rect, stream=pixmap.tobytes("jpeg", jpg_quality=90))
-        else:
-            smaller.insert_image(smaller.rect, pixmap=pixmap)
-        return out
+    except _mupdf_errors() as exc:
+        _check_memory(exc)
+        name = request.filename or "The document"
+        raise DocumentError(
+            f"{name} is not a readable {request.kind.label} ({_cause(exc)}).",
+            path=request.filename,
+        ) from exc
+    out = pymupdf.open()
+    smaller = out.new_page(width=page.rect.width, height=page.rect.height)
+    if request.kind is DocumentKind.JPEG:
+        smaller.insert_image(smaller.rect, stream=pixmap.tobytes("jpeg", jpg_quality=90))
+    else:
+        smaller.insert_image(smaller.rect, pixmap=pixmap)
+    return out
 
 
 # --- text and HTML -----------------------------------------------------------------------------

@@ -247,6 +247,24 @@ def test_a_huge_image_is_downscaled_without_decoding_it_whole():
     assert make.shade(result.pdf, 0.5, 0.5) == 255
 
 
+def test_a_huge_decoded_image_is_resampled_for_the_fax():
+    # A TIFF is decoded whole, but the fax PDF carries it at 300 dpi for its printed size, not
+    # 36 million pixels for every machine on the way to decode.
+    plan = Image.new("1", (6000, 6000), 1)
+    plan.paste(0, (0, 0, 900, 900))
+    buffer = io.BytesIO()
+    plan.save(buffer, "TIFF", compression="group4", dpi=(300, 300))
+    result = convert(buffer.getvalue(), "plan.tif")
+    assert result.page_count == 1
+    assert_fitted(result)
+    with pymupdf.open(stream=result.pdf, filetype="pdf") as doc:
+        [image] = doc.get_page_images(0, full=True)
+        assert doc.extract_image(image[0])["colorspace"] == 1  # grey stays grey
+    assert (image[2], image[3]) == (2450, 2450)  # 300 dpi over the 588 pt square it prints at
+    assert make.shade(result.pdf, 0.05, 0.05) < 80  # the black corner is still there
+    assert make.shade(result.pdf, 0.5, 0.5) > 200
+
+
 @pytest.mark.parametrize(
     ("filename", "damage", "message"),
     [
