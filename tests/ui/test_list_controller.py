@@ -326,6 +326,63 @@ def test_sorting_then_acting_on_the_selected_row(desk: Desk, qloop, qtbot, tmp_p
     qloop.run_until_complete(scenario())
 
 
+def test_saving_and_printing_several_selected_faxes(desk: Desk, qloop, qtbot, tmp_path) -> None:
+    from PySide6.QtPrintSupport import QPrintDialog
+    from PySide6.QtWidgets import QLineEdit
+
+    from faxdesk.documents.pages import count_pages_in_file
+
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    printed = tmp_path / "printed.pdf"
+
+    async def scenario() -> None:
+        [one, two, three] = await desk.inject(count=3, spreadDays=1)
+        desk.controller.start()
+        await until(lambda: len(desk.ids()) == 3)
+        # The oldest and the newest, with Ctrl held for the second.
+        _click_row(qtbot, desk.window, 0)
+        table = desk.window.fax_list.table
+        rect = table.visualRect(desk.window.fax_list.proxy.index(2, Column.TIME))
+        qtbot.mouseClick(
+            table.viewport(),
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.ControlModifier,
+            rect.center(),
+        )
+        chosen = {fax.id for fax in desk.window.fax_list.selected_faxes()}
+        assert chosen == {desk.ids()[0], desk.ids()[2]}
+
+        desk.window.download_action.trigger()
+        await until(lambda: _visible(QFileDialog) is not None)
+        dialog = _visible(QFileDialog)
+        assert dialog.fileMode() == QFileDialog.FileMode.Directory
+        dialog.setDirectory(str(folder))
+        dialog.accept()
+        await until(lambda: desk.window.statusBar().currentMessage().startswith("Saved "))
+        assert desk.window.statusBar().currentMessage() == f"Saved 2 faxes to {folder}."
+        saved = sorted(folder.iterdir())
+        assert sorted(path.name.rsplit(" ", 1)[1] for path in saved) == sorted(
+            f"{fax_id}.pdf" for fax_id in chosen
+        )
+        assert all(path.read_bytes().startswith(b"%PDF") for path in saved)
+
+        desk.window.print_action.trigger()
+        await until(lambda: _visible(QPrintDialog) is not None)
+        printing = _visible(QPrintDialog)
+        printing.printer().setOutputFormat(printing.printer().OutputFormat.PdfFormat)
+        file_field = printing.findChild(QLineEdit, "filename")
+        if file_field is not None:  # the dialog's own field wins over the printer's setting
+            file_field.setText(str(printed))
+        printing.printer().setOutputFileName(str(printed))
+        printing.accept()
+        await until(lambda: desk.window.statusBar().currentMessage() == "Sent to the printer.")
+        pages = {fax.id: fax.number_of_pages for fax in (one, two, three)}
+        assert count_pages_in_file(printed) == sum(pages[fax_id] for fax_id in chosen)
+
+    qloop.run_until_complete(scenario())
+
+
 def test_the_details_pane_tells_everything_and_opening_marks_read(desk: Desk, qloop, qtbot):
     details = desk.window.details
 
