@@ -39,12 +39,28 @@ KEY_SECRET_ENV = "FAXDESK_SANDBOX_KEY_SECRET"
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+#: Wildcard listening addresses, and the loopback address a local client reaches them at.
+_EVERY_INTERFACE = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}
+
+
 def banner(config: SandboxConfig, port: int) -> str:
-    """The text printed once the sandbox accepts requests."""
-    host = f"[{config.host}]" if ":" in config.host else config.host
+    """The text printed once the sandbox accepts requests.
+
+    Its URLs are the ones a client on this machine uses: listening on every interface (0.0.0.0
+    or ::), that is the loopback address, since not every system connects to 0.0.0.0.
+    """
+    everywhere = config.host in _EVERY_INTERFACE
+    host = _EVERY_INTERFACE.get(config.host, config.host)
+    host = f"[{host}]" if ":" in host else host
     origin = f"http://{host}:{port}"
+    reach = (
+        f"  Listening on every interface ({config.host}): other machines use this one's address.\n"
+        if everywhere
+        else ""
+    )
     return (
         f"{BANNER_PREFIX}{origin}\n"
+        f"{reach}"
         f"  Base URL:     {origin} (faxes at /v3/projects/{config.project_id}/faxes)\n"
         f"  Auth URL:     {origin} (OAuth2 tokens at /oauth2/token)\n"
         f"  Project id:   {config.project_id}\n"

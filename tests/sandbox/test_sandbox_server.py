@@ -20,7 +20,13 @@ import pytest
 from faxdesk.documents.pages import count_pages, make_test_pdf
 from faxdesk.sandbox.config import DEFAULT_PROJECT_ID, SandboxConfig
 from faxdesk.sandbox.faults import FaultSettings
-from faxdesk.sandbox.server import KEY_SECRET_ENV, add_arguments, config_from_args, run
+from faxdesk.sandbox.server import (
+    KEY_SECRET_ENV,
+    add_arguments,
+    banner,
+    config_from_args,
+    run,
+)
 from faxdesk.sandbox.testing import SandboxProcess, sandbox_process
 from tests.sandbox.sandbox_support import TEST_NUMBER
 
@@ -161,6 +167,35 @@ async def test_sigint_stops_the_server_with_exit_code_0() -> None:
     assert code == 0
     assert "Traceback" not in err
     assert err == ""
+
+
+async def test_listening_everywhere_prints_the_loopback_url_clients_use() -> None:
+    with sandbox_process(SandboxConfig(host="0.0.0.0", port=0, time_scale=0.05)) as server:
+        async with httpx.AsyncClient(base_url=server.api_base_url + "/", auth=server.auth) as c:
+            answer = await c.get("faxes")
+        banner = "\n".join(server.banner)
+        server.stop()
+
+    assert server.origin.startswith("http://127.0.0.1:")
+    assert answer.status_code == 200
+    assert "every interface (0.0.0.0)" in banner
+    assert "0.0.0.0:" not in banner
+
+
+@pytest.mark.parametrize(
+    ("host", "origin"),
+    [
+        ("::", "http://[::1]:8080"),
+        ("::1", "http://[::1]:8080"),
+        ("10.0.0.5", "http://10.0.0.5:8080"),
+    ],
+)
+def test_the_banner_names_the_address_a_client_connects_to(host: str, origin: str) -> None:
+    text = banner(SandboxConfig(host=host, port=8080), 8080)
+
+    assert text.splitlines()[0] == f"FaxDesk sandbox listening on {origin}"
+    assert f"FAXDESK_BASE_URL={origin} " in text
+    assert ("every interface" in text) is (host == "::")
 
 
 def test_a_port_in_use_is_reported_not_raised(capsys: pytest.CaptureFixture[str]) -> None:
