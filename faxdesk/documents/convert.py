@@ -696,6 +696,13 @@ def _decoded_image_pages(request: _Request, name: str) -> pymupdf.Document:
             pdf_bytes = images.convert_to_pdf()
     except _mupdf_errors() as exc:
         _check_memory(exc)
+        if any(words in str(exc).lower() for words in ("overly large image", "image too large")):
+            raise DocumentError(
+                f"{name} is too large an image to convert: it has more pixels than MuPDF "
+                "decodes at once. Save it as PNG or JPEG, which FaxDesk scales down as it "
+                "reads them, or reduce its size.",
+                path=request.filename,
+            ) from exc
         raise DocumentError(
             f"{name} is not a readable {request.kind.label} ({_cause(exc)}).",
             path=request.filename,

@@ -450,6 +450,15 @@ def test_an_image_too_big_to_decode_is_a_memory_error_not_a_damaged_file(colour)
     )
 
 
+def test_an_image_beyond_what_mupdf_decodes_says_what_to_do():
+    with pytest.raises(DocumentError) as refused:
+        convert(make.tiff_claiming(100_000, 100_000), "survey.tif")
+    assert str(refused.value).startswith(
+        "survey.tif is too large an image to convert: it has more pixels than MuPDF decodes "
+        "at once. Save it as PNG or JPEG"
+    )
+
+
 # --- word processors --------------------------------------------------------------------------
 
 needs_libreoffice = pytest.mark.skipif(
