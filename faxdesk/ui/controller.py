@@ -50,8 +50,8 @@ from faxdesk.ui.composer import ComposerDialog
 from faxdesk.ui.composer_support import ComposerSupport
 from faxdesk.ui.contacts_dialog import ContactsPresenter
 from faxdesk.ui.list_controller import FaxListController, suggested_filename
-from faxdesk.ui.main_window import MainWindow
-from faxdesk.ui.outbox_view import OutboxPresenter
+from faxdesk.ui.main_window import MainWindow, View
+from faxdesk.ui.outbox_view import OutboxPresenter, UndoSendBar
 from faxdesk.ui.preview_feed import PreviewFeed
 from faxdesk.ui.receiving_page import ReceivingPage
 from faxdesk.ui.settings_dialog import SettingsDialog
@@ -124,7 +124,12 @@ class MainController(QObject):
         self._selected: Fax | None = None
         self._online: bool | None = None
         self.preview = PreviewFeed(window.preview, renderer, tasks, self)
-        self.outbox_presenter = OutboxPresenter(window.outbox_view, outbox, tasks, self)
+        #: Undo for the Send just made, in the status bar while its undo window lasts.
+        self.undo_bar = UndoSendBar(window)
+        window.statusBar().insertPermanentWidget(0, self.undo_bar)
+        self.outbox_presenter = OutboxPresenter(
+            window.outbox_view, outbox, tasks, self, undo_bar=self.undo_bar
+        )
         self.contacts = (
             ContactsPresenter(window, self._composer, contacts, faxes, tasks)
             if contacts is not None
@@ -158,6 +163,8 @@ class MainController(QObject):
             (w.files_dropped, self._on_window_files_dropped),
             (w.refresh_requested, self._on_window_refresh_requested),
             (w.fax_selected, self._on_window_fax_selected),
+            (w.view_changed, self._on_window_view_changed),
+            (w.outbox_view.entry_selected, self._on_outbox_view_entry_selected),
             (self._composer.send_requested, self._on_composer_send_requested),
         ]
         for signal, slot in self._connections:
@@ -221,6 +228,8 @@ class MainController(QObject):
 
     def _on_window_refresh_requested(self) -> None:
         self.reload()
+        # Refresh means "try now": faxes waiting for the service stop waiting too.
+        self.outbox.retry_now()
         self._tasks.start(self.check_connection(), key="ping")
 
     def _on_refresh_timer_timeout(self) -> None:
@@ -277,6 +286,8 @@ class MainController(QObject):
         if self._online is False:
             # Replace the outage message, which would otherwise linger beside "Connected".
             self._window.show_status_message("The fax service answers again.")
+            # Faxes waiting for the service go now, not when their backoff ends.
+            self.outbox.retry_now()
         self._online = True
         self._window.set_connection("online")
 
@@ -431,9 +442,8 @@ class MainController(QObject):
         self._to_show.add(entries[0].batch_id)
         numbers = ", ".join(display(entry.to) for entry in entries)
         if undo_seconds:
-            self._window.show_status_message(
-                f"Fax to {numbers} goes out in {undo_seconds:g} s; it can be undone until then."
-            )
+            # The undo bar counts down and offers Undo (Alt+U) until the fax goes out.
+            self.outbox_presenter.offer_undo(entries)
         else:
             self._window.show_status_message(f"Fax to {numbers} is in the outbox.")
 
@@ -459,7 +469,8 @@ class MainController(QObject):
             )
         if fax is None:
             return
-        shown = entry.batch_id in self._to_show
+        # Select the new fax in the list, unless the user is watching it in the Outbox.
+        shown = entry.batch_id in self._to_show and self._window.current_view() is not View.OUTBOX
         self._to_show.discard(entry.batch_id)
         self._tasks.start(self._remember_sent(fax, shown))
 
@@ -485,6 +496,42 @@ class MainController(QObject):
         self._window.show_status_message(f"Sending a fax… {percent} %")
 
     # -- selection and preview ------------------------------------------------------------
+
+    def _on_window_view_changed(self, view: View) -> None:
+        if view is View.OUTBOX:
+            # The preview and details speak of the Outbox's selection, not the list's.
+            self._on_outbox_view_entry_selected(self._window.outbox_view.selected_entry())
+
+    def _on_outbox_view_entry_selected(self, entry: OutboxEntry | None) -> None:
+        if self._window.current_view() is not View.OUTBOX:
+            return
+        self._tasks.start(self._show_entry(entry), key="preview")
+
+    async def _show_entry(self, entry: OutboxEntry | None) -> None:
+        """Show the Outbox's selected entry: its fax once there is one, else its documents."""
+        fax = None
+        if entry is not None and entry.fax_id:
+            fax = await asyncio.to_thread(self._faxes.archive.get, entry.fax_id)
+        if fax is not None:
+            self._selected = fax
+            self._window.details.set_fax(fax)
+            await self._show_preview(fax)
+            return
+        self._selected = None
+        self._window.details.set_fax(None)
+        preview = self.preview
+        if entry is None:
+            preview.show_message("Select a fax to preview it.")
+            return
+        paths = [document.path for document in entry.request.documents]
+        exist = await asyncio.to_thread(lambda: all(path.is_file() for path in paths))
+        if not exist:
+            preview.show_message("The documents of this fax are no longer in the outbox.")
+            return
+        try:
+            await preview.show(f"outbox-{entry.id}", paths)
+        except FaxDeskError as exc:
+            preview.show_message(f"The preview is not available: {exc}")
 
     def _on_window_fax_selected(self, fax: Fax | None) -> None:
         self._selected = fax

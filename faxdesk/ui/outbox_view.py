@@ -4,14 +4,16 @@
 out; it never fetches. `OutboxView` shows them with their state in words (queued, uploading with
 a progress bar, waiting and why, submitted, delivered, failed with the reason, cancelled) and
 announces what the user asks for: cancel before upload, undo within the undo window, resend
-(optionally to a corrected number) and resend every failed fax. `OutboxPresenter` connects the
-two to the `Outbox` service: it feeds the model from the service's events and turns the view's
-intents into service calls, reporting refusals next to the list.
+(optionally to a corrected number), resend every failed fax, and try a waiting outbox again now.
+`UndoSendBar` offers Undo for the Send just made, wherever the user is, until its undo window
+ends. `OutboxPresenter` connects them to the `Outbox` service: it feeds the model from the
+service's events and turns the intents into service calls, reporting refusals next to the list.
 """
 
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
@@ -279,12 +281,15 @@ class OutboxView(QWidget):
         resend_requested(int, object): send the failed entry again, to the number given as
             typed (a str), or to the same number (None).
         resend_all_requested(): resend every failed entry.
+        retry_requested(): stop waiting and try the service again now.
+        entry_selected(object): the OutboxEntry now selected, or None.
 
     Attributes:
         model: the OutboxModel; `table` shows it.
         cancel_button, undo_button, resend_button, resend_to_button, resend_all_button: the
             actions, enabled for the selected entry as its state allows.
-        waiting_label: why faxes are waiting, when they are.
+        waiting_label: why faxes are waiting, when they are; `retry_button` beside it tries
+            the service again at once.
         message_label: what the last action could not do.
     """
 
@@ -292,9 +297,12 @@ class OutboxView(QWidget):
     undo_requested = Signal(str)
     resend_requested = Signal(int, object)
     resend_all_requested = Signal()
+    retry_requested = Signal()
+    entry_selected = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._shown_entry: tuple[int, OutboxState] | None = None
         self.model = OutboxModel(self)
         self._number_dialog: QInputDialog | None = None
         self.table = QTableView(self)
@@ -323,11 +331,21 @@ class OutboxView(QWidget):
         self.resend_button.setToolTip("Send the selected failed fax again to the same number")
         self.resend_to_button = QPushButton("Resend &to…", self)
         self.resend_to_button.setToolTip("Send the selected failed fax again to another number")
-        self.resend_all_button = QPushButton("Resend all &failed", self)
+        # Alt+L: Alt+F opens the File menu.
+        self.resend_all_button = QPushButton("Resend a&ll failed", self)
         self.resend_all_button.setToolTip("Send every failed fax again, each to its number")
         self.waiting_label = QLabel(self)
         self.waiting_label.setWordWrap(True)
-        self.waiting_label.hide()
+        self.waiting_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.retry_button = QPushButton("Tr&y now", self)
+        self.retry_button.setAutoDefault(False)
+        self.retry_button.setToolTip("Stop waiting and try the fax service again now")
+        self._waiting_row = QWidget(self)
+        waiting_row = QHBoxLayout(self._waiting_row)
+        waiting_row.setContentsMargins(0, 0, 0, 0)
+        waiting_row.addWidget(self.waiting_label, 1)
+        waiting_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
+        self._waiting_row.hide()
         self.message_label = QLabel(self)
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -348,7 +366,7 @@ class OutboxView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addLayout(buttons)
-        layout.addWidget(self.waiting_label)
+        layout.addWidget(self._waiting_row)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.message_label)
 
@@ -364,9 +382,13 @@ class OutboxView(QWidget):
         self.resend_button.clicked.connect(self._on_resend_button_clicked)
         self.resend_to_button.clicked.connect(self._on_resend_to_button_clicked)
         self.resend_all_button.clicked.connect(self.resend_all_requested)
+        self.retry_button.clicked.connect(self.retry_requested)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.model.dataChanged.connect(self._on_table_selection_changed)
         for signal in (self.model.dataChanged, self.model.rowsInserted, self.model.modelReset):
             signal.connect(self._on_model_changed)
+        self.model.modelReset.connect(self._on_table_selection_changed)
         self._apply_icons()
         self._update_buttons()
 
@@ -382,13 +404,13 @@ class OutboxView(QWidget):
     def set_waiting(self, waiting: OutboxWaiting | None) -> None:
         self.model.set_waiting(waiting)
         if waiting is None:
-            self.waiting_label.hide()
+            self._waiting_row.hide()
             return
         when = ""
         if waiting.until is not None:
             when = f" Next try at {waiting.until.astimezone().strftime('%H:%M:%S')}."
         self.waiting_label.setText(f"Faxes are waiting to go out: {waiting.reason}{when}")
-        self.waiting_label.show()
+        self._waiting_row.show()
 
     def show_message(self, text: str) -> None:
         palette = self.message_label.palette()
@@ -431,6 +453,15 @@ class OutboxView(QWidget):
         self._number_dialog = dialog
         dialog.open()
 
+    def _on_table_selection_changed(self, *_args: object) -> None:
+        # Announced when another entry is selected or the selected one changes state (it got
+        # its fax, say), not for every percent of an upload.
+        entry = self.selected_entry()
+        shown = (entry.id, entry.state) if entry is not None else None
+        if shown != self._shown_entry:
+            self._shown_entry = shown
+            self.entry_selected.emit(entry)
+
     def _on_model_changed(self, *_args: object) -> None:
         held = any(entry.state is OutboxState.HELD for entry in self.model.entries())
         if held and not self._tick.isActive():
@@ -459,6 +490,100 @@ class OutboxView(QWidget):
         self.resend_all_button.setIcon(icon("refresh"))
 
 
+class UndoSendBar(QWidget):
+    """Undo for the Send just made, offered wherever the user is (the window's status bar)
+    until its undo window ends; then what the undo did, for a few seconds.
+
+    Signals:
+        undo_requested(str): take back the Send with this batch id.
+
+    Attributes:
+        label: the countdown ("Fax to … goes out in 8 s.") or the outcome.
+        undo_button: Undo (Alt+U).
+        batch_id: the Send on offer ("" when none).
+    """
+
+    undo_requested = Signal(str)
+
+    #: How long the outcome of an undo stays.
+    OUTCOME_MS = 8000
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self.batch_id = ""
+        self._who = ""
+        self._until: datetime | None = None
+        self.label = QLabel(self)
+        self.undo_button = QPushButton("&Undo", self)
+        self.undo_button.setAutoDefault(False)
+        self.undo_button.setToolTip("Take the fax back before it goes out (Alt+U)")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 6, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.undo_button)
+        self._tick = QTimer(self)
+        self._tick.setInterval(250)
+        self._tick.timeout.connect(self._on_tick_timeout)
+        self._outcome_timer = QTimer(self)
+        self._outcome_timer.setSingleShot(True)
+        self._outcome_timer.setInterval(self.OUTCOME_MS)
+        self._outcome_timer.timeout.connect(self.hide)
+        self.undo_button.clicked.connect(self._on_undo_button_clicked)
+        self.undo_button.setIcon(icon("remove"))
+        self.hide()
+
+    def offer(self, batch_id: str, who: str, until: datetime) -> None:
+        """Offer Undo for the Send `batch_id` (to `who`, as it reads) until `until`."""
+        self.batch_id, self._who, self._until = batch_id, who, until
+        self._outcome_timer.stop()
+        self.undo_button.show()
+        self._on_tick_timeout()
+        if self.batch_id:
+            self._tick.start()
+            self.show()
+
+    def is_offering(self, batch_id: str | None = None) -> bool:
+        """Whether Undo is on offer (for the Send `batch_id`, when given)."""
+        offering = bool(self.batch_id) and not self.undo_button.isHidden()
+        return offering and (batch_id is None or batch_id == self.batch_id)
+
+    def withdraw(self, batch_id: str | None = None) -> None:
+        """The undo window of `batch_id` (or of whatever is offered) is over: hide."""
+        if self.is_offering(batch_id):
+            self.batch_id = ""
+            self._tick.stop()
+            self.hide()
+
+    def show_outcome(self, text: str) -> None:
+        """Say what the undo did, for a few seconds."""
+        self.batch_id = ""
+        self._tick.stop()
+        self.undo_button.hide()
+        self.label.setText(text)
+        self.show()
+        self._outcome_timer.start()
+
+    def _on_undo_button_clicked(self) -> None:
+        if self.is_offering():
+            self._tick.stop()
+            self.undo_button.hide()
+            self.label.setText("Taking the fax back…")
+            self.undo_requested.emit(self.batch_id)
+
+    def _on_tick_timeout(self) -> None:
+        left = (self._until - self._clock()).total_seconds() if self._until else 0.0
+        if left <= 0:
+            self.withdraw()
+            return
+        self.label.setText(f"Fax to {self._who} goes out in {math.ceil(left)} s.")
+
+
 class OutboxPresenter(QObject):
     """Keeps an OutboxView on the Outbox service and carries out what the view asks.
 
@@ -472,9 +597,12 @@ class OutboxPresenter(QObject):
         outbox: Outbox,
         tasks: TaskKeeper,
         parent: QObject | None = None,
+        *,
+        undo_bar: UndoSendBar | None = None,
     ) -> None:
         super().__init__(parent)
         self.view = view
+        self.undo_bar = undo_bar
         self._outbox = outbox
         self._tasks = tasks
         self.on_changed: Callable[[OutboxEntry], None] = lambda _entry: None
@@ -483,7 +611,10 @@ class OutboxPresenter(QObject):
             (view.undo_requested, self._on_view_undo_requested),
             (view.resend_requested, self._on_view_resend_requested),
             (view.resend_all_requested, self._on_view_resend_all_requested),
+            (view.retry_requested, self._on_view_retry_requested),
         ]
+        if undo_bar is not None:
+            self._connections.append((undo_bar.undo_requested, self._on_undo_bar_undo_requested))
         for signal, slot in self._connections:
             signal.connect(slot)
         self._unsubscribe: Callable[[], None] = outbox.subscribe(self.on_event)
@@ -500,9 +631,24 @@ class OutboxPresenter(QObject):
             signal.disconnect(slot)
         self._connections = []
 
+    def offer_undo(self, entries: Sequence[OutboxEntry]) -> None:
+        """Offer Undo for the Send that made `entries`, while they are held."""
+        held = [e for e in entries if e.state is OutboxState.HELD and e.hold_until is not None]
+        if self.undo_bar is None or not held or held[0].hold_until is None:
+            return
+        who = ", ".join(display(entry.to) for entry in held)
+        self.undo_bar.offer(held[0].batch_id, who, held[0].hold_until)
+
     def on_event(self, event: OutboxEvent) -> None:
         if isinstance(event, EntryChanged):
             self.view.model.upsert(event.entry)
+            bar = self.undo_bar
+            if (
+                bar is not None
+                and event.entry.state is not OutboxState.HELD
+                and bar.is_offering(event.entry.batch_id)
+            ):
+                bar.withdraw(event.entry.batch_id)
             self.on_changed(event.entry)
         elif isinstance(event, UploadProgress):
             self.view.model.set_progress(event.entry_id, event.done, event.total)
@@ -520,6 +666,23 @@ class OutboxPresenter(QObject):
 
     def _on_view_resend_all_requested(self) -> None:
         self._tasks.start(self._act(self._outbox.resend_all_failed()))
+
+    def _on_view_retry_requested(self) -> None:
+        self.view.show_message("")
+        self._outbox.retry_now()
+
+    def _on_undo_bar_undo_requested(self, batch_id: str) -> None:
+        self._tasks.start(self._undo_from_bar(batch_id))
+
+    async def _undo_from_bar(self, batch_id: str) -> None:
+        assert self.undo_bar is not None
+        try:
+            cancelled = await self._outbox.undo(batch_id)
+        except FaxDeskError as exc:
+            self.undo_bar.show_outcome(str(exc))
+            return
+        who = ", ".join(display(entry.to) for entry in cancelled)
+        self.undo_bar.show_outcome(f"Not sent: the fax to {who} was taken back.")
 
     async def _act(self, action: Awaitable[object]) -> None:
         self.view.show_message("")

@@ -16,15 +16,19 @@ from faxdesk.core.outbox import OutboxEntry, OutboxState, OutboxWaiting
 from faxdesk.sandbox.config import SandboxConfig
 from faxdesk.sandbox.numbers import BUSY_NUMBER
 from faxdesk.sandbox.testing import in_process_sandbox
+from faxdesk.services.outbox import OutboxTiming
+from faxdesk.ui.main_window import MainWindow, View
 from faxdesk.ui.outbox_view import (
     PROGRESS_ROLE,
     Column,
     OutboxModel,
     OutboxPresenter,
     OutboxView,
+    UndoSendBar,
     state_text,
 )
 from faxdesk.ui.tasks import TaskKeeper
+from tests.fakes.faults import FaultyTransport
 from tests.services.outbox_support import api_through, make_outbox, running, write_pdf
 from tests.waiting import until
 
@@ -211,6 +215,102 @@ def test_a_failed_fax_is_shown_and_resent_to_a_corrected_number(
                 presenter.stop()
                 await tasks.close()
                 store.close()
+
+    qloop.run_until_complete(scenario())
+    assert errors == []
+
+
+def test_the_outbox_actions_have_keys_of_their_own_in_the_window(qtbot: QtBot) -> None:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.set_current_view(View.OUTBOX)
+    view = window.outbox_view
+    keys = [action.text() for action in window.menuBar().actions()]
+    keys += [
+        button.text()
+        for button in (
+            view.cancel_button,
+            view.undo_button,
+            view.resend_button,
+            view.resend_to_button,
+            view.resend_all_button,
+            view.retry_button,
+        )
+    ]
+    letters = [text[text.index("&") + 1].lower() for text in keys]
+    assert len(letters) == len(keys)  # every one has a key...
+    assert len(set(letters)) == len(letters), keys  # ...and no two share it
+
+
+def test_the_undo_bar_counts_down_and_goes_when_the_window_ends(qtbot: QtBot) -> None:
+    now = [NOW]
+    bar = UndoSendBar(clock=lambda: now[0])
+    qtbot.addWidget(bar)
+    bar.offer("batch-1", "+1 415-555-0123", NOW + timedelta(seconds=9.5))
+    assert not bar.isHidden()
+    assert bar.label.text() == "Fax to +1 415-555-0123 goes out in 10 s."
+    assert bar.undo_button.text() == "&Undo"
+    now[0] = NOW + timedelta(seconds=5)
+    qtbot.waitUntil(lambda: bar.label.text() == "Fax to +1 415-555-0123 goes out in 5 s.")
+    # Another Send's news leaves it be; this Send's window ending takes it away.
+    bar.withdraw("batch-2")
+    assert bar.is_offering("batch-1")
+    now[0] = NOW + timedelta(seconds=10)
+    qtbot.waitUntil(bar.isHidden)
+    assert not bar.is_offering()
+
+
+def test_undo_is_asked_for_once_and_its_outcome_said(qtbot: QtBot) -> None:
+    bar = UndoSendBar(clock=lambda: NOW)
+    qtbot.addWidget(bar)
+    bar.offer("batch-1", "+1 415-555-0123", NOW + timedelta(seconds=30))
+    with qtbot.waitSignal(bar.undo_requested) as asked:
+        qtbot.mouseClick(bar.undo_button, Qt.MouseButton.LeftButton)
+    assert asked.args == ["batch-1"]
+    assert bar.undo_button.isHidden()
+    assert bar.label.text() == "Taking the fax back…"
+    # The cancelled entries' news that follows does not hide the outcome.
+    bar.withdraw("batch-1")
+    bar.show_outcome("Not sent: the fax to +1 415-555-0123 was taken back.")
+    assert not bar.isHidden()
+    assert bar.label.text() == "Not sent: the fax to +1 415-555-0123 was taken back."
+
+
+def test_try_now_sends_waiting_faxes_without_waiting_out_the_backoff(
+    view: OutboxView, qtbot: QtBot, qloop, tmp_path: Path
+) -> None:
+    errors: list[BaseException] = []
+    tasks = TaskKeeper(on_error=errors.append)
+    # Without Try now, the fax would wait an hour after the network came back.
+    patient = OutboxTiming(retry_base=3600.0, retry_max=3600.0, poll_interval=0.02)
+
+    async def scenario() -> None:
+        async with in_process_sandbox(SandboxConfig(time_scale=0.01)) as local:
+            faults = FaultyTransport(local.transport)
+            faults.down = True
+            async with api_through(local, faults) as api:
+                outbox, store = make_outbox(api, tmp_path / "box", timing=patient)
+                presenter = OutboxPresenter(view, outbox, tasks)
+                try:
+                    async with running(outbox):
+                        await presenter.load()
+                        request = SendRequest(
+                            to=(TEST_NUMBER,), documents=(Document(write_pdf(tmp_path)),)
+                        )
+                        await outbox.submit(request)
+                        await until(view.retry_button.isVisible)
+                        assert view.waiting_label.text().startswith(
+                            "Faxes are waiting to go out: The fax service"
+                        )
+                        faults.down = False
+                        qtbot.mouseClick(view.retry_button, Qt.MouseButton.LeftButton)
+                        await until(lambda: view.model.entry_at(0).state is OutboxState.DELIVERED)
+                        await until(lambda: not view.retry_button.isVisible())
+                finally:
+                    presenter.stop()
+                    await tasks.close()
+                    store.close()
 
     qloop.run_until_complete(scenario())
     assert errors == []
