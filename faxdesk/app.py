@@ -231,13 +231,11 @@ def _tray(window: MainWindow, settings: Settings) -> TrayIcon | None:
 
 
 def _apply_receiving(session: Session, settings: Settings, folder: Path) -> None:
-    """Receiving settings changed in the dialog: they apply from the next sync pass on.
-
-    The receiving folder and the webhook listener are set up once; they change at restart.
+    """Receiving settings changed in the dialog: they apply from the next fax on (the
+    folders and file names too). The webhook listener is set up once; it changes at restart.
     """
     if session.sync is not None:
-        changed = SyncOptions.from_settings(settings.receiving, folder)
-        session.sync.options = replace(changed, folder=session.sync.options.folder)
+        session.sync.options = _sync_options(session.window, settings, folder)
     if session.notifier is not None:
         session.notifier.settings = settings.receiving
     if session.tray is not None:

@@ -185,7 +185,7 @@ class InboundStore:
         self._api = api
         self._archive = archive
         self.folder = folder
-        self._pattern = pattern
+        self.pattern = pattern
         self._in_flight: dict[str, asyncio.Task[Path]] = {}
 
     async def fetch(self, fax: Fax) -> Path:
@@ -238,9 +238,10 @@ class InboundStore:
         if known is not None and await asyncio.to_thread(known.is_file):
             return known
         row = await asyncio.to_thread(self._archive.row, fax.id)
-        name = file_name(self._pattern, fax, row.contact_name if row else "")
-        await asyncio.to_thread(self.folder.path.mkdir, parents=True, exist_ok=True)
-        claim = await asyncio.to_thread(self.folder.claim, fax.id, name)
+        name = file_name(self.pattern, fax, row.contact_name if row else "")
+        folder = self.folder  # the settings may point it elsewhere meanwhile
+        await asyncio.to_thread(folder.path.mkdir, parents=True, exist_ok=True)
+        claim = await asyncio.to_thread(folder.claim, fax.id, name)
         if claim.mine:
             try:
                 if pdf is None:
@@ -252,7 +253,7 @@ class InboundStore:
                 # so the next start finds the file, or takes its own unfinished claim over.
                 raise
             except BaseException:
-                await asyncio.to_thread(self.folder.release, fax.id)
+                await asyncio.to_thread(folder.release, fax.id)
                 raise
         await asyncio.to_thread(self._archive.set_local_file, fax.id, claim.path)
         return claim.path
@@ -285,20 +286,38 @@ class FaxSync:
     ) -> None:
         self._api = api
         self._archive = archive
-        self.options = options
+        self._desk = desk
         self.on_report = on_report
         self.on_new_fax = on_new_fax
         self._now = now or (lambda: datetime.now(UTC))
         self.inbound = InboundStore(
             api, archive, FaxFolder(options.folder, desk), options.file_pattern
         )
-        self._copies = (
-            FaxFolder(options.copy_folder, desk) if options.copy_folder is not None else None
-        )
+        self._copies: FaxFolder | None = None
+        self._options = options
+        self.options = options
         self._pass = asyncio.Lock()
         self._wake = asyncio.Event()
         self.last_synced: datetime | None = None
         self.last_error: FaxDeskError | None = None
+
+    @property
+    def options(self) -> SyncOptions:
+        """How sync runs. Set new options (the user changed the settings) and they apply from
+        the next fax on: its folder, file name and copy folder; faxes already stored stay."""
+        return self._options
+
+    @options.setter
+    def options(self, options: SyncOptions) -> None:
+        self._options = options
+        if options.folder != self.inbound.folder.path:
+            self.inbound.folder = FaxFolder(options.folder, self._desk)
+        self.inbound.pattern = options.file_pattern
+        copies = options.copy_folder
+        if copies is None:
+            self._copies = None
+        elif self._copies is None or self._copies.path != copies:
+            self._copies = FaxFolder(copies, self._desk)
 
     # -- running -------------------------------------------------------------------------------
 

@@ -403,6 +403,43 @@ async def test_new_faxes_are_copied_to_the_copy_folder_once(local, desks, tmp_pa
     assert all(desk.archive.is_done(fax["id"], COPIED) for fax in arrived)
 
 
+async def test_new_folders_and_file_names_apply_from_the_next_fax(local, desks, tmp_path):
+    desk = await desks(history=timedelta(days=1), file_pattern="{id}.pdf")
+    [before] = await inject(local, count=1)
+    await desk.sync.sync_once()
+    assert [path.name for path in _received_files(tmp_path / "received")] == [f"{before['id']}.pdf"]
+
+    # The user picks another folder, file names and a copy folder in Settings.
+    elsewhere = tmp_path / "shared"
+    copies = tmp_path / "copies"
+    desk.sync.options = replace(
+        desk.sync.options,
+        folder=elsewhere,
+        file_pattern="{sender}-{id}.pdf",
+        copy_folder=copies,
+    )
+    [after] = await inject(local, count=1, **{"from": "+14155550123"})
+    await desk.sync.sync_once()
+    await desk.sync.sync_once()
+    expected = f"14155550123-{after['id']}.pdf"
+    assert [path.name for path in _received_files(elsewhere)] == [expected]
+    assert desk.archive.local_file(after["id"]) == elsewhere / expected
+    # Received faxes not copied anywhere yet go to the new copy folder, by the new names.
+    assert [path.name for path in _received_files(copies)] == sorted(
+        [expected, f"{before['from'].lstrip('+')}-{before['id']}.pdf"]
+    )
+    # What was stored before stays where it is.
+    assert desk.archive.local_file(before["id"]) == tmp_path / "received" / f"{before['id']}.pdf"
+    assert desk.counting.pdfs[before["id"]] == 1
+
+    # And no copy folder any more: nothing else is copied.
+    desk.sync.options = replace(desk.sync.options, copy_folder=None)
+    await inject(local, count=1)
+    await desk.sync.sync_once()
+    assert len(_received_files(copies)) == 2
+    assert len(_received_files(elsewhere)) == 2
+
+
 async def test_old_local_copies_are_deleted_when_a_retention_is_set(local, desks, tmp_path):
     now = datetime.now(UTC)
     await inject(local, count=3, createdAt=(now - timedelta(days=40)).isoformat())
