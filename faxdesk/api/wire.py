@@ -902,8 +902,13 @@ def _bool(value: Any) -> bool | None:
 
 
 def _enum(kind: type[_E], value: Any) -> _E | None:
-    if not isinstance(value, str) or not value:
+    """A wire enum; a known value in another letter case or with spaces around is that member,
+    and anything else is kept as it came."""
+    if not isinstance(value, str) or not value.strip():
         return None
+    for member in kind:
+        if member.value == value.strip().upper():
+            return member
     return kind(value)
 
 

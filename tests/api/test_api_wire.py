@@ -194,6 +194,24 @@ def test_unknown_enum_values_are_kept() -> None:
     assert fax.error_code == 89
 
 
+def test_known_enum_values_are_read_in_any_letter_case() -> None:
+    fax = fax_from_wire(
+        wire_fax(
+            status="completed",
+            direction=" Inbound ",
+            errorType="call_error",
+            resolution="Superfine",
+            imageConversionMethod="monochrome",
+        )
+    )
+    assert fax.status is FaxStatus.COMPLETED
+    assert fax.status.is_final
+    assert fax.direction is Direction.INBOUND
+    assert fax.error_type is ErrorType.CALL_ERROR
+    assert fax.resolution is Resolution.SUPERFINE
+    assert fax.image_conversion_method is ImageConversionMethod.MONOCHROME
+
+
 def test_missing_fields_get_defaults() -> None:
     fax = fax_from_wire({"id": "01HX"})
 
