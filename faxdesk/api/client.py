@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 import truststore
@@ -153,6 +154,7 @@ class FaxApiClient:
         root = service_root(base_url, "fax service")
         if not project_id.strip():
             raise ConfigError("A Sinch project id is needed to reach the fax service.")
+        root = _without_api_path(root, project_id.strip())
         self.base_url = root
         self.project_id = project_id
         self.retry = retry if retry is not None else RetryPolicy()
@@ -443,6 +445,29 @@ class FaxApiClient:
     def _service_url(self, service_id: str) -> str:
         segment = _path_segment(service_id, "A service id is needed.", "service_id")
         return f"{self._project_url}/services/{segment}"
+
+
+#: The API's own path at the end of a configured address: `/v3` or `/v3/projects/{projectId}`.
+_API_PATH = re.compile(r"/v3(?:/projects(?:/(?P<project>[^/]*))?)?$")
+
+
+def _without_api_path(root: str, project_id: str) -> str:
+    """`root` without the `/v3/projects/{projectId}` Sinch's reference shows the base URL with.
+
+    The client adds that path itself, so an address pasted with it would double it. A project
+    named in the address must be the configured one.
+    """
+    found = _API_PATH.search(root)
+    if found is None:
+        return root
+    named = unquote(found.group("project") or "")
+    if named and named != "{projectId}" and named != project_id:
+        raise ConfigError(
+            f"The fax service address names the project {named!r}, but the project id is "
+            f"{project_id!r}; give the address without /v3/projects/..."
+        )
+    stripped = root[: found.start()]
+    return stripped if "://" in stripped and stripped.split("://", 1)[1] else root
 
 
 def _path_segment(value: str, message: str, field: str) -> str:

@@ -143,6 +143,45 @@ async def test_a_send_answer_that_names_no_fax_is_unreadable(
     assert str(caught.value) == "The fax service sent an answer FaxDesk could not read."
 
 
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://fax.api.sinch.com/v3",
+        "https://fax.api.sinch.com/v3/projects/p%201/",
+        "https://fax.api.sinch.com/v3/projects/{projectId}",
+        "https://fax.api.sinch.com/v3/projects",
+    ],
+)
+async def test_a_base_url_given_with_the_api_path_is_its_root(base_url: str) -> None:
+    # Sinch's reference shows the base as https://fax.api.sinch.com/v3/projects/{projectId}.
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return json_response(200, wire_fax())
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        client = FaxApiClient(http, base_url=base_url, project_id="p 1", auth=BasicAuth("k", "s"))
+        await client.get_fax("01HX")
+    assert client.base_url == "https://fax.api.sinch.com"
+    assert seen == ["https://fax.api.sinch.com/v3/projects/p%201/faxes/01HX"]
+
+
+async def test_a_base_url_naming_another_project_is_refused() -> None:
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(ConfigError) as caught:
+            FaxApiClient(
+                http,
+                base_url="https://fax.api.sinch.com/v3/projects/other",
+                project_id="mine",
+                auth=BasicAuth("k", "s"),
+            )
+    assert str(caught.value) == (
+        "The fax service address names the project 'other', but the project id is 'mine'; "
+        "give the address without /v3/projects/..."
+    )
+
+
 async def test_trailing_slash_in_base_url_is_ignored() -> None:
     seen: list[str] = []
 
