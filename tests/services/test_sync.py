@@ -268,16 +268,14 @@ async def test_new_faxes_are_announced_once_with_their_pdf(local, desks):
     assert any(report.announced for report in desk.reports)
 
 
-async def test_2500_faxes_over_120_days_arrive_once_across_a_restart_and_faults(
+async def test_2500_faxes_over_120_days_arrive_once_across_restarts_and_faults(
     local, desks, tmp_path
 ):
     await inject(local, count=2500, spreadDays=120)
     folder = tmp_path / "received"
     archive_path = tmp_path / "desk.sqlite3"
-    options = {"history": timedelta(days=125), "page_size": 500, "archive_path": archive_path}
-    first = await desks("first", **options)
-    first.faults.rate = 0.1
-    first.faults.kinds = (
+    options = {"history": timedelta(days=125), "page_size": 100, "archive_path": archive_path}
+    kinds = (
         Fault.ERROR_503,
         Fault.TOO_MANY,
         Fault.DROP_AFTER,
@@ -285,36 +283,63 @@ async def test_2500_faxes_over_120_days_arrive_once_across_a_restart_and_faults(
         Fault.REFUSED,
         Fault.ERROR_500,
     )
-
-    # The program stops without warning once part of the work is done.
-    async def run_until_stopped() -> None:
-        while True:
-            try:
-                await first.sync.sync_once()
-            except FaxDeskError:
-                continue
-
-    task = asyncio.get_running_loop().create_task(run_until_stopped())
-    await until(lambda: sum(len(report.stored) for report in first.reports) >= 700, 60)
     # A PDF that had fully arrived but was not yet on disk when the program stopped is
-    # fetched again: it was never stored. Those are the ones in flight at the stop.
-    in_flight = first.sync.inbound.fetching
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    await first.sync.close()
-    partial = await asyncio.to_thread(first.archive.count, ListFilter())
-    assert partial > 0
-    first.archive.close()
+    # fetched again: it was never stored. Those are the ones in flight at a stop.
+    in_flight: set[str] = set()
+    made: list[Desk] = []
 
-    second = await desks("second", **options)
-    second.faults.rate = 0.1
-    second.faults.kinds = first.faults.kinds
-    await _sync_until_settled(second)
+    async def start(name: str) -> Desk:
+        desk = await desks(name, **options)
+        desk.faults.rate = 0.1
+        desk.faults.kinds = kinds
+        made.append(desk)
+        return desk
 
-    assert await asyncio.to_thread(second.archive.count, ListFilter()) == 2500
-    assert second.faults.counts[Fault.NONE] > 0
-    assert sum(n for kind, n in second.faults.counts.items() if kind != Fault.NONE) > 0
-    downloads = first.counting.pdfs + second.counting.pdfs
+    async def run_until_stopped(desk: Desk, stop: Callable[[Desk], bool]) -> None:
+        """Sync, shrugging off failures, until `stop` says so; then the program is killed."""
+
+        async def passes() -> None:
+            while True:
+                try:
+                    await desk.sync.sync_once()
+                except FaxDeskError:
+                    continue
+
+        task = asyncio.get_running_loop().create_task(passes())
+        await until(lambda: stop(desk) or task.done(), 60)
+        in_flight.update(desk.sync.inbound.fetching)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await desk.sync.close()
+        desk.archive.close()
+
+    def listed(desk: Desk) -> int:
+        return sum(len(report.new) for report in desk.reports)
+
+    def fetched(desk: Desk) -> int:
+        return sum(len(report.stored) for report in desk.reports)
+
+    # Stopped while the history is still being listed...
+    await run_until_stopped(await start("first"), lambda desk: listed(desk) >= 600)
+    # ...then, started again (received faxes already listed are fetched before the history
+    # goes on), stopped while the PDFs are being fetched...
+    await run_until_stopped(await start("second"), lambda desk: fetched(desk) >= 700)
+    # ...and started once more, to run until everything is in.
+    last = await start("third")
+    await _sync_until_settled(last)
+
+    first, second = made[0], made[1]
+    assert 600 <= listed(first) < 2500, "the first stop came mid-history"
+    assert fetched(second) >= 700
+    # The history was taken up where the first stop left it: no fax is new twice.
+    assert listed(last) > 0
+    new = [fax_id for desk in made for report in desk.reports for fax_id in report.new]
+    assert len(new) == len(set(new))
+    assert await asyncio.to_thread(last.archive.count, ListFilter()) == 2500
+    faults = sum((desk.faults.counts for desk in made), Counter())
+    assert faults[Fault.NONE] > 0
+    assert sum(n for kind, n in faults.items() if kind != Fault.NONE) > 0
+    downloads = sum((desk.counting.pdfs for desk in made), Counter())
     assert len(downloads) == 2500
     twice = {fax_id for fax_id, count in downloads.items() if count > 1}
     assert twice <= in_flight, "a stored PDF was downloaded again"
