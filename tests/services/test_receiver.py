@@ -382,3 +382,13 @@ def test_a_fuzzed_body_never_breaks_the_listener(threaded_listener, content_type
     assert isinstance(response.json(), dict)
     if response.status_code != 200 or not response.json().get("stored"):
         assert archive.count(ListFilter()) == before
+    # And the listener still takes a good delivery after it.
+    good = incoming(f"01JGOOD{archive.count(ListFilter()):019d}")
+    after = client.post(
+        url,
+        content=json_body("INCOMING_FAX", good, pdf=None),
+        headers={"Content-Type": "application/json"},
+    )
+    assert after.status_code == 200
+    assert after.json() == {"stored": True}
+    assert archive.get(good["id"]) is not None
