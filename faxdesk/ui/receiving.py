@@ -55,7 +55,11 @@ def arrival_text(faxes: list[tuple[Fax, str]]) -> tuple[str, str]:
         if name and name not in senders:
             senders.append(name)
     shown = ", ".join(senders[:3]) + (" and others" if len(senders) > 3 else "")
-    return f"{len(faxes)} new faxes", f"From {shown}" if shown else "In the Inbox"
+    body = f"From {shown}" if shown else "In the Inbox"
+    pages = sum(fax.number_of_pages for fax, _contact in faxes)
+    if pages:
+        body += f"; {pages} page{'s' if pages != 1 else ''} in all"
+    return f"{len(faxes)} new faxes", body
 
 
 def default_printer(name: str) -> QPrinter | None:

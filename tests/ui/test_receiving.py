@@ -115,7 +115,12 @@ def test_the_message_names_the_sender_and_the_pages() -> None:
         (_received("b", "+442079460123"), ""),
         (_received("c"), "Dr. Ávila"),
     ]
-    assert arrival_text(several) == ("3 new faxes", "From Dr. Ávila, +44 20 7946 0123")
+    assert arrival_text(several) == (
+        "3 new faxes",
+        "From Dr. Ávila, +44 20 7946 0123; 6 pages in all",
+    )
+    unknown = [(replace(fax, number_of_pages=0), name) for fax, name in several[:2]]
+    assert arrival_text(unknown) == ("2 new faxes", "From Dr. Ávila, +44 20 7946 0123")
 
 
 def test_arrivals_close_together_are_told_once_in_the_tray(harness, qloop, tmp_path) -> None:
@@ -132,7 +137,7 @@ def test_arrivals_close_together_are_told_once_in_the_tray(harness, qloop, tmp_p
         await asyncio.sleep(0.4)
 
     qloop.run_until_complete(scenario())
-    assert tray.messages == [("2 new faxes", "From Dr. Ávila, +44 20 7946 0123")]
+    assert tray.messages == [("2 new faxes", "From Dr. Ávila, +44 20 7946 0123; 3 pages in all")]
     tray.close()
 
 
