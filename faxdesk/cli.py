@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import dataclasses
 import getpass
+import logging
 import os
 import shutil
 import signal
@@ -499,9 +500,20 @@ def _main(argv: Sequence[str] | None) -> int:
 def _run_service_command(args: argparse.Namespace, paths: Paths) -> int:
     """Run send, list, get or download; map expected failures to a line on stderr."""
     # The log goes to a file, so stderr holds only the one line a script reads.
-    handler = log_to_file(paths.cache_dir / "commands.log")
+    log_path = paths.cache_dir / "commands.log"
+    handler = log_to_file(log_path)
     try:
         return _run_logged_service_command(args, paths)
+    except BrokenPipeError:
+        raise  # the reader went away: `main` ends quietly
+    except Exception as exc:
+        # A fault in FaxDesk itself: still one line for the script, the traceback in the log.
+        logging.getLogger(__name__).exception("faxdesk %s failed unexpectedly", args.command)
+        return _fail(
+            f"faxdesk {args.command}: FaxDesk failed unexpectedly ({type(exc).__name__}); the "
+            f"details are in {log_path}.{_maybe_sent(args)}",
+            1,
+        )
     finally:
         stop_logging_to(handler)
 

@@ -902,6 +902,24 @@ def test_more_empty_values_are_refused(home, capsys, argv, flag):
     assert err == f"faxdesk {argv[0]}: {flag} was given an empty value.\n"
 
 
+def test_a_fault_in_faxdesk_itself_is_one_line_with_the_details_in_the_log(
+    account, home, monkeypatch, capsys
+):
+    async def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug, not a failure of the service")
+
+    monkeypatch.setattr(commands, "get", broken)
+    code, out, err = run(capsys, "get", "01HDF5S9P29WC29J578J8EKC1C")
+    log = home / "home" / "cache" / "commands.log"
+    assert (code, out) == (1, "")
+    assert err == (
+        f"faxdesk get: FaxDesk failed unexpectedly (RuntimeError); the details are in {log}.\n"
+    )
+    written = log.read_text()
+    assert "Traceback" in written
+    assert "a bug, not a failure of the service" in written
+
+
 def test_a_broken_keyring_backend_is_no_keyring_not_a_crash(home, monkeypatch, capsys):
     monkeypatch.setenv("FAXDESK_PROJECT_ID", "p")
     monkeypatch.setenv("FAXDESK_KEY_ID", "k")
