@@ -192,6 +192,34 @@ async def test_dotnet_style_multipart_names_and_values(client: httpx.AsyncClient
     assert faxes[0]["callbackUrlContentType"] == "application/json"
 
 
+async def test_the_node_sdks_multipart_send_as_it_writes_it(client: httpx.AsyncClient) -> None:
+    # `faxes.send()` of @sinch/fax: repeated `to` and `file` parts, the defaults it fills in,
+    # numbers as text, and a labels object appended as it is, which FormData writes as
+    # "[object Object]" (no labels, but not a reason to refuse the fax).
+    response = await client.post(
+        "faxes",
+        data={
+            "to": [TEST_NUMBER, OTHER_NUMBER],
+            "headerPageNumbers": "true",
+            "headerTimeZone": "America/New_York",
+            "retryDelaySeconds": "60",
+            "labels": "[object Object]",
+            "callbackUrlContentType": "multipart/form-data",
+            "imageConversionMethod": "HALFTONE",
+            "maxRetries": "2",
+        },
+        files=[pdf_file(1, name="one.pdf"), pdf_file(2, name="two.pdf")],
+    )
+
+    assert response.status_code == 200, response.text
+    faxes = response.json()["faxes"]
+    assert [(fax["to"], fax["numberOfPages"]) for fax in faxes] == [
+        (TEST_NUMBER, 3),
+        (OTHER_NUMBER, 3),
+    ]
+    assert all(fax["labels"] == {} and fax["maxRetries"] == 2 for fax in faxes)
+
+
 async def test_dotnet_callback_property_names_set_the_callback() -> None:
     # The .NET SDK's SendFaxRequest names these two EventDestinationTarget and
     # EventDestinationContentType, and its multipart sends use the property names.
