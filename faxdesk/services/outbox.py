@@ -36,6 +36,7 @@ from typing import Any
 from faxdesk.api.wire import validate_send_request
 from faxdesk.core import phone
 from faxdesk.core.errors import (
+    ApiError,
     AuthError,
     DocumentError,
     FaxDeskError,
@@ -69,6 +70,9 @@ Listener = Callable[[OutboxEvent], None]
 
 _PENDING = frozenset({OutboxState.QUEUED, OutboxState.UPLOADING, OutboxState.UNCERTAIN})
 _PARTIAL_SUFFIX = ".partial"
+#: Client errors that say "not now" rather than "not this request": 408 Request Timeout and
+#: 425 Too Early. Any other 4xx refuses the fax as it is, and creates nothing.
+_RETRIABLE_CLIENT_ERRORS = frozenset({408, 425})
 
 
 def utc_now() -> datetime:
@@ -509,7 +513,19 @@ class Outbox:
             )
             self._service_answered()
         except FaxDeskError as exc:
-            await self._unclear(sending, exc, exc)
+            if _refused(exc):
+                # Any other answer in the 4xx range (a body too large, say) refused this fax:
+                # nothing was created, and sending it again as it is would be refused again.
+                await self._move(
+                    sending,
+                    {OutboxState.UPLOADING},
+                    OutboxState.FAILED,
+                    durable=False,
+                    last_error=str(exc),
+                )
+                self._service_answered()
+            else:
+                await self._unclear(sending, exc, exc)
         except Exception as exc:
             # A defect, not the network: log it, and treat the attempt as unclear so the fax
             # is neither lost nor sent twice.
@@ -848,6 +864,12 @@ def _fax_for(faxes: Iterable[Fax], entry: OutboxEntry) -> Fax | None:
         if fax.labels.get(SUBMISSION_LABEL) == entry.submission:
             return fax
     return found[0] if found else None
+
+
+def _refused(error: FaxDeskError) -> bool:
+    """Whether `error` is the service's own refusal of the request (a 4xx it answered)."""
+    status = error.status_code if isinstance(error, ApiError) else None
+    return status is not None and 400 <= status < 500 and status not in _RETRIABLE_CLIENT_ERRORS
 
 
 def _missing_documents(documents: Iterable[Document]) -> Path | None:

@@ -25,6 +25,8 @@ class Fault(enum.StrEnum):
     ERROR_500 = "500"
     ERROR_503 = "503"
     TOO_MANY = "429"  # with Retry-After
+    TOO_LARGE = "413"  # refused, as a service refuses a body over its limit
+    REQUEST_TIMEOUT = "408"  # the service gave up waiting for the request
     LATENCY = "latency"  # slow, but answered
     #: After the service created the fax: the answer never arrives.
     DROP_AFTER = "drop-after"
@@ -96,6 +98,13 @@ class FaultyTransport(httpx.AsyncBaseTransport):
             return httpx.Response(
                 status, json={"code": status, "message": "injected"}, request=request
             )
+        if fault in (Fault.TOO_LARGE, Fault.REQUEST_TIMEOUT):
+            await request.aread()
+            status = 413 if fault is Fault.TOO_LARGE else 408
+            body = {"code": status, "message": "The request body is larger than allowed."}
+            if status == 408:
+                body["message"] = "The request took too long to arrive."
+            return httpx.Response(status, json=body, request=request)
         if fault is Fault.TOO_MANY:
             await request.aread()
             return httpx.Response(429, headers={"Retry-After": self.retry_after}, request=request)

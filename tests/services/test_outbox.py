@@ -346,6 +346,38 @@ async def test_a_request_the_service_rejects_fails_with_its_reason_and_is_not_re
     assert entry.request.documents[0].path.exists()  # kept for a resend
 
 
+async def test_a_fax_the_service_refuses_as_too_large_fails_at_once_and_holds_up_nothing(
+    outbox: Outbox, store: OutboxStore, faults: FaultyTransport, clean_api, pdf: Path
+):
+    faults.plan = [Fault.TOO_LARGE]
+    async with running(outbox):
+        [large, other] = await outbox.submit(request_for(pdf, TEST_NUMBER, OTHER))
+        done = await until_final(store, 2)
+    assert [(entry.id, entry.state, entry.attempts) for entry in done] == [
+        (large.id, OutboxState.FAILED, 1),
+        (other.id, OutboxState.DELIVERED, 1),
+    ]
+    assert done[0].last_error == (
+        "The fax service gave an unexpected answer (HTTP 413): "
+        "The request body is larger than allowed."
+    )
+    assert done[0].can_resend
+    # Refused, not lost: no search for it, and only the other fax exists.
+    assert [fax.to for fax in await sandbox_faxes(clean_api)] == [OTHER]
+    assert faults.counts["413"] == 1
+
+
+async def test_a_request_timeout_answer_is_tried_again(
+    outbox: Outbox, store: OutboxStore, faults: FaultyTransport, clean_api, pdf: Path
+):
+    faults.plan = [Fault.REQUEST_TIMEOUT]
+    async with running(outbox):
+        await outbox.submit(request_for(pdf, TEST_NUMBER))
+        [done] = await until_final(store, 1)
+    assert (done.state, done.attempts) == (OutboxState.DELIVERED, 2)
+    assert len(await sandbox_faxes(clean_api)) == 1
+
+
 async def test_a_bad_request_is_refused_at_submit(outbox: Outbox, store: OutboxStore, pdf: Path):
     await outbox.open()
     with pytest.raises(ValidationError, match="header text"):
