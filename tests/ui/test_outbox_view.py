@@ -13,8 +13,9 @@ from pytestqt.qtbot import QtBot
 
 from faxdesk.core.models import TEST_NUMBER, Document, FaxStatus, SendRequest
 from faxdesk.core.outbox import OutboxEntry, OutboxState, OutboxWaiting
+from faxdesk.core.phone import display
 from faxdesk.sandbox.config import SandboxConfig
-from faxdesk.sandbox.numbers import BUSY_NUMBER
+from faxdesk.sandbox.numbers import BUSY_NUMBER, NO_ANSWER_NUMBER, NO_FAX_TONE_NUMBER
 from faxdesk.sandbox.testing import in_process_sandbox
 from faxdesk.services.outbox import OutboxTiming
 from faxdesk.ui.main_window import MainWindow, View
@@ -29,7 +30,13 @@ from faxdesk.ui.outbox_view import (
 )
 from faxdesk.ui.tasks import TaskKeeper
 from tests.fakes.faults import FaultyTransport
-from tests.services.outbox_support import api_through, make_outbox, running, write_pdf
+from tests.services.outbox_support import (
+    api_through,
+    make_outbox,
+    running,
+    sandbox_faxes,
+    write_pdf,
+)
 from tests.waiting import until
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
@@ -311,6 +318,67 @@ def test_try_now_sends_waiting_faxes_without_waiting_out_the_backoff(
                     presenter.stop()
                     await tasks.close()
                     store.close()
+
+    qloop.run_until_complete(scenario())
+    assert errors == []
+
+
+def test_resend_all_failed_sends_each_failed_fax_once_more_from_the_keyboard(
+    view: OutboxView, qtbot: QtBot, qloop, tmp_path: Path
+) -> None:
+    errors: list[BaseException] = []
+    tasks = TaskKeeper(on_error=errors.append)
+    failing = (BUSY_NUMBER, NO_ANSWER_NUMBER, NO_FAX_TONE_NUMBER)
+
+    def rows() -> list[OutboxEntry]:
+        return view.model.entries()
+
+    async def scenario() -> None:
+        async with (
+            in_process_sandbox(SandboxConfig(time_scale=0.01)) as local,
+            api_through(local) as api,
+        ):
+            outbox, store = make_outbox(api, tmp_path / "box")
+            presenter = OutboxPresenter(view, outbox, tasks)
+            try:
+                async with running(outbox):
+                    await presenter.load()
+                    request = SendRequest(
+                        to=failing, documents=(Document(write_pdf(tmp_path)),), max_retries=0
+                    )
+                    first = await outbox.submit(request)
+                    await until(lambda: all(e.state is OutboxState.FAILED for e in rows()))
+                    assert len(rows()) == 3
+                    # Each says why in words, and can be sent again.
+                    reasons = {
+                        display(e.to): view.model.index(view.model.row_of(e.id), 1).data()
+                        for e in rows()
+                    }
+                    assert reasons == {
+                        "+1 989-898-9801": "Failed: The line was busy.",
+                        "+1 989-898-9802": "Failed: No fax machine answered the call.",
+                        "+1 989-898-9803": (
+                            "Failed: No fax tone: the number answered, but not with a fax machine."
+                        ),
+                    }
+                    assert view.resend_all_button.isEnabled()
+                    view.table.setFocus()
+                    qtbot.keyClick(view, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+                    await until(lambda: len(rows()) == 6)
+                    await until(lambda: all(e.is_final for e in rows()))
+                    again = [e for e in rows() if e.resend_of is not None]
+                    assert sorted(e.resend_of for e in again) == sorted(e.id for e in first)
+                    assert {e.to for e in again} == set(failing)
+                    # The first three are resent, so only the new failures can go again.
+                    originals = [e for e in rows() if e.resend_of is None]
+                    assert not any(e.can_resend for e in originals)
+                    assert all(e.can_resend for e in again)
+                    faxes = await sandbox_faxes(api)
+                    assert sorted(fax.to for fax in faxes) == sorted(failing * 2)
+            finally:
+                presenter.stop()
+                await tasks.close()
+                store.close()
 
     qloop.run_until_complete(scenario())
     assert errors == []
