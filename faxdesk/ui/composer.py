@@ -244,6 +244,8 @@ class ComposerDialog(QDialog):
         options_area.setWidgetResizable(True)
         options_area.setFrameShape(QFrame.Shape.NoFrame)
         options_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Not a Tab stop of its own: it scrolls to whichever option has the focus.
+        options_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         options_label = QLabel("Options", self)
         font = options_label.font()
         font.setBold(True)

@@ -327,6 +327,12 @@ class SendOptionsForm(QWidget):
             edit.textChanged.connect(self._on_option_changed)
             self._cover_fields[key] = edit
             self._cover_form.addRow(f"{key.replace('_', ' ').capitalize()}:", edit)
+        # Tab goes from the cover page to its fields, in order, before whatever came next;
+        # new widgets would otherwise join the end of the window's tab order.
+        previous: QWidget = self.cover_combo
+        for edit in self._cover_fields.values():
+            QWidget.setTabOrder(previous, edit)
+            previous = edit
 
     def set_defaults(self, defaults: SendingDefaults) -> None:
         """Show `defaults` (the settings' sending defaults) as the current options."""

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from faxdesk.core.models import TEST_NUMBER, Document, SendRequest
@@ -397,3 +397,42 @@ def test_the_next_fax_starts_from_the_sending_defaults(
     assert composer.options.header_edit.text() == "Front desk"
     assert composer.options.labels_edit.text() == ""
     assert composer.request().max_retries == 2
+
+
+def test_tab_goes_through_the_form_in_order_and_reaches_the_cover_page_fields(
+    composer: ComposerDialog, qtbot: QtBot, pdf_file: Path
+) -> None:
+    options = composer.options
+    options.set_cover_pages(["Standard"], [])
+    options.cover_combo.setCurrentIndex(1)
+    options.set_cover_fields(["to", "subject", "message"])
+    subject = options.findChild(QLineEdit, "cover_subject")
+    message = options.findChild(QLineEdit, "cover_message")
+    qtbot.waitUntil(message.isVisible)  # Qt shows widgets added to a shown form a moment later
+    composer.add_paths([pdf_file])
+    _type_number(qtbot, composer, "+1 989 898 9898")
+    composer.set_document_info(pdf_file, "1 page")
+    assert composer.send_button.isEnabled()
+    order = []
+    widget = QApplication.focusWidget()
+    for _ in range(40):
+        order.append(widget)
+        qtbot.keyClick(widget, Qt.Key.Key_Tab)
+        widget = QApplication.focusWidget()
+        if widget is composer.recipient_edit:
+            break
+    # The fields Sinch does not fill itself come right after the cover page, in order, and
+    # the way round ends with the pages, Send and Cancel.
+    after_cover = order.index(options.cover_combo)
+    assert order[after_cover + 1 :] == [
+        subject,
+        message,
+        composer.preview.findChild(QScrollArea),
+        composer.send_button,
+        composer.cancel_button,
+    ]
+    assert order[:3] == [
+        composer.recipient_edit,
+        composer.recipients.save_button,
+        composer.documents_list,
+    ]
