@@ -1,12 +1,13 @@
 """The composer: a non-modal "New fax" dialog that collects documents, recipients and options.
 
 Documents come by drop (several at once, any kind FaxDesk converts), paste (files copied in a
-file manager) and a file dialog; they can be reordered (buttons, Alt+Up/Down, drag) and
-removed, and each shows the page count, thumbnail or problem the controller reports for it.
-Recipients are a `RecipientsField`; the options a `SendOptionsForm`. On Send the dialog
-announces a SendRequest with `send_requested`. It never sends, converts or opens a document:
-the controller does, and reports back through `set_document_info()`, `set_document_problem()`,
-`set_document_thumbnail()`, `set_busy()`, `show_error()` and `reset()`.
+file manager, or a picture such as a screenshot) and a file dialog; they can be reordered
+(buttons, Alt+Up/Down, drag) and removed, and each shows the page count, thumbnail or problem
+the controller reports for it. Recipients are a `RecipientsField`; the options a
+`SendOptionsForm`. On Send the dialog announces a SendRequest with `send_requested`. It never
+sends, converts or opens a document: the controller does, and reports back through
+`set_document_info()`, `set_document_problem()`, `set_document_thumbnail()`, `set_busy()`,
+`show_error()` and `reset()`.
 """
 
 from __future__ import annotations
@@ -157,6 +158,8 @@ class ComposerDialog(QDialog):
         save_contact_requested(object): a Recipient to save as a contact.
         password_entered(object, str): the path of an encrypted PDF and the password typed
             for it; the field is cleared as it is sent, and the form keeps no copy.
+        image_pasted(object): a QImage pasted (a screenshot, a copied picture), for the
+            controller to save as a file and add with `add_paths()`.
 
     Attributes:
         default_region: the region numbers without a country code are read in ("US").
@@ -177,6 +180,7 @@ class ComposerDialog(QDialog):
     document_selected = Signal(object)
     save_contact_requested = Signal(object)
     password_entered = Signal(object, str)
+    image_pasted = Signal(object)
 
     def __init__(self, parent: QWidget | None = None, *, default_region: str = "US") -> None:
         super().__init__(parent)
@@ -345,6 +349,7 @@ class ComposerDialog(QDialog):
         self.cancel_button.clicked.connect(self.reject)
         self.recipients.changed.connect(self._update_buttons)
         self.recipients.files_pasted.connect(self._on_recipients_files_pasted)
+        self.recipients.image_pasted.connect(self._on_recipients_image_pasted)
         self.recipients.save_contact_requested.connect(self.save_contact_requested)
         self.options.changed.connect(self._update_buttons)
         self.documents_list.itemSelectionChanged.connect(self._on_documents_selection_changed)
@@ -508,6 +513,10 @@ class ComposerDialog(QDialog):
     def is_busy(self) -> bool:
         return self._busy
 
+    def show_documents_message(self, text: str) -> None:
+        """Say under the documents what could not be added, and why."""
+        self._show_message(self.documents_message, text)
+
     def show_error(self, text: str) -> None:
         """Show `text` in the message area at the bottom (selectable, so it can be copied)."""
         self._show_message(self.message_label, text)
@@ -599,12 +608,20 @@ class ComposerDialog(QDialog):
 
     def _on_paste_shortcut_activated(self) -> None:
         mime = QGuiApplication.clipboard().mimeData()
-        if not self._busy and mime is not None and mime.hasUrls():
+        if self._busy or mime is None:
+            return
+        if mime.hasUrls():
             self._add_urls(mime.urls())
+        elif mime.hasImage():
+            self._on_recipients_image_pasted(mime.imageData())
 
     def _on_recipients_files_pasted(self, paths: list[Path]) -> None:
         if not self._busy:
             self.add_paths(paths)
+
+    def _on_recipients_image_pasted(self, image: object) -> None:
+        if not self._busy and isinstance(image, QImage) and not image.isNull():
+            self.image_pasted.emit(image)
 
     def _on_documents_list_urls_dropped(self, mime: object) -> None:
         urls = getattr(mime, "urls", None)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialog
 
 from faxdesk.core.errors import DocumentError, FaxDeskError
@@ -132,6 +133,8 @@ class ComposerSupport(QObject):
         composer.options.service_combo.currentIndexChanged.connect(self._on_service_changed)
         composer.options.set_cover_pages(list(self.templates), [])
         composer.password_entered.connect(self._on_composer_password_entered)
+        composer.image_pasted.connect(self._on_composer_image_pasted)
+        self._pasted = 0
 
     def close(self) -> None:
         """Forget the converted files (the outbox keeps its own copies of what was sent)."""
@@ -403,6 +406,31 @@ class ComposerSupport(QObject):
     def _on_composer_documents_added(self, paths: Sequence[Path]) -> None:
         for path in paths:
             self._tasks.start(self.inspect(path), key=f"inspect:{path}")
+
+    def _on_composer_image_pasted(self, image: QImage) -> None:
+        self._pasted += 1
+        path = self._folder / "pasted" / f"Pasted picture {self._pasted}.png"
+        self._tasks.start(self._add_pasted(image, path))
+
+    async def _add_pasted(self, image: QImage, path: Path) -> None:
+        """Save a pasted picture as a PNG file (off the loop) and add it as a document."""
+
+        def save() -> bool:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return image.save(str(path), "PNG")
+
+        try:
+            saved = await asyncio.to_thread(save)
+        except OSError as exc:
+            saved, reason = False, exc.strerror or str(exc)
+        else:
+            reason = "the disk refused it"
+        if not saved:
+            self._composer.show_documents_message(
+                f"The pasted picture could not be saved in {path.parent} ({reason})."
+            )
+            return
+        self._composer.add_paths([path])
 
     def _on_composer_password_entered(self, path: Path, password: str) -> None:
         self._tasks.start(self.inspect(path, password), key=f"inspect:{path}")

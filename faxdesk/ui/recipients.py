@@ -97,6 +97,7 @@ class RecipientsField(QWidget):
     Signals:
         changed(): recipients were added, removed or corrected (or the typed text changed).
         files_pasted(list): local file paths pasted into the field (documents, not numbers).
+        image_pasted(object): a QImage pasted into the field (a picture, not a number).
         save_contact_requested(object): the Recipient to save as a contact.
 
     Attributes:
@@ -107,6 +108,7 @@ class RecipientsField(QWidget):
 
     changed = Signal()
     files_pasted = Signal(list)
+    image_pasted = Signal(object)
     save_contact_requested = Signal(object)
 
     #: A typed number's problem shows once typing has paused this long (or the field is left).
@@ -277,6 +279,9 @@ class RecipientsField(QWidget):
         files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
         if files:
             self.files_pasted.emit([Path(name) for name in files])
+            return
+        if mime.hasImage() and not mime.hasText():
+            self.image_pasted.emit(mime.imageData())
             return
         text = mime.text()
         if _SEPARATORS.search(text.strip()):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QScrollArea
 from pytestqt.qtbot import QtBot
 
@@ -436,3 +437,25 @@ def test_tab_goes_through_the_form_in_order_and_reaches_the_cover_page_fields(
         composer.recipients.save_button,
         composer.documents_list,
     ]
+
+
+def _picture() -> QImage:
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.darkGray)
+    return image
+
+
+def test_a_pasted_picture_is_handed_on_wherever_the_focus_is(
+    composer: ComposerDialog, qtbot: QtBot
+) -> None:
+    QApplication.clipboard().setImage(_picture())
+    composer.documents_list.setFocus()
+    with qtbot.waitSignal(composer.image_pasted) as pasted:
+        qtbot.keyClick(composer.documents_list, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert pasted.args[0].size() == _picture().size()
+    # In the recipient field a picture is a document too, not text.
+    composer.recipient_edit.setFocus()
+    with qtbot.waitSignal(composer.image_pasted) as pasted:
+        qtbot.keyClick(composer.recipient_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert pasted.args[0].pixelColor(5, 5) == _picture().pixelColor(5, 5)
+    assert composer.recipient_edit.text() == ""
