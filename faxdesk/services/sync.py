@@ -30,7 +30,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from faxdesk.config.settings import Receiving
-from faxdesk.core.errors import FaxDeskError, NotFound
+from faxdesk.core.errors import (
+    AuthError,
+    FaxDeskError,
+    NotFound,
+    Offline,
+    PaymentRequired,
+    RateLimited,
+    ServerError,
+)
 from faxdesk.core.models import Direction, Fax, FaxQuery
 from faxdesk.core.ports import FaxApi
 from faxdesk.services.folders import DEFAULT_PATTERN, Busy, FaxFolder, file_name
@@ -55,6 +63,10 @@ EXPIRED = "retention.last"
 
 #: How long a fax waits for another desk that is writing it into the shared folder.
 BUSY_WAIT_SECONDS = 60.0
+
+#: Failures of the service or the way to it, not of one fax's document: they count against
+#: no fax.
+_SERVICE_DOWN = (Offline, ServerError, RateLimited, AuthError, PaymentRequired)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +157,9 @@ class _Totals:
     stored: list[str] = field(default_factory=list)
     announced: list[Fax] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: Received faxes whose PDF this pass does not ask for again (another desk is writing
+    #: it, or it failed on its own).
+    fetched: set[str] = field(default_factory=set)
 
     def add(self, report: SyncReport) -> None:
         self.new.extend(report.new)
@@ -527,9 +542,16 @@ class FaxSync:
         await self._announce(totals)
 
     async def _fetch_pending(self, totals: _Totals) -> None:
+        """Fetch each received PDF not on this computer yet.
+
+        A failure of one fax's document counts one attempt, and that fax waits for the next
+        pass; after `max_download_attempts` passes it is given up. A failure of the service or
+        the network counts against no fax: the others go on, and when nothing at all could be
+        fetched the pass stops and raises it, so an outage never uses up a fax's attempts.
+        """
         keep = self.options.keep_inbound
         cutoff = self._now() - keep if keep is not None else None
-        busy: set[str] = set()
+        skip = totals.fetched
         limit = asyncio.Semaphore(self.options.downloads_at_once)
         while True:
             pending = [
@@ -538,27 +560,36 @@ class FaxSync:
                     self._archive.pending_downloads,
                     created_after=cutoff,
                     max_attempts=self.options.max_download_attempts,
-                    limit=len(busy) + 50,
+                    limit=len(skip) + 50,
                 )
-                if fax.id not in busy
+                if fax.id not in skip
             ]
             if not pending:
                 return
-            outcomes = await asyncio.gather(*(self._fetch_one(fax, limit, busy) for fax in pending))
-            stored = tuple(fax.id for fax, ok in zip(pending, outcomes, strict=True) if ok)
+            outcomes = await asyncio.gather(*(self._fetch_one(fax, limit) for fax in pending))
+            skip.update(
+                fax.id for fax, outcome in zip(pending, outcomes, strict=True) if outcome is False
+            )
+            stored = tuple(
+                fax.id for fax, outcome in zip(pending, outcomes, strict=True) if outcome is True
+            )
             problems = tuple({outcome for outcome in outcomes if isinstance(outcome, str)})
             self._emit(totals, SyncReport(stored=stored, problems=problems))
             if problems:
                 return  # the folder cannot be written: the next pass tries again
+            down = [outcome for outcome in outcomes if isinstance(outcome, FaxDeskError)]
+            if down and not stored:
+                raise down[0]
 
-    async def _fetch_one(self, fax: Fax, limit: asyncio.Semaphore, busy: set[str]) -> bool | str:
-        """True when stored; False when it must wait; a problem text when the folder fails."""
+    async def _fetch_one(self, fax: Fax, limit: asyncio.Semaphore) -> bool | str | FaxDeskError:
+        """True when stored; False when it waits for the next pass (another desk is writing
+        it, or it failed on its own); a problem text when the folder cannot be written; the
+        error when the service or the network failed (no attempt is counted)."""
         async with limit:
             try:
                 await self.inbound.fetch(fax)
             except Busy:
-                busy.add(fax.id)
-                return False
+                return False  # another desk is writing it: the next pass finds it there
             except NotFound:
                 await asyncio.to_thread(
                     self._archive.record_file_problem,
@@ -567,6 +598,9 @@ class FaxSync:
                     permanent=True,
                 )
                 return False
+            except _SERVICE_DOWN as exc:
+                log.info("Could not fetch the PDF of fax %s: %s", fax.id, exc)
+                return exc
             except FaxDeskError as exc:
                 log.info("Could not fetch the PDF of fax %s: %s", fax.id, exc)
                 await asyncio.to_thread(

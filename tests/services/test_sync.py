@@ -31,7 +31,7 @@ from faxdesk.sandbox.testing import LocalSandbox, in_process_sandbox
 from faxdesk.services.faxes import FaxService
 from faxdesk.services.folders import CLAIMS_DIR, FaxFolder
 from faxdesk.services.sync import HIGH, LOW, FaxSync, SyncOptions, SyncReport, desk_id
-from faxdesk.store.archive import COPIED, FILE_EXPIRED, FILE_UNAVAILABLE, Archive
+from faxdesk.store.archive import COPIED, FILE_EXPIRED, FILE_NONE, FILE_UNAVAILABLE, Archive
 from tests.fakes.faults import Fault, FaultyTransport
 from tests.waiting import until
 
@@ -402,6 +402,72 @@ async def test_a_fax_without_a_stored_document_is_not_asked_for_again(local, des
         FILE_UNAVAILABLE,
         "The service holds no document for this fax.",
     )
+
+
+class _FilesFail(httpx.AsyncBaseTransport):
+    """Between the client and the service: while `down`, PDF downloads fail as `down` says
+    (the listing still answers); `bad` fax ids get a web page instead of their PDF."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.down: str | None = None
+        self.bad: set[str] = set()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if "/file" in path:
+            if self.down == "refused":
+                raise httpx.ConnectError("Connection refused", request=request)
+            if self.down == "503":
+                return httpx.Response(503, json={"code": 503, "message": "down"}, request=request)
+            if path.split("/faxes/")[1].split("/")[0] in self.bad:
+                return httpx.Response(200, text="<html>Sign in</html>", request=request)
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.parametrize("outage", ["refused", "503"])
+async def test_an_outage_while_fetching_pdfs_gives_up_on_no_fax(local, desks, outage):
+    arrived = await inject(local, count=3)
+    desk = await desks(history=timedelta(days=1), max_download_attempts=2)
+    files = _FilesFail(desk.faults.inner)
+    desk.faults.inner = files
+    files.down = outage
+    # The listing works, the PDFs do not: the passes fail, and say why.
+    for _ in range(4):
+        with pytest.raises(FaxDeskError):
+            await desk.sync.sync_once()
+    assert desk.sync.last_error is not None
+    assert await asyncio.to_thread(desk.archive.count, ListFilter()) == 3
+    assert desk.counting.pdfs == Counter()
+    # No fax was counted as failing: once the service is back, each arrives, once.
+    files.down = None
+    await desk.sync.sync_once()
+    assert desk.sync.last_error is None
+    assert sorted(desk.counting.pdfs) == sorted(fax["id"] for fax in arrived)
+    assert set(desk.counting.pdfs.values()) == {1}
+    assert all(desk.archive.local_file(fax["id"]).is_file() for fax in arrived)
+
+
+async def test_a_fax_whose_pdf_fails_is_tried_once_a_pass_then_given_up(local, desks):
+    [broken, fine] = await inject(local, count=2)
+    desk = await desks(history=timedelta(days=1), max_download_attempts=3)
+    files = _FilesFail(desk.faults.inner)
+    desk.faults.inner = files
+    files.bad = {broken["id"]}
+    await desk.sync.sync_once()
+    # The other fax is in; the broken one was asked for once, and counted once.
+    assert desk.archive.local_file(fine["id"]).is_file()
+    state, problem = desk.archive.file_state(broken["id"])
+    assert state == FILE_NONE  # not given up yet
+    assert "instead of the fax's PDF" in problem
+    assert len(await asyncio.to_thread(desk.archive.pending_downloads, max_attempts=3)) == 1
+    await desk.sync.sync_once()
+    assert len(await asyncio.to_thread(desk.archive.pending_downloads, max_attempts=3)) == 1
+    await desk.sync.sync_once()
+    # Three passes, three attempts: given up.
+    assert await asyncio.to_thread(desk.archive.pending_downloads, max_attempts=3) == []
+    await desk.sync.sync_once()
+    assert desk.archive.local_file(broken["id"]) is None
 
 
 async def test_a_folder_that_cannot_be_written_is_reported_in_words(local, desks, tmp_path):
