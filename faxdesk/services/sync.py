@@ -536,8 +536,13 @@ class FaxSync:
     # -- received faxes ------------------------------------------------------------------------
 
     async def _handle_received(self, totals: _Totals) -> None:
-        if self.options.fetch_documents:
-            await self._fetch_pending(totals)
+        try:
+            if self.options.fetch_documents:
+                await self._fetch_pending(totals)
+        except FaxDeskError:
+            # The PDFs could not be fetched: the faxes are news all the same.
+            await self._announce(totals)
+            raise
         await self._copy_new(totals)
         await self._announce(totals)
 
@@ -600,6 +605,13 @@ class FaxSync:
                 return False
             except _SERVICE_DOWN as exc:
                 log.info("Could not fetch the PDF of fax %s: %s", fax.id, exc)
+                await asyncio.to_thread(
+                    self._archive.record_file_problem,
+                    fax.id,
+                    str(exc),
+                    permanent=False,
+                    counted=False,
+                )
                 return exc
             except FaxDeskError as exc:
                 log.info("Could not fetch the PDF of fax %s: %s", fax.id, exc)

@@ -818,17 +818,20 @@ class Archive:
                 (str(path), FILE_STORED, fax_id),
             )
 
-    def record_file_problem(self, fax_id: str, problem: str, *, permanent: bool) -> int:
-        """Count a failed download; a permanent problem stops further attempts.
+    def record_file_problem(
+        self, fax_id: str, problem: str, *, permanent: bool, counted: bool = True
+    ) -> int:
+        """Note a failed download; a permanent problem stops further attempts. A problem not
+        `counted` (the service was down, not this fax's document) uses up no attempt.
 
         Returns the number of attempts so far.
         """
         with self._lock:
             row = self._db.execute(
-                "UPDATE fax SET file_attempts = file_attempts + 1, file_problem = ?,"
+                "UPDATE fax SET file_attempts = file_attempts + ?, file_problem = ?,"
                 " file_state = CASE WHEN ? THEN ? ELSE file_state END WHERE id = ?"
                 " RETURNING file_attempts",
-                (problem, int(permanent), FILE_UNAVAILABLE, fax_id),
+                (int(counted), problem, int(permanent), FILE_UNAVAILABLE, fax_id),
             ).fetchone()
         return int(row[0]) if row else 0
 
@@ -892,13 +895,15 @@ class Archive:
     def pending_announcements(self, limit: int = 100) -> list[Fax]:
         """Received faxes that arrived since the archive started and were not announced.
 
-        A fax waits while its PDF is still to be fetched, so the announcement can print it.
+        A fax waits while its PDF is still to be fetched, so the announcement can print it,
+        but not once fetching it has failed (for whatever reason).
         """
         with self._lock:
             rows = self._db.execute(
                 "SELECT r.record FROM fax f JOIN fax_record r ON r.id = f.id"
                 " WHERE f.direction = 'INBOUND' AND f.status = 'COMPLETED' AND f.create_time >= ?"
-                " AND (f.file_state != 0 OR f.has_file = 0 OR f.file_attempts > 0)"
+                " AND (f.file_state != 0 OR f.has_file = 0 OR f.file_attempts > 0"
+                " OR f.file_problem != '')"
                 " AND NOT EXISTS (SELECT 1 FROM fax_done d WHERE d.fax_id = f.id"
                 " AND d.action = ?) ORDER BY create_time LIMIT ?",
                 (self._new_since, ANNOUNCED, limit),

@@ -427,8 +427,9 @@ class _FilesFail(httpx.AsyncBaseTransport):
 
 @pytest.mark.parametrize("outage", ["refused", "503"])
 async def test_an_outage_while_fetching_pdfs_gives_up_on_no_fax(local, desks, outage):
-    arrived = await inject(local, count=3)
     desk = await desks(history=timedelta(days=1), max_download_attempts=2)
+    await desk.sync.sync_once()
+    arrived = await inject(local, count=3)
     files = _FilesFail(desk.faults.inner)
     desk.faults.inner = files
     files.down = outage
@@ -439,6 +440,9 @@ async def test_an_outage_while_fetching_pdfs_gives_up_on_no_fax(local, desks, ou
     assert desk.sync.last_error is not None
     assert await asyncio.to_thread(desk.archive.count, ListFilter()) == 3
     assert desk.counting.pdfs == Counter()
+    # The new faxes are announced all the same, without their PDF, once.
+    assert sorted(fax.id for fax, _path in desk.announced) == sorted(f["id"] for f in arrived)
+    assert all(path is None for _fax, path in desk.announced)
     # No fax was counted as failing: once the service is back, each arrives, once.
     files.down = None
     await desk.sync.sync_once()
@@ -446,6 +450,7 @@ async def test_an_outage_while_fetching_pdfs_gives_up_on_no_fax(local, desks, ou
     assert sorted(desk.counting.pdfs) == sorted(fax["id"] for fax in arrived)
     assert set(desk.counting.pdfs.values()) == {1}
     assert all(desk.archive.local_file(fax["id"]).is_file() for fax in arrived)
+    assert len(desk.announced) == 3
 
 
 async def test_a_fax_whose_pdf_fails_is_tried_once_a_pass_then_given_up(local, desks):

@@ -428,6 +428,11 @@ def test_received_faxes_wait_for_their_pdf_until_stored_or_given_up(archive, tmp
     archive.set_local_file("b", tmp_path / "b.pdf")
     assert archive.local_file("b") == tmp_path / "b.pdf"
     assert archive.file_state("b") == (FILE_STORED, "")
+    # The service being down uses up none of the fax's attempts, but is noted.
+    problem = "The fax service could not be reached."
+    assert archive.record_file_problem("a", problem, permanent=False, counted=False) == 0
+    assert archive.file_state("a") == (FILE_NONE, problem)
+    assert [f.id for f in archive.pending_downloads(max_attempts=1)] == ["a", "old"]
     assert archive.record_file_problem("a", "The service did not answer.", permanent=False) == 1
     assert archive.record_file_problem("a", "The service did not answer.", permanent=False) == 2
     assert [f.id for f in archive.pending_downloads(max_attempts=2)] == ["old"]
@@ -458,6 +463,9 @@ def test_announcements_are_for_news_and_wait_for_the_pdf(archive, tmp_path):
         ]
     )
     assert [f.id for f in archive.pending_announcements()] == ["no-file"]
+    # Its PDF could not be fetched (the service was down): it is announced without it.
+    archive.record_file_problem("new", "down", permanent=False, counted=False)
+    assert [f.id for f in archive.pending_announcements()] == ["new", "no-file"]
     archive.set_local_file("new", tmp_path / "new.pdf")
     assert [f.id for f in archive.pending_announcements()] == ["new", "no-file"]
     assert archive.mark_done("new", ANNOUNCED) is True
