@@ -228,8 +228,11 @@ class MainController(QObject):
 
     def _on_window_refresh_requested(self) -> None:
         self.reload()
-        # Refresh means "try now": faxes waiting for the service stop waiting too.
+        # Refresh means "try now": faxes waiting for the service stop waiting too, and new
+        # faxes are fetched without waiting for the next check.
         self.outbox.retry_now()
+        if self.sync is not None:
+            self.sync.trigger()
         self._tasks.start(self.check_connection(), key="ping")
 
     def _on_refresh_timer_timeout(self) -> None:

@@ -223,3 +223,29 @@ def test_words_are_searched_in_the_archive_only(harness: Harness, qloop, qtbot):
     qloop.run_until_complete(scenario())
     assert fax_list.placeholder_text() == "No faxes match this search or filter."
     assert harness.window.fax_list.model.rowCount() == 0
+
+
+def test_refresh_checks_for_new_faxes_at_once(harness: Harness, qloop, tmp_path) -> None:
+    from faxdesk.services.sync import FaxSync, SyncOptions
+
+    faxes = harness.controller._faxes
+    sync = FaxSync(faxes.api, faxes.archive, SyncOptions(folder=tmp_path), desk="desk")
+    harness.controller.sync = sync
+
+    def sync_passes() -> int:
+        # Sync asks for pages of 1000 faxes, the list for fewer.
+        return sum("pageSize=1000" in query for query in harness.list_queries())
+
+    async def scenario() -> None:
+        await sync.sync_once()
+        done = sync_passes()
+        running = harness.tasks.start(sync.run(), key="sync")
+        await until(lambda: sync_passes() > done)  # its first pass
+        done = sync_passes()
+        harness.window.refresh_action.trigger()
+        # Sync makes a pass now, not in 30 s.
+        await until(lambda: sync_passes() > done)
+        assert running is not None
+        running.cancel()
+
+    qloop.run_until_complete(scenario())
