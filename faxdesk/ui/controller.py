@@ -518,7 +518,8 @@ class MainController(QObject):
         if fax is not None:
             self._selected = fax
             self._window.details.set_fax(fax)
-            await self._show_preview(fax)
+            if self._window.preview.key != fax.id:
+                await self._show_preview(fax)
             return
         self._selected = None
         self._window.details.set_fax(None)
@@ -526,6 +527,8 @@ class MainController(QObject):
         if entry is None:
             preview.show_message("Select a fax to preview it.")
             return
+        if self._window.preview.key == f"outbox-{entry.id}":
+            return  # shown already; its state changed, not its pages
         paths = [document.path for document in entry.request.documents]
         exist = await asyncio.to_thread(lambda: all(path.is_file() for path in paths))
         if not exist:

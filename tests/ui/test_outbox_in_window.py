@@ -123,3 +123,32 @@ def test_the_outbox_view_keeps_its_place_and_previews_the_selected_fax(
             await controller._tasks.cancel_all()
 
         qloop.run_until_complete(scenario())
+
+
+def test_a_change_of_state_leaves_the_preview_where_the_user_was(
+    qtbot: QtBot, qloop, paths: Paths, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(make_test_pdf(3))
+    settings = Settings(confirm_before_send=False, undo_send_seconds=60)
+    with _controller(qtbot, qloop, paths, settings) as (window, controller):
+        view = window.outbox_view
+
+        async def scenario() -> None:
+            controller.start()
+            window.set_current_view(View.OUTBOX)
+            await _send(qtbot, controller, pdf)
+            await until(lambda: view.model.rowCount() == 1)
+            entry = view.model.entry_at(0)
+            view.select_entry(entry.id)
+            await until(lambda: window.preview.page_count == 3)
+            window.preview.go_to_page(2)
+            # Cancelled (Delete): the row says so, and the pages stay where they were.
+            view.table.setFocus()
+            qtbot.keyClick(view.table, Qt.Key.Key_Delete)
+            await until(lambda: view.model.entry_at(0).state is OutboxState.CANCELLED)
+            assert window.preview.key == f"outbox-{entry.id}"
+            assert window.preview.current_page == 2
+            await controller._tasks.cancel_all()
+
+        qloop.run_until_complete(scenario())
