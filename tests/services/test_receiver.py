@@ -166,6 +166,18 @@ async def test_the_same_event_delivered_twice_is_stored_once(listener: Listener)
     assert len(listener.events) == 1
 
 
+async def test_the_same_event_delivered_twice_at_once_is_stored_once(listener: Listener):
+    content_type, body = multipart_body("INCOMING_FAX", incoming())
+    first, second = await asyncio.gather(
+        listener.post(content_type, body), listener.post(content_type, body)
+    )
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert sorted(answer.json()["stored"] for answer in (first, second)) == [False, True]
+    assert len(listener.files()) == 1
+    assert len(listener.events) == 1
+    assert listener.archive.count(ListFilter()) == 1
+
+
 @pytest.mark.parametrize(
     "auth",
     [
