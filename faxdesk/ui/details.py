@@ -295,6 +295,8 @@ class FaxDetails(QWidget):
             self._values[key] = value
             caption = QLabel(f"{label}:")
             caption.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            # Beside the first line of a value that wraps, not halfway down it.
+            caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             caption.setBuddy(value)
             self._rows[key] = self._form.rowCount()
             if key == "status":

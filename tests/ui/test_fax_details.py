@@ -220,6 +220,10 @@ def test_wrapped_texts_are_shown_whole(qtbot: QtBot, make_fax: MakeFax, width, h
     details.set_fax(fax)
     assert details.is_field_visible("explanation")
     assert cut_off() == []
+    # Its caption stands beside its first line.
+    caption = details._form.labelForField(details._values["explanation"])
+    assert caption.geometry().top() == details._values["explanation"].geometry().top()
+    assert caption.alignment() & Qt.AlignmentFlag.AlignTop
     details.set_row(ArchivedFax(fax=fax))
     assert cut_off() == []
     # Narrower, as when the preview beside it takes more room.
