@@ -44,6 +44,7 @@ from faxdesk.core.errors import (
     NotFound,
     PaymentRequired,
     RateLimited,
+    RequestTimeout,
     ServerError,
     ValidationError,
 )
@@ -91,6 +92,9 @@ class OutboxTiming:
             which waiting alone rarely fixes.
         reconcile_delay: how long after an unclear attempt the outbox looks for the fax, so a
             request the service is still working on has time to show up in its list.
+        second_look: after an attempt whose answer timed out (the service may still have been
+            working on it), how long after a search that found nothing the outbox looks once
+            more before it sends the fax again.
         poll_interval: how often the status of submitted faxes is asked for.
         search_margin: how far before the first attempt (and after now) the search for a
             fax's label reaches, for clocks that disagree.
@@ -100,6 +104,7 @@ class OutboxTiming:
     retry_max: float = 120.0
     account_retry: float = 60.0
     reconcile_delay: float = 5.0
+    second_look: float = 30.0
     poll_interval: float = 2.0
     search_margin: timedelta = timedelta(minutes=15)
 
@@ -149,6 +154,12 @@ class Outbox:
         self._pause_reason = ""
         self._failures_in_a_row = 0
         self._waiting: OutboxWaiting | None = None
+        #: Unclear entries whose answer timed out: a first search that finds nothing is not
+        #: the last word for them. Kept in memory only: after a restart, the search is late
+        #: enough anyway.
+        self._slow_answers: set[int] = set()
+        #: When to look again for an entry the first search did not find.
+        self._look_again: dict[int, datetime] = {}
 
     # --- the public API ----------------------------------------------------------------------
 
@@ -437,6 +448,7 @@ class Outbox:
                 due = now
             elif entry.state is OutboxState.UNCERTAIN:
                 due = entry.updated_at + timedelta(seconds=self.timing.reconcile_delay)
+                due = max(due, self._look_again.get(entry.id, due))
             else:
                 continue
             if self._paused_until is not None:
@@ -544,6 +556,8 @@ class Outbox:
 
     async def _unclear(self, entry: OutboxEntry, cause: BaseException, shown: Exception) -> None:
         log.info("Outbox entry %s: unclear whether the fax was created (%s)", entry.id, cause)
+        if _may_still_be_working(cause):
+            self._slow_answers.add(entry.id)
         await self._move(
             entry,
             {OutboxState.UPLOADING},
@@ -561,11 +575,20 @@ class Outbox:
             return
         self._service_answered()
         if fax is not None:
+            self._slow_answers.discard(entry.id)
+            self._look_again.pop(entry.id, None)
             log.info(
                 "Outbox entry %s was created as fax %s; not sending it again", entry.id, fax.id
             )
             await self._submitted(entry, {OutboxState.UNCERTAIN}, fax)
+        elif entry.id in self._slow_answers:
+            # The service may have been slow rather than never given the fax: it may list it
+            # late, so one more look before sending it again.
+            self._slow_answers.discard(entry.id)
+            self._look_again[entry.id] = self._clock() + timedelta(seconds=self.timing.second_look)
+            log.info("Outbox entry %s is not on the service yet; looking again later", entry.id)
         else:
+            self._look_again.pop(entry.id, None)
             log.info("Outbox entry %s is not on the service; sending it again", entry.id)
             await self._move(entry, {OutboxState.UNCERTAIN}, OutboxState.QUEUED, durable=False)
 
@@ -864,6 +887,14 @@ def _fax_for(faxes: Iterable[Fax], entry: OutboxEntry) -> Fax | None:
         if fax.labels.get(SUBMISSION_LABEL) == entry.submission:
             return fax
     return found[0] if found else None
+
+
+def _may_still_be_working(cause: BaseException) -> bool:
+    """Whether an unclear attempt ended while the service may still have been working on it:
+    its answer timed out, here or at a gateway (504) in front of the service."""
+    if isinstance(cause, RequestTimeout):
+        return True
+    return isinstance(cause, ServerError) and cause.status_code == 504
 
 
 def _refused(error: FaxDeskError) -> bool:

@@ -31,7 +31,9 @@ from tests.fakes.faults import is_send
 SECRET_ENV = "OUTBOX_CHILD_KEY_SECRET"
 STALLED_UPLOAD = "STALLED IN UPLOAD"
 STALLED_ANSWER = "STALLED AFTER ANSWER"
-TIMING = OutboxTiming(retry_base=0.05, retry_max=0.5, reconcile_delay=0.2, poll_interval=0.05)
+TIMING = OutboxTiming(
+    retry_base=0.05, retry_max=0.5, reconcile_delay=0.2, second_look=0.3, poll_interval=0.05
+)
 
 
 def _say(line: str) -> None:

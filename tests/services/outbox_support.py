@@ -26,6 +26,7 @@ FAST = OutboxTiming(
     retry_max=0.05,
     account_retry=0.05,
     reconcile_delay=0.02,
+    second_look=0.1,
     poll_interval=0.02,
 )
 

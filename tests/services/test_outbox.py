@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from faxdesk.api.client import FaxApiClient
@@ -280,6 +281,54 @@ async def test_a_lost_answer_is_settled_by_the_label_without_a_second_fax(
         OutboxState.UNCERTAIN,
         OutboxState.SUBMITTED,
     ]
+
+
+class LateListing(httpx.AsyncBaseTransport):
+    """A service that lists a new fax only some time after it answered (or failed to answer)
+    its send: the first `hidden` lists after a send come back without it."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, hidden: int) -> None:
+        self.inner = inner
+        self.hidden = hidden
+        self.lists = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        listing = request.method == "GET" and request.url.path.endswith("/faxes")
+        if not listing:
+            return response
+        self.lists += 1
+        if self.lists > self.hidden:
+            return response
+        await response.aread()
+        page = {**response.json(), "faxes": [], "totalItems": 0, "totalPages": 0}
+        return httpx.Response(200, json=page, request=request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@pytest.mark.parametrize(("fault", "faxes"), [(Fault.TIMEOUT_AFTER, 1), (Fault.DROP_AFTER, 2)])
+async def test_a_send_that_timed_out_is_looked_for_twice_before_it_goes_again(
+    local: LocalSandbox, faults: FaultyTransport, clean_api, tmp_path: Path, pdf: Path, fault, faxes
+):
+    # The answer is lost and the first search does not list the fax yet. After a timeout
+    # (the service may still have been at work) a second look finds it; after a dropped
+    # connection, the fax is sent again as soon as the search does not find it.
+    faults.plan = [fault]
+    late = LateListing(faults, hidden=1)
+    async with api_through(local, late) as api:
+        outbox, store = make_outbox(api, tmp_path / "data")
+        try:
+            async with running(outbox):
+                await outbox.submit(request_for(pdf, TEST_NUMBER))
+                [done] = await until_final(store, 1)
+        finally:
+            store.close()
+    assert done.state is OutboxState.DELIVERED
+    assert done.attempts == faxes
+    assert len(await sandbox_faxes(clean_api)) == faxes
+    assert late.lists == 3 - faxes  # the searches made
 
 
 def done_reason_for(fault: Fault) -> str:
