@@ -65,6 +65,8 @@ def test_undo_in_the_status_bar_takes_a_send_back_before_it_goes_out(
         async def scenario() -> None:
             controller.start()
             await _send(qtbot, controller, pdf)
+            # The last look is turned off in these settings: Send went straight to the outbox.
+            assert controller.composer_support.confirm_dialog is None
             await until(bar.isVisible)
             countdown = r"Fax to \+1 989-898-9898 goes out in (60|59) s\."
             assert re.fullmatch(countdown, bar.label.text())
