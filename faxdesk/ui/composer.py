@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QCloseEvent,
+    QColor,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
@@ -803,7 +804,12 @@ def _thumbnail_icon(image: QImage) -> QIcon:
         THUMBNAIL_SIZE,
         Qt.AspectRatioMode.KeepAspectRatio,
         Qt.TransformationMode.SmoothTransformation,
-    )
+    ).convertToFormat(QImage.Format.Format_RGB32)
+    # A thin edge, so a page of little text still reads as a page on a white list.
+    painter = QPainter(scaled)
+    painter.setPen(QColor(150, 150, 150))
+    painter.drawRect(scaled.rect().adjusted(0, 0, -1, -1))
+    painter.end()
     return QIcon(QPixmap.fromImage(scaled))
 
 

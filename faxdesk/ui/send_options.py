@@ -221,8 +221,6 @@ class SendOptionsForm(QWidget):
             "filled in by Sinch. A local template is filled in here before sending."
         )
         self.cover_combo.addItem("No cover page", CoverChoice())
-        self._cover_form = QFormLayout()
-        self._cover_form.setContentsMargins(0, 0, 0, 0)
 
         self.problem_label = QLabel(self)
         self.problem_label.setWordWrap(True)
@@ -234,7 +232,7 @@ class SendOptionsForm(QWidget):
         header_row.addWidget(self.header_edit, 1)
         header_row.addWidget(self.header_counter)
 
-        form = QFormLayout(self)
+        form = self._form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow(self._label("Ser&vice:", self.service_combo), self.service_combo)
@@ -249,7 +247,6 @@ class SendOptionsForm(QWidget):
         if full:
             form.addRow(self._label("La&bels:", self.labels_edit), self.labels_edit)
             form.addRow(self._label("C&over page:", self.cover_combo), self.cover_combo)
-            form.addRow(self._cover_form)
         else:
             self.labels_edit.hide()
             self.cover_combo.hide()
@@ -313,9 +310,13 @@ class SendOptionsForm(QWidget):
     def set_cover_fields(self, names: Sequence[str]) -> None:
         """Ask for these cover page fields (the ones Sinch does not fill by itself)."""
         values = self.cover_data()
-        while self._cover_form.rowCount():
-            self._cover_form.removeRow(0)
+        for old in self._cover_fields.values():
+            self._form.removeRow(old)
         self._cover_fields = {}
+        # The fields' rows follow the cover page's, in the form's own columns.
+        row, _role = self._form.getWidgetPosition(self.cover_combo)
+        if row < 0:
+            return  # the defaults' form has no cover page
         for name in names:
             key = name.lower()
             if key in AUTOMATIC_COVER_TAGS or key in self._cover_fields:
@@ -326,7 +327,8 @@ class SendOptionsForm(QWidget):
             edit.setAccessibleName(f"Cover page field {key}")
             edit.textChanged.connect(self._on_option_changed)
             self._cover_fields[key] = edit
-            self._cover_form.addRow(f"{key.replace('_', ' ').capitalize()}:", edit)
+            row += 1
+            self._form.insertRow(row, f"{key.replace('_', ' ').capitalize()}:", edit)
         # Tab goes from the cover page to its fields, in order, before whatever came next;
         # new widgets would otherwise join the end of the window's tab order.
         previous: QWidget = self.cover_combo

@@ -459,3 +459,18 @@ def test_a_pasted_picture_is_handed_on_wherever_the_focus_is(
         qtbot.keyClick(composer.recipient_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert pasted.args[0].pixelColor(5, 5) == _picture().pixelColor(5, 5)
     assert composer.recipient_edit.text() == ""
+
+
+def test_a_thumbnail_has_an_edge_so_a_blank_page_shows(
+    composer: ComposerDialog, pdf_file: Path
+) -> None:
+    composer.add_paths([pdf_file])
+    white = QImage(88, 114, QImage.Format.Format_RGB32)
+    white.fill(Qt.GlobalColor.white)
+    composer.set_document_thumbnail(pdf_file, white)
+    shown = composer.documents_list.item(0).icon().pixmap(44, 57).toImage()
+    assert shown.pixelColor(0, shown.height() // 2).lightness() < 200
+    assert shown.pixelColor(shown.width() // 2, shown.height() // 2).lightness() == 255
+    # The page itself stays as it was rendered.
+    kept = composer.document_thumbnail(pdf_file)
+    assert kept.pixelColor(0, kept.height() // 2).lightness() == 255

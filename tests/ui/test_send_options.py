@@ -165,3 +165,30 @@ def test_a_service_cover_page_asks_for_its_own_fields(form: SendOptionsForm, qtb
     request = form.apply_to(SendRequest(to=(TEST_NUMBER,)))
     assert request.cover_page_id == "01COVER"
     assert request.cover_page_data == {"to_name": "Dr. Smith"}
+
+
+def test_cover_page_fields_line_up_under_the_cover_page_and_go_with_it(
+    form: SendOptionsForm,
+) -> None:
+    from PySide6.QtWidgets import QFormLayout, QLabel
+
+    layout = form.layout()
+    assert isinstance(layout, QFormLayout)
+    form.set_cover_pages(["Standard"], [])
+    form.cover_combo.setCurrentIndex(1)
+    form.set_cover_fields(["subject", "message"])
+    cover_row, _ = layout.getWidgetPosition(form.cover_combo)
+    for offset, name in enumerate(("subject", "message"), start=1):
+        edit = form.findChild(type(form.header_edit), f"cover_{name}")
+        # In the form's own columns, right under the cover page, labelled in words.
+        assert layout.getWidgetPosition(edit) == (
+            cover_row + offset,
+            QFormLayout.ItemRole.FieldRole,
+        )
+        label = layout.itemAt(cover_row + offset, QFormLayout.ItemRole.LabelRole).widget()
+        assert isinstance(label, QLabel)
+        assert label.text() == f"{name.capitalize()}:"
+    rows = layout.rowCount()
+    form.set_cover_fields([])
+    assert layout.rowCount() == rows - 2
+    assert form.findChild(type(form.header_edit), "cover_subject") is None
