@@ -288,7 +288,10 @@ class FaxApiClient:
     async def list_services(self) -> list[Service]:
         """Every fax service of the project, fetching page after page as the answer says."""
         return await self._collect_pages(
-            f"{self._project_url}/services", services_page_from_wire, SERVICES_PAGE_SIZE
+            f"{self._project_url}/services",
+            services_page_from_wire,
+            SERVICES_PAGE_SIZE,
+            key=lambda service: service.id,
         )
 
     async def get_service(self, service_id: str) -> Service:
@@ -302,12 +305,16 @@ class FaxApiClient:
             f"{self._service_url(service_id)}/numbers",
             service_numbers_page_from_wire,
             SERVICES_PAGE_SIZE,
+            key=lambda number: number.phone_number,
         )
 
     async def list_cover_pages(self, service_id: str) -> list[CoverPage]:
         """Every cover page of the service (lists may leave the PDF itself out)."""
         return await self._collect_pages(
-            f"{self._service_url(service_id)}/coverPages", cover_pages_from_wire, None
+            f"{self._service_url(service_id)}/coverPages",
+            cover_pages_from_wire,
+            None,
+            key=lambda page: page.id,
         )
 
     async def get_cover_page(self, service_id: str, cover_page_id: str) -> CoverPage:
@@ -355,9 +362,15 @@ class FaxApiClient:
         url: str,
         read: Callable[[Mapping[str, Any]], list[_T]],
         page_size: int | None,
+        *,
+        key: Callable[[_T], str],
     ) -> list[_T]:
-        """Every item of a paged list, asking for the next page while `page < totalPages`."""
+        """Every item of a paged list, asking for the next page while `page < totalPages`.
+
+        `key` names an item (its id); an item seen on an earlier page is not listed again.
+        """
         items: list[_T] = []
+        seen: set[str] = set()
         page = 1
         while True:
             query = [f"pageSize={page_size}"] if page_size is not None else []
@@ -366,11 +379,17 @@ class FaxApiClient:
             data = await self._get_mapping(
                 _url_with_raw_query(url, "&".join(query)) if query else url
             )
-            batch = read(data)
-            items.extend(batch)
+            new = []
+            for item in read(data):
+                name = key(item) or repr(item)
+                if name not in seen:
+                    seen.add(name)
+                    new.append(item)
+            items.extend(new)
             total_pages = _page_count(data.get("totalPages"))
-            # As in iter_faxes: an empty page or a missing count ends the walk.
-            if not batch or total_pages is None or page >= total_pages:
+            # As in iter_faxes: an empty page, one with nothing new (a service that ignores
+            # `page` and counts many) or a missing count ends the walk.
+            if not new or total_pages is None or page >= total_pages:
                 return items
             page += 1
 

@@ -242,6 +242,31 @@ async def test_services_paging_stops_when_the_answer_gives_no_reason_to_go_on(
     assert len(services) == len(body["services"])
 
 
+@pytest.mark.parametrize(
+    ("call", "key", "item", "listed"),
+    [
+        ("list_services", "services", wire_service(id="S1"), ["S1"]),
+        ("list_cover_pages", "coverPages", {"id": "C1", "name": "Cover"}, ["C1"]),
+        ("list_service_numbers", "numbers", {"phoneNumber": "+14155550100"}, ["+14155550100"]),
+    ],
+)
+async def test_a_list_that_ignores_the_page_asked_for_ends_and_is_not_repeated(
+    make_client: MakeClient, call: str, key: str, item: dict[str, Any], listed: list[str]
+) -> None:
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        # The same first page whatever page is asked for, and many pages said to follow.
+        calls.append(request)
+        return json_response(200, {key: [item], "page": 1, "totalPages": 10**9})
+
+    client = make_client(handler)
+    method = getattr(client, call)
+    found = await (method() if call == "list_services" else method("01SV"))
+    assert [getattr(x, "phone_number", None) or x.id for x in found] == listed
+    assert len(calls) == 2
+
+
 async def test_a_page_count_in_text_is_still_followed(make_client: MakeClient) -> None:
     pages: list[str] = []
 
