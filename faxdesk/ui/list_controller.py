@@ -802,7 +802,8 @@ class FaxListController(QObject):
         for fax in sent:
             try:
                 entry = entries.get(fax.id)
-                if entry is not None:
+                if entry is not None and entry.can_resend:
+                    # A failed fax of this desk's outbox: its documents are still there.
                     await outbox.resend(entry.id)
                 else:
                     path = await self._document(fax)

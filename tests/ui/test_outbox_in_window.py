@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from faxdesk.config.paths import Paths
@@ -154,3 +155,42 @@ def test_a_change_of_state_leaves_the_preview_where_the_user_was(
             await controller._tasks.cancel_all()
 
         qloop.run_until_complete(scenario())
+
+
+def test_a_delivered_fax_from_this_desk_can_be_sent_again_from_the_list(
+    qtbot: QtBot, qloop, paths: Paths, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(make_test_pdf(1))
+    settings = Settings(confirm_before_send=False)
+    with _controller(qtbot, qloop, paths, settings) as (window, controller):
+
+        async def scenario() -> None:
+            controller.start()
+            await _send(qtbot, controller, pdf)
+            await until(lambda: not controller.outbox.active(), 30)
+            [delivered] = await controller.outbox.entries()
+            assert delivered.state is OutboxState.DELIVERED
+            # The Send selected its fax in the list; Fax > Send again, and confirm.
+            await until(lambda: window.fax_list.current_fax() is not None)
+            assert window.fax_list.current_fax().id == delivered.fax_id
+            window.resend_action.trigger()
+            await until(lambda: _visible(QMessageBox) is not None)
+            box = _visible(QMessageBox)
+            next(b for b in box.buttons() if b.text() == "Send again").click()
+            await until(lambda: len(controller.outbox.active()) == 1)
+            await until(lambda: not controller.outbox.active(), 30)
+            again, first = await controller.outbox.entries()
+            assert (again.state, again.to) == (OutboxState.DELIVERED, delivered.to)
+            assert again.submission != first.submission
+            assert len(await sandbox_faxes(controller._faxes.api)) == 2
+            await controller._tasks.cancel_all()
+
+        qloop.run_until_complete(scenario())
+
+
+def _visible(kind: type[QWidget]) -> QWidget | None:
+    return next(
+        (w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()),
+        None,
+    )
