@@ -357,6 +357,7 @@ class MainController(QObject):
         if not self._composer.isVisible():
             self._composer.set_sending_defaults(settings.sending)
         self.outbox.default_region = settings.default_region
+        self._window.outbox_view.default_region = settings.default_region
         if self.contacts is not None:
             self.contacts.default_region = settings.default_region
         self.fax_list.default_region = settings.default_region

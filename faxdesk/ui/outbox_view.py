@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faxdesk.core.errors import FaxDeskError
+from faxdesk.core.errors import FaxDeskError, ValidationError
 from faxdesk.core.models import FaxStatus
 from faxdesk.core.outbox import (
     EntryChanged,
@@ -57,7 +57,7 @@ from faxdesk.core.outbox import (
     UploadProgress,
     WaitingChanged,
 )
-from faxdesk.core.phone import display
+from faxdesk.core.phone import display, to_e164
 from faxdesk.services.outbox import Outbox
 from faxdesk.ui.icons import icon
 from faxdesk.ui.tasks import TaskKeeper
@@ -290,6 +290,7 @@ class OutboxView(QWidget):
             actions, enabled for the selected entry as its state allows.
         waiting_label: why faxes are waiting, when they are; `retry_button` beside it tries
             the service again at once.
+        default_region: the country a corrected number is read in, as the outbox reads it.
         message_label: what the last action could not do.
     """
 
@@ -303,6 +304,7 @@ class OutboxView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._shown_entry: tuple[int, OutboxState] | None = None
+        self.default_region = "US"
         self.model = OutboxModel(self)
         self._number_dialog: QInputDialog | None = None
         self.table = QTableView(self)
@@ -442,16 +444,30 @@ class OutboxView(QWidget):
         entry = self.selected_entry()
         if entry is None or not entry.can_resend:
             return
+        self._ask_number(entry, display(entry.to))
+
+    def _ask_number(self, entry: OutboxEntry, text: str, problem: str = "") -> None:
+        """Ask for the corrected number without blocking; a wrong one is asked for again."""
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Resend to another number")
-        dialog.setLabelText(f"Send the fax to {display(entry.to)} again, to this number:")
+        question = f"Send the fax to {display(entry.to)} again, to this number:"
+        dialog.setLabelText(f"{problem}\n{question}" if problem else question)
         dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
-        dialog.setTextValue(display(entry.to))
+        dialog.setTextValue(text)
         dialog.textValueSelected.connect(
-            lambda text, entry_id=entry.id: self.resend_requested.emit(entry_id, text)
+            lambda typed, chosen=entry: self._on_number_dialog_text_value_selected(chosen, typed)
         )
+        dialog.finished.connect(dialog.deleteLater)
         self._number_dialog = dialog
         dialog.open()
+
+    def _on_number_dialog_text_value_selected(self, entry: OutboxEntry, text: str) -> None:
+        try:
+            to_e164(text, self.default_region)
+        except ValidationError as exc:
+            self._ask_number(entry, text, str(exc))
+            return
+        self.resend_requested.emit(entry.id, text)
 
     def _on_table_selection_changed(self, *_args: object) -> None:
         # Announced when another entry is selected or the selected one changes state (it got
@@ -604,6 +620,7 @@ class OutboxPresenter(QObject):
         self.view = view
         self.undo_bar = undo_bar
         self._outbox = outbox
+        view.default_region = outbox.default_region
         self._tasks = tasks
         self.on_changed: Callable[[OutboxEntry], None] = lambda _entry: None
         self._connections = [

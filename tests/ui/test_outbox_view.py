@@ -171,6 +171,53 @@ def test_resend_to_asks_for_the_corrected_number(view: OutboxView, qtbot: QtBot)
     assert resent.args == [1, "(415) 555-0124"]
 
 
+def test_a_wrong_corrected_number_is_asked_for_again_with_the_reason(
+    view: OutboxView, qtbot: QtBot
+) -> None:
+    view.model.set_entries([entry(1, OutboxState.FAILED)])
+    view.select_entry(1)
+    qtbot.mouseClick(view.resend_to_button, Qt.MouseButton.LeftButton)
+
+    def shown() -> QInputDialog:
+        [dialog] = [d for d in view.findChildren(QInputDialog) if d.isVisible()]
+        return dialog
+
+    resent: list[list] = []
+    view.resend_requested.connect(lambda *args: resent.append(list(args)))
+    first = shown()
+    first.setTextValue("415 555")
+    first.accept()
+    again = shown()
+    assert again is not first
+    assert again.textValue() == "415 555"  # as typed, to be corrected
+    assert again.labelText() == (
+        "“415 555” has too few or too many digits.\n"
+        "Send the fax to +1 415-555-0123 again, to this number:"
+    )
+    assert resent == []
+    again.setTextValue("415 555 0124")
+    again.accept()
+    assert resent == [[1, "415 555 0124"]]
+
+
+def test_a_corrected_number_is_read_in_the_outbox_country(
+    view: OutboxView, qtbot: QtBot, tmp_path: Path
+) -> None:
+    outbox, store = make_outbox(None, tmp_path / "box", default_region="GB")
+    presenter = OutboxPresenter(view, outbox, TaskKeeper(on_error=lambda _exc: None))
+    presenter.stop()  # only its wiring is looked at here; nothing is sent
+    store.close()
+    assert view.default_region == "GB"
+    view.model.set_entries([entry(1, OutboxState.FAILED)])
+    view.select_entry(1)
+    qtbot.mouseClick(view.resend_to_button, Qt.MouseButton.LeftButton)
+    [dialog] = [d for d in view.findChildren(QInputDialog) if d.isVisible()]
+    with qtbot.waitSignal(view.resend_requested) as resent:
+        dialog.setTextValue("020 7946 0123")  # a London number, without +44
+        dialog.accept()
+    assert resent.args == [1, "020 7946 0123"]
+
+
 def test_waiting_is_said_above_the_list(view: OutboxView) -> None:
     view.set_waiting(OutboxWaiting("The fax service could not be reached.", None, NOW))
     assert view.waiting_label.isVisible()
