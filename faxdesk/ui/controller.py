@@ -122,6 +122,8 @@ class MainController(QObject):
             max_bytes=self.settings.max_upload_mb * 1_000_000,
         )
         self._selected: Fax | None = None
+        #: Whether the preview and details follow the Outbox view (not the list) just now.
+        self._showing_outbox = False
         self._online: bool | None = None
         self.preview = PreviewFeed(window.preview, renderer, tasks, self)
         #: Undo for the Send just made, in the status bar while its undo window lasts.
@@ -504,7 +506,12 @@ class MainController(QObject):
     def _on_window_view_changed(self, view: View) -> None:
         if view is View.OUTBOX:
             # The preview and details speak of the Outbox's selection, not the list's.
+            self._showing_outbox = True
             self._on_outbox_view_entry_selected(self._window.outbox_view.selected_entry())
+        elif self._showing_outbox:
+            # Back in a list: they follow its selection again.
+            self._showing_outbox = False
+            self._on_window_fax_selected(self._window.fax_list.current_fax())
 
     def _on_outbox_view_entry_selected(self, entry: OutboxEntry | None) -> None:
         if self._window.current_view() is not View.OUTBOX:

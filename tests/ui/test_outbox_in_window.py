@@ -152,6 +152,9 @@ def test_a_change_of_state_leaves_the_preview_where_the_user_was(
             await until(lambda: view.model.entry_at(0).state is OutboxState.CANCELLED)
             assert window.preview.key == f"outbox-{entry.id}"
             assert window.preview.current_page == 2
+            # Back in a list, the preview no longer speaks of the Outbox's selection.
+            window.set_current_view(View.ALL)
+            await until(lambda: window.preview.key is None)
             await controller._tasks.cancel_all()
 
         qloop.run_until_complete(scenario())
