@@ -123,7 +123,7 @@ class MainController(QObject):
         )
         self._selected: Fax | None = None
         #: Whether the preview and details follow the Outbox view (not the list) just now.
-        self._showing_outbox = False
+        self._showing_outbox = window.current_view() is View.OUTBOX
         self._online: bool | None = None
         self.preview = PreviewFeed(window.preview, renderer, tasks, self)
         #: Undo for the Send just made, in the status bar while its undo window lasts.
