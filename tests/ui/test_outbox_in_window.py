@@ -27,8 +27,8 @@ from tests.waiting import until
 
 
 @contextlib.contextmanager
-def _controller(qtbot: QtBot, qloop, paths: Paths, settings: Settings):
-    window = MainWindow()
+def _controller(qtbot: QtBot, qloop, paths: Paths, settings: Settings, view: View = View.ALL):
+    window = MainWindow(view=view)
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
@@ -197,3 +197,25 @@ def _visible(kind: type[QWidget]) -> QWidget | None:
         (w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()),
         None,
     )
+
+
+def test_a_window_opened_on_the_outbox_gives_the_preview_back_to_the_list_when_left(
+    qtbot: QtBot, qloop, paths: Paths, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(make_test_pdf(1))
+    settings = Settings(confirm_before_send=False, undo_send_seconds=60)
+    with _controller(qtbot, qloop, paths, settings, View.OUTBOX) as (window, controller):
+        view = window.outbox_view
+
+        async def scenario() -> None:
+            controller.start()
+            await _send(qtbot, controller, pdf)
+            await until(lambda: view.model.rowCount() == 1)
+            view.select_entry(view.model.entry_at(0).id)
+            await until(lambda: window.preview.key == f"outbox-{view.model.entry_at(0).id}")
+            window.set_current_view(View.SENT)
+            await until(lambda: window.preview.key is None)
+            await controller._tasks.cancel_all()
+
+        qloop.run_until_complete(scenario())
