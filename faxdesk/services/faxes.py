@@ -87,7 +87,7 @@ class FaxService:
     async def document(self, fax: Fax) -> Path:
         """The fax's PDF on disk, downloaded on first use."""
         # One trip to a thread, not two: this runs each time a fax is selected.
-        known = await asyncio.to_thread(self._stored_file, fax.id)
+        known = await asyncio.to_thread(self.stored_file, fax.id)
         if known is not None:
             return known
         if fax.direction == Direction.INBOUND and self._inbound is not None:
@@ -99,7 +99,9 @@ class FaxService:
         await asyncio.to_thread(self._archive.set_local_file, fax.id, path)
         return path
 
-    def _stored_file(self, fax_id: str) -> Path | None:
+    def stored_file(self, fax_id: str) -> Path | None:
+        """The fax's PDF if it is on this computer already, else None. It reads the archive
+        and the disk: call it off the event loop."""
         known = self._archive.local_file(fax_id)
         return known if known is not None and known.is_file() else None
 

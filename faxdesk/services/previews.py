@@ -16,8 +16,8 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 from faxdesk.documents import fax_previews, faxmode, pages
@@ -40,6 +40,42 @@ def _exit_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+class PreviewJob:
+    """The start of a preview (see `PageRenderer.start_preview`), begun before it is awaited.
+
+    `result()` is the file found and its `PreviewStart`, or None when no file was found;
+    `cancel()` drops the render if the worker has not begun it.
+    """
+
+    def __init__(self, located: Future[tuple[Path, Future[PreviewStart]] | None]) -> None:
+        self._located = located
+
+    async def result(self) -> tuple[Path, PreviewStart] | None:
+        """Wait for the file and its first page; raises DocumentError for an unreadable file."""
+        found = await asyncio.wrap_future(self._located)
+        if found is None:
+            return None
+        path, render = found
+        try:
+            return path, await asyncio.wrap_future(render)
+        except asyncio.CancelledError:
+            render.cancel()
+            raise
+
+    def cancel(self) -> None:
+        self._located.cancel()
+        # Now if the file was found already, else as soon as it is.
+        self._located.add_done_callback(_cancel_render)
+
+
+def _cancel_render(located: Future[tuple[Path, Future[PreviewStart]] | None]) -> None:
+    if located.cancelled() or located.exception() is not None:
+        return
+    found = located.result()
+    if found is not None:
+        found[1].cancel()
+
+
 class PageRenderer:
     """Opens and renders fax documents in worker processes; every method raises DocumentError
     for a document it cannot read."""
@@ -51,6 +87,9 @@ class PageRenderer:
             initializer=_exit_with_parent,
             initargs=(os.getpid(),),
         )
+        # Finds the file a preview is of (a database read, say) off the event loop, and hands
+        # it to a worker from there, without waiting for the event loop in between.
+        self._locator = ThreadPoolExecutor(max_workers=1, thread_name_prefix="preview-locate")
 
     async def warm_up(self) -> None:
         """Start a worker now, so the first preview does not wait for a process to boot."""
@@ -64,6 +103,19 @@ class PageRenderer:
         """The page count and first page of `path`, rendered `width` wide when given."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, pages.preview_start, path, width)
+
+    def start_preview(self, locate: Callable[[], Path | None], width: int | None) -> PreviewJob:
+        """Begin a preview now, without waiting for the event loop: call `locate` on a thread
+        for the file to show (None when there is none), and give that file to a worker for its
+        `preview_start` at once. Call it from the event loop's thread."""
+
+        def locate_and_submit() -> tuple[Path, Future[PreviewStart]] | None:
+            path = locate()
+            if path is None:
+                return None
+            return path, self._pool.submit(pages.preview_start, path, width)
+
+        return PreviewJob(self._locator.submit(locate_and_submit))
 
     async def document_info(self, path: Path) -> DocumentInfo:
         """The page sizes of the PDF at `path`; raises DocumentError."""
@@ -106,4 +158,5 @@ class PageRenderer:
         await loop.run_in_executor(self._pool, pages.save_pdf, list(paths), destination)
 
     def shutdown(self) -> None:
+        self._locator.shutdown(wait=True, cancel_futures=True)
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
@@ -43,7 +44,7 @@ from faxdesk.core.phone import display
 from faxdesk.services.contacts import ContactsService
 from faxdesk.services.faxes import FaxService
 from faxdesk.services.outbox import Outbox
-from faxdesk.services.previews import PageRenderer
+from faxdesk.services.previews import PageRenderer, PreviewJob
 from faxdesk.services.sync import FaxSync
 from faxdesk.services.tracking import StatusTracker
 from faxdesk.ui.composer import ComposerDialog
@@ -58,6 +59,9 @@ from faxdesk.ui.settings_dialog import SettingsDialog
 from faxdesk.ui.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
+
+#: A preview begun for a fax, and the width its first page is rendered at.
+PreviewStarted = tuple[PreviewJob, int | None]
 
 
 class MainController(QObject):
@@ -122,6 +126,8 @@ class MainController(QObject):
             max_bytes=self.settings.max_upload_mb * 1_000_000,
         )
         self._selected: Fax | None = None
+        #: The first page of the fax selected last, begun at once (see `_start_preview`).
+        self._preview_started: PreviewStarted | None = None
         #: Whether the preview and details follow the Outbox view (not the list) just now.
         self._showing_outbox = window.current_view() is View.OUTBOX
         self._online: bool | None = None
@@ -549,18 +555,44 @@ class MainController(QObject):
 
     def _on_window_fax_selected(self, fax: Fax | None) -> None:
         self._selected = fax
-        self._window.details.set_fax(fax)
         if fax is None:
+            self._window.details.set_fax(fax)
+            self._drop_preview_started()
             self.preview.show_message("Select a fax to preview it.")
             return
-        self._tasks.start(self._show_preview(fax), key="preview")
+        # The first page is rendered while the details are filled in and the window repaints.
+        self._tasks.start(self._show_preview(fax, self._start_preview(fax)), key="preview")
+        self._window.details.set_fax(fax)
 
-    async def _show_preview(self, fax: Fax) -> None:
+    def _start_preview(self, fax: Fax) -> PreviewStarted:
+        """Begin rendering the first page of `fax` in the worker now, in place of the last."""
+        self._drop_preview_started()
+        # This also stops rendering the fax shown before: the worker's next job is this one.
+        self.preview.show_message("Loading…")
+        width = self.preview.first_page_width()
+        job = self._renderer.start_preview(partial(self._faxes.stored_file, fax.id), width)
+        self._preview_started = (job, width)
+        return job, width
+
+    def _drop_preview_started(self) -> None:
+        if self._preview_started is not None:
+            self._preview_started[0].cancel()
+            self._preview_started = None
+
+    async def _show_preview(self, fax: Fax, started: PreviewStarted | None = None) -> None:
+        """Show the fax's pages: from the archive, else once downloaded."""
         preview = self.preview
-        preview.show_message("Loading…")
+        job, width = started or self._start_preview(fax)
+        name = suggested_filename(fax)
         try:
+            found = await job.result()
+            if found is not None:
+                path, start = found
+                if not preview.show_started(fax.id, path, start, width, name):
+                    await preview.show(fax.id, [path], name)
+                return
             path = await self._faxes.document(fax)
-            await preview.show(fax.id, [path], suggested_filename(fax))
+            await preview.show(fax.id, [path], name)
         except NotFound:
             if fax.status.is_final:
                 preview.show_message("This fax has no stored document.")

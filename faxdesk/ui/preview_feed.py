@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 from faxdesk.core.errors import DocumentError, FaxDeskError
 from faxdesk.documents.fax_previews import fax_page_size
 from faxdesk.documents.faxmode import X_DPI, FaxMode
+from faxdesk.documents.pages import DocumentInfo, PreviewStart
 from faxdesk.services.previews import PageRenderer
 from faxdesk.ui.preview import PageRequest, PageSize, PreviewPane
 from faxdesk.ui.printing import PrintJob, choose_printer, to_qimage
@@ -121,11 +122,49 @@ class PreviewFeed(QObject):
         start = await self._renderer.preview_start(
             paths[0], first_request.width if first_request is not None else None
         )
+        infos = [await self._renderer.document_info(path) for path in paths[1:]]
+        self._show_started(key, paths, name, start, first_request, infos)
+
+    def first_page_width(self) -> int | None:
+        """The width to render the first page of the next document at, for `start_preview`;
+        None when the first page cannot be rendered before the document is shown (in a fax
+        mode, or when the zoom depends on the page's size)."""
+        if self._fax_mode is not None:
+            return None
+        request = self.pane.first_page_request()
+        return request.width if request is not None else None
+
+    def show_started(
+        self, key: str, path: Path, start: PreviewStart, width: int | None, name: str = ""
+    ) -> bool:
+        """Show the PDF at `path` as document `key` from its `start`, made by the worker with
+        the first page `width` wide (`first_page_width()` when it began; see
+        `PageRenderer.start_preview`). Returns False, showing nothing, when the pane wants
+        another first page by now (in a fax mode, or at another width): `show()` it then."""
+        first_request = self.pane.first_page_request()
+        if (
+            self._fax_mode is not None
+            or first_request is None
+            or start.first_page is None
+            or first_request.width != width
+        ):
+            return False
+        self._show_started(key, [path], name or path.name, start, first_request, [])
+        return True
+
+    def _show_started(
+        self,
+        key: str,
+        paths: Sequence[Path],
+        name: str,
+        start: PreviewStart,
+        first_request: PageRequest | None,
+        infos: Sequence[DocumentInfo],
+    ) -> None:
         pages = [(paths[0], index) for index in range(start.page_count)]
         # Until they are read, the other pages are taken to be the size of the first.
         sizes = [start.first_size] * start.page_count
-        for path in paths[1:]:
-            info = await self._renderer.document_info(path)
+        for path, info in zip(paths[1:], infos, strict=True):
             pages.extend((path, index) for index in range(info.page_count))
             sizes.extend(info.page_sizes)
         self._cancel_renders()

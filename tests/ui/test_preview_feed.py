@@ -402,3 +402,36 @@ def _visible(kind: type[QWidget]) -> QWidget | None:
         ),
         None,
     )
+
+
+def test_a_preview_started_before_it_is_shown_is_shown_without_rendering_again(
+    harness: Harness, tmp_path
+):
+    path = _pdf(tmp_path, "started.pdf", 3)
+    pane, feed = harness.pane, harness.feed
+
+    async def scenario() -> None:
+        width = feed.first_page_width()
+        assert width is not None
+        found = await harness.renderer.start_preview(lambda: path, width).result()
+        assert found is not None
+        _path, start = found
+        # At another width than the pane now wants, it is left for `show` to do.
+        assert not feed.show_started("fax-s", path, start, width + 10)
+        assert pane.key is None
+        assert feed.show_started("fax-s", path, start, width, "started.pdf")
+        assert pane.key == "fax-s"
+        assert pane.page_count == 3
+        image = pane.page_image(0)
+        assert image is not None
+        assert image.width() == width
+        assert _dark_pixels(image, range(0, image.height() // 4, 3)) > 20  # the title
+        await until(lambda: pane.page_image(1) is not None)
+        assert (path, 0, width) not in harness.renderer.rendered
+
+        # In a fax mode the pages are rendered as faxed: nothing is started before.
+        feed.set_fax_mode(FINE)
+        assert feed.first_page_width() is None
+        assert not feed.show_started("fax-t", path, start, width)
+
+    harness.run(scenario())
