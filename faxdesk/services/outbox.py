@@ -38,10 +38,12 @@ from faxdesk.core import phone
 from faxdesk.core.errors import (
     ApiError,
     AuthError,
+    ConnectionLost,
     DocumentError,
     FaxDeskError,
     InvalidRequest,
     NotFound,
+    Offline,
     PaymentRequired,
     RateLimited,
     RequestTimeout,
@@ -92,9 +94,9 @@ class OutboxTiming:
             which waiting alone rarely fixes.
         reconcile_delay: how long after an unclear attempt the outbox looks for the fax, so a
             request the service is still working on has time to show up in its list.
-        second_look: after an attempt whose answer timed out (the service may still have been
-            working on it), how long after a search that found nothing the outbox looks once
-            more before it sends the fax again.
+        second_look: after an unclear attempt, how long after a search that found nothing
+            the outbox looks once more before it sends the fax again: the service may still
+            have been working on the fax, or list it late.
         poll_interval: how often the status of submitted faxes is asked for.
         search_margin: how far before the first attempt (and after now) the search for a
             fax's label reaches, for clocks that disagree.
@@ -154,10 +156,10 @@ class Outbox:
         self._pause_reason = ""
         self._failures_in_a_row = 0
         self._waiting: OutboxWaiting | None = None
-        #: Unclear entries whose answer timed out: a first search that finds nothing is not
-        #: the last word for them. Kept in memory only: after a restart, the search is late
-        #: enough anyway.
-        self._slow_answers: set[int] = set()
+        #: Unclear entries not searched for yet: a first search that finds nothing is not the
+        #: last word for them. Kept in memory only: after a restart, the search is late enough
+        #: anyway.
+        self._unsearched: set[int] = set()
         #: When to look again for an entry the first search did not find.
         self._look_again: dict[int, datetime] = {}
 
@@ -503,6 +505,20 @@ class Outbox:
                 last_error=str(exc),
             )
             self._pause(exc, self._asked_wait(exc))
+        except Offline as exc:
+            if isinstance(exc, RequestTimeout | ConnectionLost):
+                await self._unclear(sending, exc, exc)
+            else:
+                # The connection never opened: the fax did not reach the service, so it goes
+                # again once the service can be reached, with no search first.
+                await self._move(
+                    sending,
+                    {OutboxState.UPLOADING},
+                    OutboxState.QUEUED,
+                    durable=False,
+                    last_error=str(exc),
+                )
+                self._pause(exc, self._asked_wait(exc))
         except (AuthError, PaymentRequired, NotFound) as exc:
             # The account or address is wrong: nothing was created, and waiting alone rarely
             # helps, so it is tried again only now and then.
@@ -556,8 +572,9 @@ class Outbox:
 
     async def _unclear(self, entry: OutboxEntry, cause: BaseException, shown: Exception) -> None:
         log.info("Outbox entry %s: unclear whether the fax was created (%s)", entry.id, cause)
-        if _may_still_be_working(cause):
-            self._slow_answers.add(entry.id)
+        # Whatever cut the answer off (a timeout, a dropped connection, a gateway's error),
+        # the service may have taken the fax and list it only later.
+        self._unsearched.add(entry.id)
         await self._move(
             entry,
             {OutboxState.UPLOADING},
@@ -575,16 +592,16 @@ class Outbox:
             return
         self._service_answered()
         if fax is not None:
-            self._slow_answers.discard(entry.id)
+            self._unsearched.discard(entry.id)
             self._look_again.pop(entry.id, None)
             log.info(
                 "Outbox entry %s was created as fax %s; not sending it again", entry.id, fax.id
             )
             await self._submitted(entry, {OutboxState.UNCERTAIN}, fax)
-        elif entry.id in self._slow_answers:
+        elif entry.id in self._unsearched:
             # The service may have been slow rather than never given the fax: it may list it
             # late, so one more look before sending it again.
-            self._slow_answers.discard(entry.id)
+            self._unsearched.discard(entry.id)
             self._look_again[entry.id] = self._clock() + timedelta(seconds=self.timing.second_look)
             log.info("Outbox entry %s is not on the service yet; looking again later", entry.id)
         else:
@@ -887,14 +904,6 @@ def _fax_for(faxes: Iterable[Fax], entry: OutboxEntry) -> Fax | None:
         if fax.labels.get(SUBMISSION_LABEL) == entry.submission:
             return fax
     return found[0] if found else None
-
-
-def _may_still_be_working(cause: BaseException) -> bool:
-    """Whether an unclear attempt ended while the service may still have been working on it:
-    its answer timed out, here or at a gateway (504) in front of the service."""
-    if isinstance(cause, RequestTimeout):
-        return True
-    return isinstance(cause, ServerError) and cause.status_code == 504
 
 
 def _refused(error: FaxDeskError) -> bool:
