@@ -267,7 +267,7 @@ class FaxDetails(QWidget):
         self._rows: dict[str, int] = {}
         self._status_icon = QLabel()
 
-        self.handled_check = QCheckBox("&Handled", self)
+        self.handled_check = QCheckBox("Handl&ed", self)
         self.handled_check.setToolTip("Mark the fax as dealt with; the list shows a tick.")
         self.note_edit = QLineEdit(self)
         self.note_edit.setPlaceholderText("A note: what was done, who has it…")

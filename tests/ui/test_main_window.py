@@ -371,3 +371,26 @@ def test_the_outbox_view_takes_the_list_s_place(window: MainWindow, qtbot: QtBot
     window.set_current_view(View.SENT)
     assert window.fax_list.isVisible()
     assert not window.outbox_view.isVisible()
+
+
+@pytest.mark.parametrize("view", [View.ALL, View.OUTBOX])
+def test_no_two_things_in_view_share_an_alt_key(
+    window: MainWindow, faxes: list[Fax], rows: Rows, view: View
+) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    window.fax_list.model.set_rows(rows.of())
+    window.fax_list.select_fax("oldest")
+    assert window.details.handled_check.isVisibleTo(window)
+    window.set_current_view(view)
+    texts = [action.text() for action in window.menuBar().actions()]
+    for kind in (QAbstractButton, QLabel):
+        texts += [
+            widget.text()
+            for widget in window.findChildren(kind)
+            if widget.isVisibleTo(window) and "&" in widget.text().replace("&&", "")
+        ]
+    letters = [
+        text.replace("&&", "")[text.replace("&&", "").index("&") + 1].lower() for text in texts
+    ]
+    assert len(set(letters)) == len(letters), sorted(zip(letters, texts, strict=True))
