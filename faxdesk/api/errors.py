@@ -110,6 +110,16 @@ def error_from_response(response: httpx.Response) -> ApiError:
             listed = "; ".join(f"{v.field}: {v.description}" for v in extra)
             message = f"{message} ({listed})"
         return InvalidRequest(message, status_code=status, violations=violations)
+    if status == 413:
+        # Sinch documents no 413, but a proxy or the service's edge answers it for a body over
+        # its size limit: the documents must shrink (fewer pages, a lower resolution scan).
+        return InvalidRequest(
+            _with_detail(
+                "The fax service refused the request as too large; send fewer or smaller documents",
+                service_message,
+            ),
+            status_code=status,
+        )
     if status == 429:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         wait = (

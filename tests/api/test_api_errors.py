@@ -60,6 +60,15 @@ def test_402_with_string_code_is_payment_required() -> None:
     )
 
 
+def test_413_is_a_request_too_large_to_send_again_as_it_is() -> None:
+    error = error_from_response(_answer(httpx.Response(413, text="<html>Too large</html>")))
+    assert type(error) is InvalidRequest
+    assert error.status_code == 413
+    assert str(error) == (
+        "The fax service refused the request as too large; send fewer or smaller documents."
+    )
+
+
 def test_404_is_not_found_and_falls_back_to_error_text() -> None:
     error = error_from_response(_answer(json_response(404, {"code": 404, "error": "Not Found"})))
     assert type(error) is NotFound

@@ -447,7 +447,7 @@ async def test_a_fax_the_service_refuses_as_too_large_fails_at_once_and_holds_up
         (other.id, OutboxState.DELIVERED, 1),
     ]
     assert done[0].last_error == (
-        "The fax service gave an unexpected answer (HTTP 413): "
+        "The fax service refused the request as too large; send fewer or smaller documents: "
         "The request body is larger than allowed."
     )
     assert done[0].can_resend
