@@ -535,14 +535,19 @@ class FaxListController(QObject):
         self._window.details.set_row(row)
         self._tasks.start(self._opened(fax.id, row), key="opened")
 
-    def _on_fax_list_current_fax_updated(self, _fax: Fax) -> None:
+    def _on_fax_list_current_fax_updated(self, fax: Fax) -> None:
         self._window.details.set_row(self._window.fax_list.current_row())
+        # A new status is a new step of the timeline.
+        self._tasks.start(self._show_history(fax.id), key="history")
 
     async def _opened(self, fax_id: str, row: ArchivedFax | None) -> None:
         """A fax was opened: mark it read, and show what this desk saw happen to it."""
         if row is not None and row.unread:
             await asyncio.to_thread(self._archive.set_unread, [fax_id], False)
             self.refresh([fax_id])
+        await self._show_history(fax_id)
+
+    async def _show_history(self, fax_id: str) -> None:
         history = await asyncio.to_thread(self._archive.status_history, fax_id)
         self._window.details.set_history(fax_id, history)
 

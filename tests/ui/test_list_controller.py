@@ -623,6 +623,25 @@ def test_archive_answers_reflect_what_the_sync_reports(desk: Desk, qloop) -> Non
     qloop.run_until_complete(scenario())
 
 
+def test_the_timeline_of_the_selected_fax_gains_each_new_status(desk: Desk, qloop, qtbot) -> None:
+    desk.archive.upsert([_sent("sending", 1, status=FaxStatus.IN_PROGRESS)])
+    details = desk.window.details
+
+    async def scenario() -> None:
+        desk.faults.down = True
+        desk.controller.start()
+        await until(lambda: desk.ids() == ["sending"])
+        _click_row(qtbot, desk.window, 0)
+        await until(lambda: "→ sending" in details.value("timeline"))
+        assert "delivered" not in details.value("timeline")
+        # The fax is delivered while the user looks at it.
+        desk.archive.upsert([_sent("sending", 1, status=FaxStatus.COMPLETED)])
+        desk.controller.refresh(["sending"])
+        await until(lambda: "→ delivered" in details.value("timeline"))
+
+    qloop.run_until_complete(scenario())
+
+
 def test_contact_names_show_and_are_searched_here_and_on_the_service(
     desk: Desk, qloop, qtbot
 ) -> None:
