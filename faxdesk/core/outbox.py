@@ -10,6 +10,7 @@ talks to the service, touches the disk or knows about Qt.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,15 @@ from faxdesk.core.models import Fax, FaxStatus, SendRequest
 #: The label every outbox send carries (`labels[faxdeskSubmission]=<uuid>`): after an answer was
 #: lost, the outbox finds the fax on the service by it instead of sending it a second time.
 SUBMISSION_LABEL = "faxdeskSubmission"
+
+
+def user_labels(labels: Mapping[str, str]) -> dict[str, str]:
+    """The labels a person set on a fax, without FaxDesk's own submission label.
+
+    Everything a person reads (the list, the details, search, exports, `faxdesk get`) shows
+    these; the wire, `--json` output and the outbox's matching keep every label.
+    """
+    return {key: value for key, value in labels.items() if key != SUBMISSION_LABEL}
 
 
 class OutboxState(enum.StrEnum):

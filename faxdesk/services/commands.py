@@ -54,6 +54,7 @@ from faxdesk.core.models import (
     Service,
     ServiceNumber,
 )
+from faxdesk.core.outbox import user_labels
 from faxdesk.core.ports import TransferProgress
 from faxdesk.documents.convert import ConvertedDocument, UnsupportedDocumentKind, convert_to_pdf
 from faxdesk.documents.cover import default_template_path, make_cover_page
@@ -726,7 +727,7 @@ def fax_details(fax: Fax) -> str:
         ),
         ("Price", str(fax.price) if fax.price else ""),
         ("Document", "yes" if fax.has_file else "no"),
-        ("Labels", ", ".join(f"{key}={value}" for key, value in fax.labels.items())),
+        ("Labels", ", ".join(f"{k}={v}" for k, v in user_labels(fax.labels).items())),
         ("Error", " ".join(filter(None, (fax.error_type or "", fax.error_message)))),
     ]
     return "\n".join(f"{label + ':':<12}{value}" for label, value in lines if value)

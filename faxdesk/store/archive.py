@@ -36,8 +36,9 @@ from faxdesk.core.models import (
     Resolution,
     SortColumn,
 )
+from faxdesk.core.outbox import SUBMISSION_LABEL, user_labels
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Once-only actions for a fax (`mark_done`).
 ANNOUNCED = "announced"
@@ -317,8 +318,11 @@ def failure_text(fax: Fax) -> str:
 
 
 def labels_text(labels: Mapping[str, str]) -> str:
-    """Labels as one line, "key=value, key=value", sorted by key."""
-    return ", ".join(f"{key}={value}" for key, value in sorted(labels.items()))
+    """The user's labels as one line, "key=value, key=value", sorted by key.
+
+    FaxDesk's own submission label is left out (`user_labels`): it is no one's to read.
+    """
+    return ", ".join(f"{key}={value}" for key, value in sorted(user_labels(labels).items()))
 
 
 def _price_value(price: Money | None) -> float:
@@ -499,6 +503,8 @@ class Archive:
                 self._migrate_to_2()
             if version < 3:
                 self._migrate_to_3()
+            if version < 4:
+                self._migrate_to_4()
 
     def _migrate_to_2(self) -> None:
         """Derive the list's columns from each stored record and add this desk's tables."""
@@ -534,6 +540,26 @@ class Archive:
             for statement in (*_statements(_V3), *_statements(_V2_INDEXES)):
                 db.execute(statement)
             db.execute("PRAGMA user_version = 3")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _migrate_to_4(self) -> None:
+        """Drop FaxDesk's submission label from the labels column that search and sort read."""
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            rows = db.execute(
+                "SELECT r.record FROM fax f JOIN fax_record r ON r.id = f.id"
+                " WHERE instr(f.labels, ?) > 0",
+                (SUBMISSION_LABEL.casefold(),),
+            ).fetchall()
+            db.executemany(
+                "UPDATE fax SET labels = ? WHERE id = ?",
+                [(labels_text(fax.labels).casefold(), fax.id) for fax, _ in _parsed(rows)],
+            )
+            db.execute("PRAGMA user_version = 4")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from faxdesk.core.failures import describe_failure
 from faxdesk.core.models import Direction, Fax, FaxStatus
+from faxdesk.core.outbox import user_labels
 from faxdesk.store.archive import ArchivedFax
 from faxdesk.ui.fax_list import (
     direction_text,
@@ -221,7 +222,9 @@ def describe(
         "price": str(fax.price) if fax.price else "",
         "header": _header(fax),
         "resolution": fax.resolution.value.capitalize() if fax.resolution else "",
-        "labels": ", ".join(f"{key}: {value}" for key, value in sorted(fax.labels.items())),
+        "labels": ", ".join(
+            f"{key}: {value}" for key, value in sorted(user_labels(fax.labels).items())
+        ),
         "barcodes": _barcodes(fax),
         "document": _document(fax, row),
         "service": service_name or fax.service_id,

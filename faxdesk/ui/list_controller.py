@@ -41,7 +41,7 @@ from faxdesk.core.models import (
     SendRequest,
     SortColumn,
 )
-from faxdesk.core.outbox import SUBMISSION_LABEL
+from faxdesk.core.outbox import user_labels
 from faxdesk.core.phone import display, search_prefix
 from faxdesk.services.contacts import ContactsService
 from faxdesk.services.faxes import FaxService
@@ -928,7 +928,7 @@ def _free_name(path: Path) -> Path:
 def _again(fax: Fax, document: Path) -> SendRequest:
     """A new send of a sent fax's document to the same number, with its options."""
     # The outbox gives the new send a submission label of its own.
-    labels = {key: value for key, value in fax.labels.items() if key != SUBMISSION_LABEL}
+    labels = user_labels(fax.labels)
     return SendRequest(
         to=(fax.to,),
         documents=(Document(document),),

@@ -16,17 +16,20 @@ from faxdesk.core.models import (
     Resolution,
     SortColumn,
 )
+from faxdesk.core.outbox import SUBMISSION_LABEL
 from faxdesk.store.archive import (
     ANNOUNCED,
     FILE_EXPIRED,
     FILE_NONE,
     FILE_STORED,
     FILE_UNAVAILABLE,
+    SCHEMA_VERSION,
     Archive,
     NewerArchive,
     UnreadCounts,
     UpsertResult,
     _to_record,
+    labels_text,
 )
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -139,7 +142,7 @@ def test_survives_reopening_and_does_not_migrate_twice(tmp_path):
     assert reopened.row("01A").note == "called back"
     reopened.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (3,)
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     db.close()
 
@@ -567,7 +570,41 @@ def test_a_second_version_archive_keeps_its_flags_when_records_move_out(tmp_path
     finally:
         archive.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (3,)
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         columns = [row[1] for row in db.execute("PRAGMA table_info(fax)")]
     db.close()
     assert "record" not in columns
+
+
+def test_faxdesk_s_submission_label_is_kept_but_neither_shown_searched_nor_sorted(archive):
+    labels = {SUBMISSION_LABEL: "52a1c0de", "ticket": "T-42"}
+    archive.upsert([_fax("01A", 0, labels=labels), _fax("01B", 1)])
+    assert archive.get("01A").labels == labels
+    assert labels_text(archive.get("01A").labels) == "ticket=T-42"
+    assert _ids(archive.query(ListFilter(search="t-42"))) == ["01A"]
+    assert _ids(archive.query(ListFilter(search="faxdesksubmission"))) == []
+    assert _ids(archive.query(ListFilter(search="52a1c0de"))) == []
+
+
+def test_a_third_version_archive_stops_finding_the_submission_label(tmp_path):
+    path = tmp_path / "v3.sqlite3"
+    archive = Archive(path, now=lambda: START)
+    archive.upsert([_fax("a", 5, labels={SUBMISSION_LABEL: "52a1c0de", "ticket": "T-42"})])
+    archive.close()
+    # Put the labels column back as schema 3 derived it: every label, the submission's too.
+    db = sqlite3.connect(path)
+    db.executescript(
+        "UPDATE fax SET labels = 'faxdesksubmission=52a1c0de, ticket=t-42';PRAGMA user_version = 3;"
+    )
+    db.close()
+
+    archive = Archive(path, now=lambda: START)
+    try:
+        assert _ids(archive.query(ListFilter(search="52a1c0de"))) == []
+        assert _ids(archive.query(ListFilter(search="t-42"))) == ["a"]
+        assert archive.get("a").labels[SUBMISSION_LABEL] == "52a1c0de"
+    finally:
+        archive.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    db.close()
