@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from faxdesk.core.models import Direction, ErrorType, Fax, FaxStatus, Money, Resolution
+from faxdesk.core.outbox import SUBMISSION_LABEL
 from faxdesk.ui.details import EMPTY_TEXT, FaxDetails
 
 MakeFax = Callable[..., Fax]
@@ -56,7 +57,7 @@ def test_fields_in_plain_language(details: FaxDetails, make_fax: MakeFax) -> Non
             pages_sent_successfully=3,
             price=Money("0.21", "USD"),
             resolution=Resolution.SUPERFINE,
-            labels={"team": "billing", "case": "42"},
+            labels={"team": "billing", SUBMISSION_LABEL: "52a1c0de", "case": "42"},
         )
     )
     assert details.value("status") == "Delivered"
@@ -69,6 +70,14 @@ def test_fields_in_plain_language(details: FaxDetails, make_fax: MakeFax) -> Non
     assert details.value("labels") == "case: 42, team: billing"
     assert details.value("id") == "01HXYZ"
     assert "2024" in details.value("created")
+
+
+def test_a_fax_with_only_faxdesk_s_own_label_shows_no_labels(
+    details: FaxDetails, make_fax: MakeFax
+) -> None:
+    details.set_fax(make_fax(labels={SUBMISSION_LABEL: "52a1c0de"}))
+    assert not details.is_field_visible("labels")
+    assert "52a1c0de" not in details.value("labels")
 
 
 def test_empty_optional_fields_are_hidden(details: FaxDetails, make_fax: MakeFax) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtTest import QAbstractItemModelTester
 from pytestqt.qtbot import QtBot
 
 from faxdesk.core.models import Direction, ErrorType, Fax, FaxStatus, Money, SortColumn
+from faxdesk.core.outbox import SUBMISSION_LABEL
 from faxdesk.ui.fax_list import (
     FAX_ROLE,
     ROW_ROLE,
@@ -240,7 +241,7 @@ def test_row_display(model, rows, make_fax) -> None:
         from_="+442079460123",
         to="+14155550123",
         price=Money("0.1400", "USD"),
-        labels={"ticket": "T-42"},
+        labels={"ticket": "T-42", SUBMISSION_LABEL: "52a1c0de"},
     )
     rows.archive.set_contact_names({"+442079460123": "Dr. Ávila"})
     model.set_rows(rows.of([fax]))
@@ -250,7 +251,8 @@ def test_row_display(model, rows, make_fax) -> None:
     assert _text(model, 0, Column.NUMBER) == "+44 20 7946 0123"  # the sender: it came in
     assert _text(model, 0, Column.PAGES) == "2"
     assert _text(model, 0, Column.PRICE) == "0.14 USD"
-    assert _text(model, 0, Column.LABELS) == "ticket=T-42"
+    assert _text(model, 0, Column.LABELS) == "ticket=T-42"  # not FaxDesk's own label
+    assert model.data(model.index(0, Column.LABELS), Qt.ItemDataRole.ToolTipRole) == "ticket=T-42"
     assert _text(model, 0, Column.TIME).startswith("Today ")
     alignment = model.data(model.index(0, Column.PAGES), Qt.ItemDataRole.TextAlignmentRole)
     assert alignment & Qt.AlignmentFlag.AlignRight

@@ -37,6 +37,7 @@ from faxdesk.core.models import (
     FaxStatus,
     ListFilter,
 )
+from faxdesk.core.outbox import SUBMISSION_LABEL
 from faxdesk.documents.pages import make_test_pdf
 from faxdesk.sandbox.config import SandboxConfig
 from faxdesk.sandbox.testing import LocalSandbox, in_process_sandbox
@@ -493,7 +494,8 @@ def _outbound():
 
 
 def test_exporting_the_list_writes_every_matching_fax(desk: Desk, qloop, tmp_path) -> None:
-    desk.archive.upsert([_sent(f"sent-{n:03d}", n) for n in range(250)])
+    labels = {SUBMISSION_LABEL: "52a1c0de", "ticket": "T-42"}
+    desk.archive.upsert([_sent(f"sent-{n:03d}", n, labels=labels) for n in range(250)])
     folder = tmp_path / "exported"
     folder.mkdir()
 
@@ -520,6 +522,8 @@ def test_exporting_the_list_writes_every_matching_fax(desk: Desk, qloop, tmp_pat
     assert len(rows) == 251  # every fax, not only the 200 loaded
     assert rows[1][12] == "sent-000"
     assert rows[1][3] == "+14155550100"
+    assert rows[0][9] == "Labels"
+    assert rows[1][9] == "ticket=T-42"  # FaxDesk's own label is no one's to read
 
 
 class _ListRecorder(httpx.AsyncBaseTransport):
