@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import phonenumbers
 
@@ -71,6 +72,37 @@ def international_e164(text: str) -> str | None:
     if not phonenumbers.is_possible_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@dataclass(frozen=True, slots=True)
+class FaxNumber:
+    """A number someone typed that may be faxed.
+
+    Attributes:
+        e164: the number in E.164.
+        known: phonenumbers knows the number's range as assigned; a number typed in full
+            international form may go without that (see `international_e164`), and is worth a
+            second look.
+    """
+
+    e164: str
+    known: bool = True
+
+
+def fax_number(text: str, default_region: str = "US") -> FaxNumber:
+    """`text` as a number that may be faxed, or raise `ValidationError` saying what is wrong.
+
+    The rule every place a recipient is typed follows: what `to_e164` takes is known; what it
+    refuses but `international_e164` takes goes as typed, not known, for the service to judge;
+    anything else raises `to_e164`'s error.
+    """
+    try:
+        return FaxNumber(to_e164(text, default_region))
+    except ValidationError:
+        typed = international_e164(text)
+        if typed is None:
+            raise
+        return FaxNumber(typed, known=False)
 
 
 def display(e164: str) -> str:

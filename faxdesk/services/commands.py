@@ -221,11 +221,8 @@ def numbers_to_e164(
 
 def _number_to_e164(number: str, default_region: str, option: str, field: str) -> str:
     try:
-        return phone.to_e164(number, default_region)
+        return phone.fax_number(number, default_region).e164
     except ValidationError as exc:
-        typed = phone.international_e164(number)
-        if typed is not None:
-            return typed
         raise ValidationError(f"{option}: {exc}", field=field) from None
 
 
@@ -323,12 +320,13 @@ def _as_given(exc: DocumentError, path: Path) -> DocumentError:
 
 
 def convert_file(
-    path: Path, *, paper: str = "letter", password: str | None = None
+    path: Path, *, paper: str = "letter", password: str | None = None, max_pages: int | None = None
 ) -> ConvertedDocument:
     """The fax PDF of the file at `path` (any kind FaxDesk converts), fitted to `paper`.
 
-    Blocking and bounded in time and memory. Raises `DocumentError` (or its subclasses, such
-    as `PasswordRequired`) naming the file as it was given.
+    Blocking and bounded in time and memory; a PDF of more than `max_pages` pages is refused
+    before it is converted. Raises `DocumentError` (or its subclasses, such as
+    `PasswordRequired`) naming the file as it was given.
     """
     _check_file(path)
     try:
@@ -337,7 +335,9 @@ def convert_file(
         reason = exc.strerror or "it could not be opened"
         raise DocumentError(f"{path} could not be read ({reason}).", path=str(path)) from exc
     try:
-        return convert_to_pdf(content, filename=path.name, paper=paper, password=password)
+        return convert_to_pdf(
+            content, filename=path.name, paper=paper, password=password, max_pages=max_pages
+        )
     except DocumentError as exc:
         raise _as_given(exc, path) from None
 
@@ -389,7 +389,8 @@ def prepare_fax(
     pages = 0
     for index, path in enumerate(paths, start=1):
         try:
-            converted = convert_file(path, paper=paper, password=password)
+            # A document over the limit on its own is refused before it is converted.
+            converted = convert_file(path, paper=paper, password=password, max_pages=max_pages)
         except UnsupportedDocumentKind:
             kind = _service_converts(path)
             if kind is None:

@@ -2,11 +2,13 @@
 
 A number typed in the field is added with Enter, `;` or `,`; a pasted list is split on `;`,
 `,` and new lines; a contact picked from the completer is added with its name. Each recipient
-is checked with phonenumbers against the default region and shown formatted, or marked with
-what is wrong; one with a problem goes back into the field to be corrected (double-click, F2 or
-Enter). Warnings never block: a number never faxed before, a number saved under another
-contact. The widget only knows what it is told (`set_directory`); it never reads the phonebook
-or the archive itself.
+is checked with phonenumbers against the default region (`faxdesk.core.phone.fax_number`, the
+rule the command line follows too) and shown formatted, or marked with what is wrong; one with
+a problem goes back into the field to be corrected (double-click, F2 or Enter). Warnings never
+block: a number in full international form that the number data does not know (it goes to the
+service as typed), a number never faxed before, a number saved under another contact. The
+widget only knows what it is told (`set_directory`); it never reads the phonebook or the
+archive itself.
 """
 
 from __future__ import annotations
@@ -33,11 +35,14 @@ from PySide6.QtWidgets import (
 
 from faxdesk.core.contacts import Contact
 from faxdesk.core.errors import ValidationError
-from faxdesk.core.phone import display, to_e164
+from faxdesk.core.phone import display, fax_number
 from faxdesk.ui.icons import icon
 from faxdesk.ui.theme import message_colours
 
 RECIPIENT_PLACEHOLDER = "Fax number or contact, e.g. (415) 555-0123 — test number +1 989 898 9898"
+
+#: The warning on a number in full international form that FaxDesk's number data does not know.
+NOT_KNOWN_WARNING = "This is not a known fax number: check it before you send."
 
 _SEPARATORS = re.compile(r"[;,\n\r]+")
 _INDEX_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -336,12 +341,16 @@ class RecipientsField(QWidget):
 
     def _check(self, text: str, name: str = "") -> Recipient:
         try:
-            e164 = to_e164(text, self.default_region)
+            number = fax_number(text, self.default_region)
         except ValidationError as exc:
             return Recipient(text=text, e164=None, problem=str(exc), name=name)
+        e164 = number.e164
         saved = [contact for contact in self._contacts if contact.fax == e164]
         saved_as = tuple(contact.label for contact in saved)
         warnings: list[str] = []
+        if not number.known:
+            # The command line sends it too: the service has the last word on new ranges.
+            warnings.append(NOT_KNOWN_WARNING)
         if self._faxed is not None and e164 not in self._faxed:
             warnings.append("No fax has been sent to this number before: check it.")
         names = {contact.name.casefold() for contact in saved} | {

@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 
 from faxdesk.core.errors import ValidationError
-from faxdesk.core.phone import display, international_e164, search_prefix, to_e164
+from faxdesk.core.phone import (
+    FaxNumber,
+    display,
+    fax_number,
+    international_e164,
+    search_prefix,
+    to_e164,
+)
 
 
 @pytest.mark.parametrize(
@@ -83,3 +90,28 @@ def test_search_prefix_reads_fragments_as_people_type_them(typed, region, prefix
 )
 def test_international_e164_takes_only_full_international_form(typed, expected):
     assert international_e164(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("(415) 555-0123", FaxNumber("+14155550123", known=True)),
+        ("+1 (555) 010-0000", FaxNumber("+15550100000", known=False)),
+        ("+1 555 555 0100", FaxNumber("+15555550100", known=False)),
+    ],
+)
+def test_fax_number_takes_possible_international_numbers_as_not_known(typed, expected):
+    assert fax_number(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("(555) 010-0000", "is not a valid number"),  # national form must be known
+        ("+15551", "too few or too many digits"),
+        ("+1 415 555 0123 x12", "has an extension"),
+    ],
+)
+def test_fax_number_refuses_what_cannot_be_a_number(typed, message):
+    with pytest.raises(ValidationError, match=message):
+        fax_number(typed)

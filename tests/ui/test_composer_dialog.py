@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from faxdesk.core.models import TEST_NUMBER, Document, SendRequest
 from faxdesk.ui.composer import ComposerDialog
+from faxdesk.ui.recipients import NOT_KNOWN_WARNING
 
 DropFiles = Callable[..., tuple[bool, bool]]
 FileMime = Callable[..., QMimeData]
@@ -108,6 +109,19 @@ def test_a_bad_number_gets_an_inline_message(
     assert composer.recipient() is None
     red = composer.recipient_hint.palette().color(composer.recipient_hint.foregroundRole())
     assert red.red() > red.green() + 60
+
+
+def test_a_number_the_command_line_sends_is_sent_with_a_warning(
+    composer: ComposerDialog, pdf_file: Path, qtbot: QtBot
+) -> None:
+    composer.add_paths([pdf_file])
+    _type_number(qtbot, composer, "+1 (555) 010-0000")
+    composer.recipient_edit.editingFinished.emit()
+    assert composer.recipient_hint.text() == f"Sends to +1 555-010-0000. {NOT_KNOWN_WARNING}"
+    assert composer.send_button.isEnabled()
+    with qtbot.waitSignal(composer.send_requested) as sent:
+        qtbot.mouseClick(composer.send_button, Qt.MouseButton.LeftButton)
+    assert sent.args[0].to == ("+15550100000",)
 
 
 def test_letters_are_not_a_number(composer: ComposerDialog, qtbot: QtBot) -> None:

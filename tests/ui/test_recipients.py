@@ -8,7 +8,7 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from faxdesk.core.contacts import Contact
-from faxdesk.ui.recipients import RecipientsField, split_numbers
+from faxdesk.ui.recipients import NOT_KNOWN_WARNING, RecipientsField, split_numbers
 
 SMITH = Contact(id=1, name="Dr. Jane Smith", company="Mercy Clinic", fax="+14155550123")
 JONES = Contact(id=2, name="Dr. Jones", fax="+14155550199")
@@ -168,3 +168,41 @@ def test_save_as_contact_offers_the_selected_number(field: RecipientsField, qtbo
     with qtbot.waitSignal(field.save_contact_requested) as asked:
         qtbot.mouseClick(field.save_button, Qt.MouseButton.LeftButton)
     assert asked.args[0].e164 == "+14155550123"
+
+
+def test_a_possible_number_not_known_is_a_warning_as_on_the_command_line(
+    field: RecipientsField, qtbot: QtBot
+) -> None:
+    qtbot.keyClicks(field.edit, "+1 (555) 010-0000")
+    qtbot.keyClick(field.edit, Qt.Key.Key_Return)
+    [recipient] = field.recipients()
+    assert (recipient.e164, recipient.problem) == ("+15550100000", "")
+    assert recipient.warnings == (NOT_KNOWN_WARNING,)
+    assert field.list.item(0).text() == f"+1 555-010-0000  —  {NOT_KNOWN_WARNING}"
+    assert field.numbers() == ["+15550100000"]
+    assert field.is_ready()
+    assert field.problems() == []
+
+
+def test_the_typed_unknown_number_s_hint_says_to_check_it(
+    field: RecipientsField, qtbot: QtBot
+) -> None:
+    qtbot.keyClicks(field.edit, "+1 555 555 0100")
+    assert field.hint.text() == f"Sends to +1 555-555-0100. {NOT_KNOWN_WARNING}"
+    assert not field.hint.property("error")
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("(555) 010-0000", "“(555) 010-0000” is not a valid number."),
+        ("+1 555 010", "“+1 555 010” has too few or too many digits."),
+    ],
+)
+def test_a_number_that_cannot_be_faxed_stays_an_error(
+    field: RecipientsField, typed: str, problem: str
+) -> None:
+    field.add_text(typed)
+    [recipient] = field.recipients()
+    assert (recipient.e164, recipient.problem) == (None, problem)
+    assert not field.is_ready()
