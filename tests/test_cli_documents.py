@@ -168,13 +168,25 @@ def settings_with(home: Path, **values: object) -> None:
 
 
 def test_the_page_limit_is_checked_before_any_account_is_needed(home, capsys):
+    settings_with(home, max_pages=3)
+    first = write(home, "first.pdf", make.pdf([make.LETTER] * 2))
+    second = write(home, "second.pdf", make.pdf([make.LETTER] * 2))
+    code, out, err = run(capsys, "send", str(first), str(second), "--to", TEST_NUMBER)
+    assert (code, out) == (2, "")
+    assert err == (
+        "faxdesk send: The fax has 4 pages; FaxDesk is set to send at most 3 in one fax. Send "
+        "the documents as several faxes, or raise the page limit in the settings.\n"
+    )
+
+
+def test_a_pdf_over_the_page_limit_is_refused_by_name_before_it_is_converted(home, capsys):
     settings_with(home, max_pages=2)
     long = write(home, "long.pdf", make.pdf([make.LETTER] * 3))
     code, out, err = run(capsys, "send", str(long), "--to", TEST_NUMBER)
     assert (code, out) == (2, "")
     assert err == (
-        "faxdesk send: The fax has 3 pages; FaxDesk is set to send at most 2 in one fax. Send "
-        "the documents as several faxes, or raise the page limit in the settings.\n"
+        f"faxdesk send: {long} has 3 pages; FaxDesk is set to send at most 2 in one fax. Send "
+        "it as several faxes, or raise the page limit in the settings.\n"
     )
 
 

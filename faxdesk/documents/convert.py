@@ -70,6 +70,10 @@ class WrongPassword(DocumentError):
     """The password given does not open the PDF."""
 
 
+class TooManyPages(DocumentError):
+    """The PDF has more pages than one fax may carry; refused before any page is converted."""
+
+
 # --- paper -------------------------------------------------------------------------------------
 
 #: Fax paper sizes in PDF points (1/72 inch), portrait.
@@ -326,13 +330,15 @@ def convert_to_pdf(
     password: str | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
     memory_limit: int = DEFAULT_MEMORY_LIMIT,
+    max_pages: int | None = None,
 ) -> ConvertedDocument:
     """Convert `content` (the bytes of the file `filename`) to the fax PDF for `paper`.
 
     The conversion runs in a child process that is stopped after `time_limit` seconds and may
-    use at most `memory_limit` bytes of address space (where the system can limit it). Raises
-    a `DocumentError` subclass naming `filename` and the cause; `ValueError` for an unknown
-    `paper`.
+    use at most `memory_limit` bytes of address space (where the system can limit it). A PDF of
+    more than `max_pages` pages is refused with `TooManyPages` as soon as it is opened, before
+    a page is converted. Raises a `DocumentError` subclass naming `filename` and the cause;
+    `ValueError` for an unknown `paper`.
     """
     paper_size(paper)
     # Deciding the kind is cheap and needs no MuPDF: do it here, so an impostor is refused at once.
@@ -348,6 +354,7 @@ def convert_to_pdf(
         office=office,
         # LibreOffice must give up before the worker is stopped, or it would be left behind.
         office_time_limit=max(time_limit * 0.9, time_limit - 5),
+        max_pages=max_pages,
     )
     return run_bounded(
         convert_here, request, filename=filename, time_limit=time_limit, memory_limit=memory_limit
@@ -365,6 +372,8 @@ class _Request:
     #: The LibreOffice program for Word files, or None when there is none.
     office: str | None = None
     office_time_limit: float = DEFAULT_TIME_LIMIT
+    #: The most pages a PDF may have, or None for no limit.
+    max_pages: int | None = None
 
 
 def _context() -> Any:
@@ -493,7 +502,13 @@ def _worker(
 
 _ERRORS: dict[str, type[DocumentError]] = {
     cls.__name__: cls
-    for cls in (UnknownDocumentKind, UnsupportedDocumentKind, PasswordRequired, WrongPassword)
+    for cls in (
+        UnknownDocumentKind,
+        UnsupportedDocumentKind,
+        PasswordRequired,
+        WrongPassword,
+        TooManyPages,
+    )
 }
 
 
@@ -571,6 +586,15 @@ def _open_pdf(request: _Request, name: str, notices: list[str]) -> pymupdf.Docum
     if doc.page_count == 0:
         doc.close()
         raise DocumentError(f"{name} has no pages.", path=request.filename)
+    if request.max_pages is not None and doc.page_count > request.max_pages:
+        # Counting is cheap; converting thousands of pages only to refuse them is not.
+        count = doc.page_count
+        doc.close()
+        raise TooManyPages(
+            f"{name} has {count} pages; FaxDesk is set to send at most {request.max_pages} in "
+            "one fax. Send it as several faxes, or raise the page limit in the settings.",
+            path=request.filename,
+        )
     return doc
 
 
