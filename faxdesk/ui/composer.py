@@ -54,6 +54,7 @@ from PySide6.QtWidgets import (
 
 from faxdesk.config.settings import SendingDefaults
 from faxdesk.core.models import Document, SendRequest
+from faxdesk.services.limits import pages_problem
 from faxdesk.ui.icons import icon
 from faxdesk.ui.preview import PreviewPane
 from faxdesk.ui.recipients import RECIPIENT_PLACEHOLDER, RecipientsField
@@ -77,6 +78,7 @@ _PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 _PROBLEM_ROLE = Qt.ItemDataRole.UserRole + 2
 _INFO_ROLE = Qt.ItemDataRole.UserRole + 3
 _THUMBNAIL_ROLE = Qt.ItemDataRole.UserRole + 4
+_PAGES_ROLE = Qt.ItemDataRole.UserRole + 5
 
 
 def local_paths(urls: Sequence[QUrl]) -> tuple[list[Path], list[str]]:
@@ -171,6 +173,8 @@ class ComposerDialog(QDialog):
         preview: the PreviewPane showing the selected document.
         send_button, cancel_button, progress, progress_label: the bottom row.
         documents_message: files that could not be added, and why.
+        pages_message: the documents' pages over the page limit (`set_page_limit()`), said as
+            soon as they are counted; Send stays disabled while it shows.
         password_label, password_edit, password_button: the row that asks for the password
             of an encrypted PDF (`ask_password()`); hidden while no document needs one.
         message_label: the message area at the bottom (errors from the controller).
@@ -189,6 +193,7 @@ class ComposerDialog(QDialog):
         self._defaults = SendingDefaults()
         self._last_directory = ""
         self._file_dialog: QFileDialog | None = None
+        self._max_pages = 100
         #: The documents waiting for a password, in the order they were asked about, with the
         #: question to ask; the password row asks about the first.
         self._locked: dict[Path, str] = {}
@@ -222,6 +227,7 @@ class ComposerDialog(QDialog):
         for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
             button.setAutoDefault(False)
         self.documents_message = self._message_label()
+        self.pages_message = self._message_label()
 
         self.password_label = QLabel(self)
         self.password_label.setWordWrap(True)
@@ -290,6 +296,7 @@ class ComposerDialog(QDialog):
         left_layout.addWidget(self.documents_list, 2)
         left_layout.addLayout(document_buttons)
         left_layout.addWidget(self.documents_message)
+        left_layout.addWidget(self.pages_message)
         left_layout.addWidget(self._password_row)
         left_layout.addSpacing(6)
         left_layout.addWidget(options_label)
@@ -428,6 +435,26 @@ class ComposerDialog(QDialog):
         for item in self._items(path):
             item.setData(_INFO_ROLE, text)
             self._label_item(item)
+
+    def set_document_pages(self, path: Path, count: int) -> None:
+        """The document `path` makes `count` fax pages; they count against the page limit."""
+        for item in self._items(path):
+            item.setData(_PAGES_ROLE, count)
+        self._update_buttons()
+
+    def set_page_limit(self, max_pages: int) -> None:
+        """Send at most `max_pages` pages in one fax (the settings' limit)."""
+        self._max_pages = max_pages
+        self._update_buttons()
+
+    def page_total(self) -> int:
+        """The pages of the documents counted so far (those without a problem)."""
+        total = 0
+        for row in range(self.documents_list.count()):
+            item = self.documents_list.item(row)
+            if not item.data(_PROBLEM_ROLE):
+                total += item.data(_PAGES_ROLE) or 0
+        return total
 
     def set_document_thumbnail(self, path: Path, image: QImage) -> None:
         """Show `image` (the first page, small) as the document's icon."""
@@ -750,10 +777,14 @@ class ComposerDialog(QDialog):
         self.down_button.setEnabled(
             idle and selected and 0 <= row < self.documents_list.count() - 1
         )
+        too_long = pages_problem(self.page_total(), max_pages=self._max_pages)
+        if too_long != self.pages_message.text():
+            self._show_message(self.pages_message, too_long)
         self.send_button.setEnabled(
             idle
             and self.documents_list.count() > 0
             and not self.document_problems()
+            and not too_long
             and self.recipients.is_ready()
             and not self.options.problems()
         )
@@ -777,7 +808,12 @@ class ComposerDialog(QDialog):
 
     def _apply_message_colours(self) -> None:
         colours = message_colours(self.palette())
-        for label in (self.documents_message, self.message_label, self.options.problem_label):
+        for label in (
+            self.documents_message,
+            self.pages_message,
+            self.message_label,
+            self.options.problem_label,
+        ):
             palette = label.palette()
             palette.setColor(QPalette.ColorRole.WindowText, colours.error_text)
             label.setPalette(palette)

@@ -101,9 +101,9 @@ class ComposerSupport(QObject):
     ) -> None:
         super().__init__(composer)
         self.paper = paper
+        self._composer = composer
         self.max_pages = max_pages
         self.max_bytes = max_bytes
-        self._composer = composer
         self._renderer = renderer
         self._tasks = tasks
         self._folder = Path(tempfile.mkdtemp(prefix="faxdesk-composer-"))
@@ -135,6 +135,16 @@ class ComposerSupport(QObject):
         composer.password_entered.connect(self._on_composer_password_entered)
         composer.image_pasted.connect(self._on_composer_image_pasted)
         self._pasted = 0
+
+    @property
+    def max_pages(self) -> int:
+        return self._max_pages
+
+    @max_pages.setter
+    def max_pages(self, value: int) -> None:
+        # The form says at once when the documents' pages are over it.
+        self._max_pages = value
+        self._composer.set_page_limit(value)
 
     def close(self) -> None:
         """Forget the converted files (the outbox keeps its own copies of what was sent)."""
@@ -378,6 +388,7 @@ class ComposerSupport(QObject):
         if fax.notices:
             info += f" ({' '.join(fax.notices)})"
         self._composer.set_document_info(path, info)
+        self._composer.set_document_pages(path, fax.page_count)
         try:
             page = await self._renderer.render(fax.pdf, 0, THUMBNAIL_WIDTH)
         except DocumentError:

@@ -488,3 +488,23 @@ def test_a_thumbnail_has_an_edge_so_a_blank_page_shows(
     # The page itself stays as it was rendered.
     kept = composer.document_thumbnail(pdf_file)
     assert kept.pixelColor(0, kept.height() // 2).lightness() == 255
+
+
+def test_a_new_page_limit_is_applied_to_the_pages_counted(
+    composer: ComposerDialog, pdf_file: Path, qtbot: QtBot
+) -> None:
+    composer.set_page_limit(100)
+    composer.add_paths([pdf_file])
+    _type_number(qtbot, composer, "(989) 898-9898")
+    composer.set_document_info(pdf_file, "150 pages")
+    composer.set_document_pages(pdf_file, 150)
+    assert composer.page_total() == 150
+    assert composer.pages_message.text().startswith(
+        "The fax has 150 pages; FaxDesk is set to send at most 100 in one fax."
+    )
+    assert not composer.send_button.isEnabled()
+    red = composer.pages_message.palette().color(composer.pages_message.foregroundRole())
+    assert red.red() > red.green() + 60
+    composer.set_page_limit(200)
+    assert not composer.pages_message.isVisible()
+    assert composer.send_button.isEnabled()

@@ -191,15 +191,52 @@ def test_send_hands_the_outbox_pages_fitted_to_the_paper_of_the_settings(
     assert sizes == [(595, 842)] * 3
 
 
+OVER_TWO_PAGES = (
+    "The fax has 3 pages; FaxDesk is set to send at most 2 in one fax. Send the documents "
+    "as several faxes, or raise the page limit in the settings."
+)
+
+
 @pytest.mark.parametrize("settings", [replace(NO_CONFIRM, max_pages=2)])
-def test_a_fax_over_the_page_limit_is_refused_before_the_outbox(desk: Desk, qloop, qtbot, tmp_path):
-    desk.composer.add_paths([write(tmp_path, "long.pdf", make.pdf([make.LETTER] * 3))])
+def test_documents_over_the_page_limit_say_so_at_once_and_send_waits(
+    desk: Desk, qloop, qtbot, tmp_path
+):
+    letter = write(tmp_path, "letter.pdf", make.pdf([make.LETTER]))
+    report = write(tmp_path, "report.pdf", make.pdf([make.LETTER] * 2))
+    desk.composer.add_paths([letter])
+    qtbot.keyClicks(desk.composer.recipient_edit, TEST_NUMBER)
+    qloop.run_until_complete(until(lambda: settled(desk.composer)))
+    assert desk.composer.send_button.isEnabled()
+    assert not desk.composer.pages_message.isVisible()
+
+    desk.composer.add_paths([report])
+    qloop.run_until_complete(until(lambda: desk.composer.pages_message.isVisible()))
+    # Said as soon as the pages are counted, before anyone presses Send.
+    assert desk.composer.pages_message.text() == OVER_TWO_PAGES
+    assert item_texts(desk.composer) == ["letter.pdf  —  1 page", "report.pdf  —  2 pages"]
+    assert not desk.composer.send_button.isEnabled()
+    assert desk.composer.message_label.text() == ""
+
+    desk.composer.documents_list.setCurrentRow(0)
+    qtbot.mouseClick(desk.composer.remove_button, Qt.MouseButton.LeftButton)
+    assert not desk.composer.pages_message.isVisible()
+    assert desk.composer.send_button.isEnabled()
+
+
+@pytest.mark.parametrize("settings", [replace(NO_CONFIRM, max_pages=2)])
+def test_a_cover_page_that_takes_the_fax_over_the_limit_is_refused_at_send(
+    desk: Desk, qloop, qtbot, tmp_path
+):
+    from faxdesk.ui.composer_support import STANDARD_TEMPLATE
+
+    desk.composer.add_paths([write(tmp_path, "long.pdf", make.pdf([make.LETTER] * 2))])
+    options = desk.composer.options
+    options.cover_combo.setCurrentIndex(
+        options.cover_combo.findText(f"{STANDARD_TEMPLATE} (template)")
+    )
     send(desk, qloop, qtbot)
     qloop.run_until_complete(until(lambda: bool(desk.composer.message_label.text())))
-    assert desk.composer.message_label.text() == (
-        "The fax has 3 pages; FaxDesk is set to send at most 2 in one fax. Send the documents "
-        "as several faxes, or raise the page limit in the settings."
-    )
+    assert desk.composer.message_label.text() == OVER_TWO_PAGES
     assert not desk.composer.is_busy()
     assert desk.outbox.active() == []
 
