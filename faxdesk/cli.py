@@ -483,7 +483,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args = _build_parser().parse_args(argv)
+    try:
+        args = _build_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        return _fail("faxdesk: interrupted.", 130)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        # Ctrl+C ends every command the same way: one line naming it, no traceback, and the
+        # status a shell gives a command stopped by SIGINT.
+        name = f"faxdesk {args.command}" if args.command else "faxdesk"
+        return _fail(f"{name}: interrupted.", 130)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "sandbox":
         return _run_sandbox(args)
     if args.command == "account":
@@ -630,12 +643,35 @@ def _password_hint(exc: Exception) -> str:
 
 
 def _password(args: argparse.Namespace) -> str | None:
-    """The --password given, read from standard input for '-'."""
+    """The --password given, read from standard input for '-'.
+
+    Raises `ValidationError` when standard input ends before a password comes (Ctrl+D).
+    """
     if args.password != "-":
         return str(args.password) if args.password is not None else None
+    line = _read_secret("PDF password: ")
+    if line is None:
+        raise ValidationError(
+            "no password given on standard input.",
+            field="password",
+        )
+    return line
+
+
+def _read_secret(prompt: str) -> str | None:
+    """A line typed at a hidden prompt, or read from standard input when that is no terminal;
+    None when the input ends (Ctrl+D, or nothing piped in) before a line comes."""
     if _interactive():
-        return getpass.getpass("PDF password: ")
-    return sys.stdin.readline().rstrip("\r\n")
+        try:
+            return getpass.getpass(prompt)
+        except EOFError:
+            print(file=sys.stderr)  # the prompt's line is left open: end it
+            return None
+        except KeyboardInterrupt:
+            print(file=sys.stderr)
+            raise
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    return line.rstrip("\r\n") if line else None
 
 
 def _prepare_documents(
@@ -1081,11 +1117,20 @@ def _account(args: argparse.Namespace, paths: Paths) -> int:
             "it was not stored."
         )
     elif "key_id" in changes or "project_id" in changes:
-        secret = getpass.getpass(f"Key secret for {account.key_id}: ") if _interactive() else ""
+        if not secrets.keyring_available():
+            # Said before the secret is asked for, so nobody types it in vain.
+            print(
+                "faxdesk account: this computer has no keyring to keep the key secret in; set "
+                f"{secrets.SECRET_ENV} in the environment FaxDesk starts in and run this "
+                "again. Nothing changed.",
+                file=sys.stderr,
+            )
+            return 1
+        secret = _read_secret(f"Key secret for {account.key_id}: ")
         if not secret:
             print(
-                f"faxdesk account: no key secret given; nothing changed. Type it when asked, "
-                f"or set {secrets.SECRET_ENV}.",
+                "faxdesk account: no key secret given; nothing changed. Type it when asked, "
+                f"pipe it on standard input, or set {secrets.SECRET_ENV}.",
                 file=sys.stderr,
             )
             return 2

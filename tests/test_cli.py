@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from keyring.backends import fail
 
 from faxdesk import __version__
 from faxdesk.cli import main
@@ -101,6 +102,7 @@ def test_account_with_the_secret_in_the_environment_needs_no_prompt(
 def test_account_stores_the_typed_secret_in_the_keyring(paths: Paths, monkeypatch):
     stored = {}
     monkeypatch.delenv(secrets.SECRET_ENV, raising=False)
+    monkeypatch.setattr(secrets, "keyring_available", lambda: True)
     monkeypatch.setattr("faxdesk.cli._interactive", lambda: True)
     monkeypatch.setattr("getpass.getpass", lambda *_: "typed-secret")
     monkeypatch.setattr(secrets.keyring, "set_password", lambda *a: stored.setdefault(a, True))
@@ -111,14 +113,82 @@ def test_account_stores_the_typed_secret_in_the_keyring(paths: Paths, monkeypatc
 
 def test_account_without_a_terminal_or_secret_says_how(paths: Paths, monkeypatch, capsys):
     monkeypatch.delenv(secrets.SECRET_ENV, raising=False)
+    monkeypatch.setattr(secrets, "keyring_available", lambda: True)
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     monkeypatch.setattr("getpass.getpass", lambda *_: pytest.fail("prompted without a terminal"))
     assert main(["account", "--project-id", "p-1", "--key-id", "k-1"]) == 2
     assert capsys.readouterr().err == (
         "faxdesk account: no key secret given; nothing changed. Type it when asked, "
-        "or set FAXDESK_KEY_SECRET.\n"
+        "pipe it on standard input, or set FAXDESK_KEY_SECRET.\n"
     )
     assert not paths.settings_file.exists()
+
+
+def test_account_reads_a_piped_secret_from_standard_input(paths: Paths, monkeypatch):
+    stored = {}
+    monkeypatch.delenv(secrets.SECRET_ENV, raising=False)
+    monkeypatch.setattr(secrets, "keyring_available", lambda: True)
+    monkeypatch.setattr("sys.stdin", io.StringIO("piped-secret\n"))
+    monkeypatch.setattr("getpass.getpass", lambda *_: pytest.fail("prompted without a terminal"))
+    monkeypatch.setattr(secrets.keyring, "set_password", lambda *a: stored.setdefault(a, True))
+    assert main(["account", "--project-id", "p-1", "--key-id", "k-1"]) == 0
+    assert stored == {(secrets.SERVICE, "k-1", "piped-secret"): True}
+    assert settings.load(paths.settings_file).account.key_id == "k-1"
+
+
+def _typed(exc: type[BaseException]):
+    def getpass(*_args):
+        raise exc
+
+    return getpass
+
+
+def test_ctrl_d_at_the_secret_prompt_changes_nothing(paths: Paths, monkeypatch, capsys):
+    monkeypatch.delenv(secrets.SECRET_ENV, raising=False)
+    monkeypatch.setattr(secrets, "keyring_available", lambda: True)
+    monkeypatch.setattr("faxdesk.cli._interactive", lambda: True)
+    monkeypatch.setattr("getpass.getpass", _typed(EOFError))
+    assert main(["account", "--project-id", "p-1", "--key-id", "k-1"]) == 2
+    assert capsys.readouterr().err == (
+        "\nfaxdesk account: no key secret given; nothing changed. Type it when asked, "
+        "pipe it on standard input, or set FAXDESK_KEY_SECRET.\n"
+    )
+    assert not paths.settings_file.exists()
+
+
+def test_ctrl_c_at_the_secret_prompt_is_an_interruption(paths: Paths, monkeypatch, capsys):
+    monkeypatch.delenv(secrets.SECRET_ENV, raising=False)
+    monkeypatch.setattr(secrets, "keyring_available", lambda: True)
+    monkeypatch.setattr("faxdesk.cli._interactive", lambda: True)
+    monkeypatch.setattr("getpass.getpass", _typed(KeyboardInterrupt))
+    assert main(["account", "--project-id", "p-1", "--key-id", "k-1"]) == 130
+    assert capsys.readouterr().err == "\nfaxdesk account: interrupted.\n"
+    assert not paths.settings_file.exists()
+
+
+def test_account_says_there_is_no_keyring_before_asking(paths: Paths, monkeypatch, capsys):
+    monkeypatch.delenv(secrets.SECRET_ENV, raising=False)
+    monkeypatch.setattr("faxdesk.cli._interactive", lambda: True)
+    monkeypatch.setattr("getpass.getpass", lambda *_: pytest.fail("asked with no keyring"))
+    monkeypatch.setattr(secrets.keyring, "get_keyring", lambda: fail.Keyring())
+    assert main(["account", "--project-id", "p-1", "--key-id", "k-1"]) == 1
+    assert capsys.readouterr().err == (
+        "faxdesk account: this computer has no keyring to keep the key secret in; set "
+        "FAXDESK_KEY_SECRET in the environment FaxDesk starts in and run this again. Nothing "
+        "changed.\n"
+    )
+    assert not paths.settings_file.exists()
+
+
+def test_ctrl_c_ends_a_local_command_in_one_line(paths: Paths, monkeypatch, capsys, tmp_path):
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("faxdesk.cli._convert", interrupted)
+    document = tmp_path / "a.pdf"
+    document.write_bytes(b"%PDF-1.4")
+    assert main(["render", str(document), "--out", str(tmp_path / "out")]) == 130
+    assert capsys.readouterr().err == "faxdesk render: interrupted.\n"
 
 
 def test_account_needs_both_ids_and_a_real_url(paths: Paths, monkeypatch, capsys):

@@ -129,6 +129,23 @@ def test_an_encrypted_pdf_needs_its_password_and_goes_out_decrypted(
     assert "Secret 1" in doc[0].get_text()
 
 
+@pytest.mark.parametrize("terminal", [False, True])
+def test_a_password_stdin_that_ends_first_gives_no_password(home, capsys, monkeypatch, terminal):
+    locked = write(home, "locked.pdf", make.encrypted_pdf(user_pw="s3cret"))
+    if terminal:  # Ctrl+D at the hidden prompt
+
+        def ctrl_d(*_args):
+            raise EOFError
+
+        monkeypatch.setattr("faxdesk.cli._interactive", lambda: True)
+        monkeypatch.setattr("getpass.getpass", ctrl_d)
+    else:
+        monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, out, err = run(capsys, "send", str(locked), "--to", TEST_NUMBER, "--password", "-")
+    assert (code, out) == (2, "")
+    assert err.lstrip("\n") == "faxdesk send: no password given on standard input.\n"
+
+
 def test_a_cover_page_from_the_shipped_template_goes_first(account, home, capsys):
     letter = write(home, "letter.pdf", make.pdf([make.LETTER] * 2))
     fax, doc, _ = sent_fax(

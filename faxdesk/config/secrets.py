@@ -42,6 +42,18 @@ def set_key_secret(key_id: str, secret: str) -> None:
         )
 
 
+def keyring_available() -> bool:
+    """Whether the system has a keyring FaxDesk can keep secrets in (a guess: a keyring that
+    is there may still refuse a value, e.g. while it is locked)."""
+    try:
+        from keyring.backends import fail
+
+        return not isinstance(keyring.get_keyring(), fail.Keyring)
+    except Exception as exc:
+        log.warning("The system keyring is not available: %s", type(exc).__name__)
+        return False
+
+
 def get_webhook_password(username: str) -> str:
     """The password the fax service must send to the webhook listener, or raise ConfigError."""
     secret = os.environ.get(WEBHOOK_PASSWORD_ENV) or _read(_WEBHOOK_ENTRY.format(username=username))
