@@ -286,6 +286,15 @@ def _page(items: list[Any], page: int, page_size: int, total: int, key: str) -> 
 async def _send_fax(sandbox: Sandbox, request: Request) -> Response:
     form = await read_send_form(request)
     service = _sending_service(sandbox, form.service_id)
+    if form.from_ is not None:
+        numbers = _project_numbers(sandbox)
+        if form.from_ not in numbers:
+            # The service sends only from a number associated with the account.
+            message = (
+                f"from {form.from_} is not one of the project's numbers "
+                f"({', '.join(sorted(numbers))})."
+            )
+            raise ApiProblemError(422, message, [FieldViolation("from", message)])
     # A service with a cover page of its own adds it to every fax that names none.
     cover_page_id = form.cover_page_id or service.get("coverPageId")
     cover = None
@@ -558,6 +567,12 @@ def _service_numbers(service: dict[str, Any]) -> list[str]:
     return numbers
 
 
+def _project_numbers(sandbox: Sandbox) -> set[str]:
+    """Every number of the project: those its faxes may come from and arrive on."""
+    services, _ = sandbox.state.list_services(sandbox.config.project_id, page=1, page_size=1000)
+    return {number for service in services for number in _service_numbers(service)}
+
+
 async def _list_numbers(sandbox: Sandbox, request: Request) -> Response:
     """`GET /services/{id}/numbers`: the service's numbers as ServicePhoneNumber objects."""
     service = _service_or_404(sandbox, request)
@@ -690,7 +705,8 @@ def _oauth_error(code: str) -> Response:
 
 async def _inject_inbound(sandbox: Sandbox, request: Request) -> Response:
     """`POST /sandbox/inbound`: faxes "received" on one of the project's numbers."""
-    faxes = await _receive(sandbox, read_inject_request(await read_json_object(request)))
+    body = await read_json_object(request)
+    faxes = await _receive(sandbox, read_inject_request(body, sandbox.now()))
     return ApiJSONResponse({"faxes": faxes})
 
 
@@ -732,7 +748,7 @@ async def _receive(sandbox: Sandbox, request: InjectRequest) -> list[dict[str, A
     project_id = sandbox.config.project_id
     default = _default_service(sandbox)
     services, _ = sandbox.state.list_services(project_id, page=1, page_size=1000)
-    numbers = {number for s in services for number in _service_numbers(s)}
+    numbers = _project_numbers(sandbox)
     if request.service_id is not None:
         service = _sending_service(sandbox, request.service_id)
     elif request.to is not None:

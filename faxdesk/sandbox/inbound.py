@@ -4,10 +4,10 @@ The sandbox cannot receive real calls, so `POST /sandbox/inbound` (the control e
 `faxdesk sandbox inject` create faxes "received" on one of the project's numbers: from a given
 document, or a generated sample page, one or `count` of them, now or backdated to `createdAt`,
 spread evenly over `spreadDays` days before it (to try sync, paging and date filters). A day
-means its midnight UTC. Nothing may arrive before 1970: ids are ULIDs, which count milliseconds
-from 1970 and cannot name an earlier moment. This module validates the request and plans the
-faxes; the app stores them, converts the document
-and sends INCOMING_FAX. It does not touch the state.
+means its midnight UTC. Nothing may arrive in the future, nor before 1970: ids are ULIDs, which
+count milliseconds from 1970 and cannot name an earlier moment. This module validates the
+request and plans the faxes; the app stores them, converts the document and sends INCOMING_FAX.
+It does not touch the state.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 from faxdesk.core.errors import FieldViolation
 from faxdesk.core.models import Direction, FaxStatus
 from faxdesk.sandbox.problems import ApiProblemError
-from faxdesk.sandbox.wire import E164_RE, as_int, countries, format_time
+from faxdesk.sandbox.wire import E164_RE, as_int, countries, format_time, not_e164
 
 #: At most this many faxes in one request; a history for paging tests needs a few hundred.
 MAX_COUNT = 5000
@@ -31,6 +31,9 @@ MAX_COUNT = 5000
 MAX_SPREAD_DAYS = 3660
 #: The earliest moment a fax may arrive: a ULID cannot name anything before it.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: How far after "now" an arrival may be, for clocks a little apart (the command's, the
+#: sandbox's); anything later is in the future, which no received fax can be.
+FUTURE_TOLERANCE = timedelta(minutes=1)
 #: Senders of injected faxes, when the request names none: 555-0150..0199 are fictional.
 SAMPLE_SENDER_BASE = 14155550150
 SAMPLE_SENDERS = 50
@@ -59,8 +62,8 @@ class InjectRequest:
     spread_days: float
 
 
-def read_inject_request(body: Mapping[str, Any]) -> InjectRequest:
-    """Validate the JSON body of `POST /sandbox/inbound`; 422 listing every bad field."""
+def read_inject_request(body: Mapping[str, Any], now: datetime) -> InjectRequest:
+    """Validate the JSON body of `POST /sandbox/inbound` at `now`; 422 listing every bad field."""
     fields = {str(key).lower(): value for key, value in body.items()}
     invalid: list[FieldViolation] = []
 
@@ -77,7 +80,7 @@ def read_inject_request(body: Mapping[str, Any]) -> InjectRequest:
     from_ = text("from")
     for name, number in (("to", to), ("from", from_)):
         if number is not None and not E164_RE.fullmatch(number):
-            invalid.append(FieldViolation(name, f"The ({number}) is not a valid E.164 number."))
+            invalid.append(FieldViolation(name, not_e164(name, number)))
     count = 1
     if fields.get("count") is not None:
         parsed = as_int(fields["count"])
@@ -98,7 +101,7 @@ def read_inject_request(body: Mapping[str, Any]) -> InjectRequest:
     created_text = text("createdAt")
     if created_text is not None:
         try:
-            created_at = arrival_moment(created_text)
+            created_at = arrival_moment(created_text, now)
         except ValueError as exc:
             invalid.append(FieldViolation("createdAt", f"createdAt {exc}"))
         else:
@@ -106,15 +109,21 @@ def read_inject_request(body: Mapping[str, Any]) -> InjectRequest:
             if problem:
                 invalid.append(FieldViolation("spreadDays", f"spreadDays {problem}"))
     document = None
-    content = text("file")
-    if content is not None:
+    # An empty file is a document with nothing in it, not a request for the sample page.
+    content = fields.get("file")
+    if content is not None and not isinstance(content, str):
+        invalid.append(FieldViolation("file", "file must be text (base64)."))
+    elif content is not None:
+        name = text("fileName") or "The file"
         try:
             data = base64.b64decode(content, validate=True)
         except (binascii.Error, ValueError):
             invalid.append(FieldViolation("file", "file must be base64."))
         else:
-            name = text("fileName") or "inbound"
-            document = (name, (text("mediaType") or "").lower(), data)
+            if not data:
+                invalid.append(FieldViolation("file", f"{name} is empty."))
+            else:
+                document = (name, (text("mediaType") or "").lower(), data)
     if invalid:
         raise ApiProblemError(422, "Some fields have invalid values.", invalid)
     return InjectRequest(
@@ -145,9 +154,10 @@ def parse_moment(text: str) -> datetime | None:
         return None
 
 
-def arrival_moment(text: str) -> datetime:
-    """`parse_moment`, refusing what cannot be an arrival; ValueError says why, after the name
-    of the option or field (`createdAt ...`)."""
+def arrival_moment(text: str, now: datetime | None = None) -> datetime:
+    """`parse_moment`, refusing what cannot be an arrival (before 1970, or given `now`, more
+    than `FUTURE_TOLERANCE` after it); ValueError says why, after the name of the option or
+    field (`createdAt ...`)."""
     moment = parse_moment(text)
     if moment is None:
         try:
@@ -161,6 +171,10 @@ def arrival_moment(text: str) -> datetime:
         raise ValueError(f"{text!r} is {side}; faxes can only arrive from 1970 on.")
     if moment < EPOCH:
         raise ValueError(f"{text!r} is before 1970; faxes can only arrive from 1970 on.")
+    if now is not None and moment > now + FUTURE_TOLERANCE:
+        raise ValueError(
+            f"{text!r} is in the future; a fax can only have arrived by now ({format_time(now)})."
+        )
     return moment
 
 

@@ -19,12 +19,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
+import phonenumbers
 
+from faxdesk.core import phone
+from faxdesk.core.errors import ValidationError
 from faxdesk.sandbox.config import DEFAULT_FROM_NUMBER, SandboxConfig
 from faxdesk.sandbox.inbound import MAX_COUNT, MAX_SPREAD_DAYS, arrival_moment, history_problem
 from faxdesk.sandbox.server import KEY_SECRET_ENV
 
 DEFAULT_URL = f"http://127.0.0.1:{SandboxConfig().port}"
+#: Numbers typed without a + are read as numbers of this country, the sandbox's own.
+DEFAULT_REGION = "US"
 #: Injecting thousands of faxes converts the document once, but stores every fax: allow time.
 TIMEOUT_SECONDS = 120.0
 
@@ -119,12 +124,12 @@ def main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None
     out = out or sys.stdout
     err = err or sys.stderr
     try:
+        url = _control_url(args.inject_url)
         body = _request_body(args)
     except ValueError as exc:
         err.write(f"faxdesk sandbox inject: {exc}\n")
         return 2
     secret = args.inject_key_secret or os.environ.get(KEY_SECRET_ENV) or SandboxConfig().key_secret
-    url = args.inject_url.rstrip("/") + "/sandbox/inbound"
     try:
         response = httpx.post(
             url,
@@ -142,7 +147,7 @@ def main(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None
         err.write("faxdesk sandbox inject: the sandbox refused the key id or secret.\n")
         return 1
     if response.status_code != 200:
-        err.write(f"faxdesk sandbox inject: {_problem(response)}\n")
+        err.write(f"faxdesk sandbox inject: {_problem(response, args.file)}\n")
         return 2 if response.status_code in (400, 422) else 1
     faxes = response.json()["faxes"]
     out.write(
@@ -159,7 +164,7 @@ def _request_body(args: argparse.Namespace) -> dict[str, Any]:
     body: dict[str, Any] = {"count": args.inject_count, "spreadDays": args.inject_spread_days}
     if args.inject_created_at:
         try:
-            moment = arrival_moment(args.inject_created_at)
+            moment = arrival_moment(args.inject_created_at, datetime.now(UTC))
         except ValueError as exc:
             raise ValueError(f"--created-at {exc}") from None
         body["createdAt"] = moment.isoformat().replace("+00:00", "Z")
@@ -169,35 +174,86 @@ def _request_body(args: argparse.Namespace) -> dict[str, Any]:
     problem = history_problem(moment, args.inject_spread_days)
     if problem:
         raise ValueError(f"--spread-days {problem}")
-    for key, value in (
-        ("to", args.inject_to),
-        ("from", args.inject_from),
-        ("serviceId", args.inject_service_id),
+    for key, option, typed in (
+        ("to", "--to", args.inject_to),
+        ("from", "--from", args.inject_from),
     ):
-        if value:
-            body[key] = value
+        if typed:
+            body[key] = typed_number(option, typed)
+    if args.inject_service_id:
+        body["serviceId"] = args.inject_service_id
     path: Path | None = args.file
     if path is not None:
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise ValueError(f"{path} cannot be read ({exc.strerror or exc}).") from None
+        if not data:
+            raise ValueError(f"{path} is empty.")
         body["file"] = base64.b64encode(data).decode("ascii")
         # The name's suffix tells the sandbox what kind of document it is.
         body["fileName"] = path.name
     return body
 
 
-def _problem(response: httpx.Response) -> str:
+def typed_number(option: str, text: str) -> str:
+    """A number as people type it (`+1 415 555 0100`, `(415) 555-0100`) in E.164.
+
+    Like `faxdesk send`, a number in full international form goes as typed when phonenumbers
+    does not know its range; so does a US number of possible length, since the sandbox's own
+    numbers are in the fictional 555-01xx range. ValueError names `option` and the number.
+    """
+    try:
+        return phone.to_e164(text, DEFAULT_REGION)
+    except ValidationError as exc:
+        typed = phone.international_e164(text) or _possible_national(text)
+        if typed is not None:
+            return typed
+        raise ValueError(f"{option}: {exc}") from None
+
+
+def _possible_national(text: str) -> str | None:
+    raw = text.strip()
+    if not raw or any(not (ch.isdigit() or ch in " .-()/") for ch in raw):
+        return None
+    try:
+        number = phonenumbers.parse(raw, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _control_url(text: str) -> str:
+    """The control endpoint's URL on the sandbox at `text`; ValueError when `text` is no
+    http(s) address."""
+    try:
+        url = httpx.URL(text.strip())
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(
+            f"--url {text!r} is not a valid URL; give the sandbox's address as its banner "
+            f"prints it, such as {DEFAULT_URL}."
+        )
+    return str(url).rstrip("/") + "/sandbox/inbound"
+
+
+def _problem(response: httpx.Response, path: Path | None) -> str:
     try:
         body = response.json()
     except json.JSONDecodeError:
         return f"the sandbox answered {response.status_code}."
-    details = [
-        violation.get("description", "")
-        for detail in body.get("details", []) or []
-        for violation in detail.get("fieldViolations", [])
-    ]
+    details = []
+    for detail in body.get("details", []) or []:
+        for violation in detail.get("fieldViolations", []):
+            text = str(violation.get("description", ""))
+            # The sandbox knows the document by its name: say it as it was typed.
+            named = path is not None and violation.get("field") == "file"
+            if named and path is not None and text.startswith(path.name):
+                text = f"{path}{text[len(path.name) :]}"
+            details.append(text)
     return (
         " ".join(details) or body.get("message") or f"the sandbox answered {response.status_code}."
     )

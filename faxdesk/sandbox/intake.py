@@ -189,20 +189,21 @@ def convert_documents(documents: list[Document]) -> Prepared:
         if _is_xml(name, declared, data):
             detail = f"{name} is XML, which cannot be faxed."
             return Prepared(None, 0, conversion_failure(CODE_XML, detail))
+        telling = _telling_name(name, declared)
         try:
-            document = convert_to_pdf(
-                data, filename=_telling_name(name, declared), media_type=media_type
-            )
+            document = convert_to_pdf(data, filename=telling, media_type=media_type)
         except UnknownDocumentKind as exc:
-            return Prepared(None, 0, conversion_failure(CODE_UNKNOWN_MEDIA_TYPE, str(exc)))
+            detail = _named(str(exc), telling, name)
+            return Prepared(None, 0, conversion_failure(CODE_UNKNOWN_MEDIA_TYPE, detail))
         except UnsupportedDocumentKind as exc:
             # Also a Word file without LibreOffice: the one kind the service converts and the
             # sandbox may not, which only its log can explain.
             _log.warning("A document of a kind the sandbox does not convert: %s", exc)
-            return Prepared(None, 0, conversion_failure(CODE_UNSUPPORTED_MEDIA_TYPE, str(exc)))
+            detail = _named(str(exc), telling, name)
+            return Prepared(None, 0, conversion_failure(CODE_UNSUPPORTED_MEDIA_TYPE, detail))
         except DocumentError as exc:
             code = CODE_PDF_UNREADABLE if _claims_pdf(name, media_type, data) else CODE_MERGE_FAILED
-            return Prepared(None, 0, conversion_failure(code, str(exc)))
+            return Prepared(None, 0, conversion_failure(code, _named(str(exc), telling, name)))
         converted.append((name, document.pdf))
         pages += document.page_count
     try:
@@ -223,6 +224,13 @@ def _is_xml(name: str, declared: str, data: bytes) -> bool:
         return suffix == ".xml"
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
     return head.startswith(b"<?xml") and b"<html" not in head.lower()
+
+
+def _named(message: str, shown: str, name: str) -> str:
+    """`message` about the document converted as `shown`, naming it `name` as it was sent."""
+    if shown != name and message.startswith(shown):
+        return name + message[len(shown) :]
+    return message
 
 
 def _telling_name(name: str, declared: str) -> str:

@@ -36,6 +36,7 @@ from faxdesk.sandbox.wire import (
     as_int,
     is_http_url,
     mask_url,
+    not_e164,
     parse_json_body,
 )
 
@@ -165,7 +166,7 @@ def _service_value(name: str, value: Any) -> tuple[str, Any]:
     if name == "incomingWebhookUrl" and not is_http_url(text):
         return f"{text!r} is not an http(s) URL.", None
     if name == "defaultFrom" and not E164_RE.fullmatch(text):
-        return f"The ({text}) is not a valid E.164 phone number.", None
+        return not_e164(name, text), None
     return "", text
 
 

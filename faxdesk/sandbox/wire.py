@@ -39,6 +39,15 @@ from faxdesk.sandbox.problems import ApiProblemError
 #: E.164 as the sandbox checks it: "+", a country code that does not start with 0, 8-15 digits.
 E164_RE = re.compile(r"\+[1-9]\d{7,14}")
 
+
+def not_e164(field: str, number: str) -> str:
+    """The field violation for a number not written in E.164, as the API requires it."""
+    return (
+        f"{field} {number!r} is not an E.164 number: write + and 8 to 15 digits, without "
+        "spaces or dashes (such as +14155550100)."
+    )
+
+
 HEADER_TEXT_MAX = 50
 RETRY_DELAY_RANGE = (30, 300)
 MAX_RETRIES_RANGE = (0, 5)
@@ -405,12 +414,10 @@ def _validate(raw: _RawRequest) -> SendForm:
     invalid = list(raw.invalid)
     for number in numbers:
         if not E164_RE.fullmatch(number):
-            invalid.append(
-                FieldViolation("to", f"The ({number}) is not a valid E.164 phone number.")
-            )
+            invalid.append(FieldViolation("to", not_e164("to", number)))
     from_ = _text(raw, "from", invalid)
     if from_ is not None and not E164_RE.fullmatch(from_):
-        invalid.append(FieldViolation("from", f"The ({from_}) is not a valid E.164 phone number."))
+        invalid.append(FieldViolation("from", not_e164("from", from_)))
     for url in content_urls:
         if not is_http_url(url):
             invalid.append(FieldViolation("contentUrl", f"{url!r} is not an http(s) URL."))

@@ -65,6 +65,15 @@ async def send(
     return fax
 
 
+async def own_number(client: httpx.AsyncClient, number: str) -> dict[str, Any]:
+    """Give the project `number` (as a new service's defaultFrom), so faxes may be sent from it;
+    return the service."""
+    response = await client.post("services", json={"name": f"From {number}", "defaultFrom": number})
+    assert response.status_code == 201, response.text
+    service: dict[str, Any] = response.json()
+    return service
+
+
 async def finished(local: LocalSandbox, client: httpx.AsyncClient, fax_id: str) -> dict[str, Any]:
     """Wait for the fax's lifecycle to end and return it as GET serves it."""
     await asyncio.wait_for(local.sandbox.simulator.wait(fax_id), 10)

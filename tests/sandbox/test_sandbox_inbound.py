@@ -175,6 +175,47 @@ async def test_bad_inject_requests_are_422(local: LocalSandbox, body: dict, fiel
     assert fields == [field]
 
 
+async def test_inject_requests_are_refused_with_messages_that_name_the_field(
+    local: LocalSandbox,
+) -> None:
+    # The sandbox's clock stands at 2026-06-15T12:00:00Z; a minute later is still "now".
+    async with control(local) as http:
+        response = await http.post(
+            "/sandbox/inbound",
+            json={
+                "to": "+1 415 555 0100",
+                "createdAt": "2026-06-15T12:01:01Z",
+                "file": "",
+                "fileName": "scan.pdf",
+            },
+        )
+        within_a_minute = await http.post(
+            "/sandbox/inbound", json={"createdAt": "2026-06-15T12:01:00Z"}
+        )
+
+    assert response.status_code == 422
+    assert response.json()["details"][0]["fieldViolations"] == [
+        {
+            "field": "to",
+            "description": "to '+1 415 555 0100' is not an E.164 number: write + and 8 to 15 "
+            "digits, without spaces or dashes (such as +14155550100).",
+        },
+        {
+            "field": "createdAt",
+            "description": "createdAt '2026-06-15T12:01:01Z' is in the future; a fax can only "
+            "have arrived by now (2026-06-15T12:00:00.000Z).",
+        },
+        {"field": "file", "description": "scan.pdf is empty."},
+    ]
+    assert within_a_minute.status_code == 200
+    assert (
+        local.sandbox.state.list_faxes(local.config.project_id, FaxFilter(), page=1, page_size=10)[
+            1
+        ]
+        == 1
+    )
+
+
 async def test_control_endpoints_need_the_key(local: LocalSandbox) -> None:
     async with control(local, auth=httpx.BasicAuth("sandbox", "wrong")) as http:
         response = await http.post("/sandbox/inbound", json={})
@@ -271,7 +312,7 @@ async def test_the_inject_command_backdates_faxes_on_a_running_sandbox(
         ([], 1, "cannot be reached"),
     ],
 )
-def test_the_inject_command_says_what_is_wrong(
+def test_the_inject_command_says_what_is_wrong_in_part(
     capsys: pytest.CaptureFixture[str], arguments: list[str], code: int, message: str
 ) -> None:
     url = f"http://127.0.0.1:{free_port()}"
@@ -286,3 +327,78 @@ def test_the_inject_command_says_what_is_wrong(
     assert err.startswith("faxdesk sandbox inject: ")
     assert message in err
     assert err.count("\n") == 1
+
+
+NOT_A_URL = "is not a valid URL; give the sandbox's address as its banner prints it, such as "
+
+
+@pytest.mark.parametrize(
+    ("arguments", "line"),
+    [
+        (["--to", "12345"], "--to: “12345” has too few or too many digits."),
+        (
+            ["--from", "415-CALL-NOW"],
+            "--from: “415-CALL-NOW” has letters in it; a fax number has only digits.",
+        ),
+        (["--url", "notaurl"], f"--url 'notaurl' {NOT_A_URL}http://127.0.0.1:8080."),
+        (["--url", "ftp://h:21"], f"--url 'ftp://h:21' {NOT_A_URL}http://127.0.0.1:8080."),
+        (
+            ["--created-at", "2099-01-01"],
+            "--created-at '2099-01-01' is in the future; a fax can only have arrived by now",
+        ),
+    ],
+)
+def test_the_inject_command_refuses_what_was_typed_wrong_before_sending(
+    capsys: pytest.CaptureFixture[str], arguments: list[str], line: str
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+
+    result = cli.main(["sandbox", "inject", "--url", url, *arguments])
+
+    assert result == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"faxdesk sandbox inject: {line}")
+    assert err.count("\n") == 1
+
+
+def test_the_inject_command_refuses_an_empty_file(
+    capsys: pytest.CaptureFixture[str], tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty.pdf").write_bytes(b"")
+
+    result = cli.main(
+        ["sandbox", "inject", "--url", f"http://127.0.0.1:{free_port()}", "empty.pdf"]
+    )
+
+    assert result == 2
+    assert capsys.readouterr().err == "faxdesk sandbox inject: empty.pdf is empty.\n"
+
+
+async def test_the_inject_command_takes_numbers_as_typed_and_names_files_as_given(
+    capsys: pytest.CaptureFixture[str], tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "random.bin").write_bytes(bytes(range(256)) * 4)
+    with sandbox_process() as server:
+        typed = await asyncio.to_thread(
+            cli.main,
+            [
+                "sandbox", "inject", "--url", server.origin,
+                "--to", "+1 415 555 0100", "--from", "(312) 555-0100",
+            ],
+        )  # fmt: skip
+        typed_out = capsys.readouterr().out
+        unknown = await asyncio.to_thread(
+            cli.main, ["sandbox", "inject", "--url", server.origin, "random.bin"]
+        )
+        unknown_err = capsys.readouterr().err
+
+    assert typed == 0
+    assert typed_out.startswith(f"1 inbound fax received on {DEFAULT_FROM_NUMBER}:\n")
+    assert typed_out.endswith("  from +13125550100\n")
+    assert unknown == 2
+    assert unknown_err == (
+        "faxdesk sandbox inject: random.bin is not a kind of document FaxDesk recognises; use "
+        "PDF, PNG, JPEG, GIF, BMP, TIFF, text, HTML or Word (.docx, .doc, .odt).\n"
+    )

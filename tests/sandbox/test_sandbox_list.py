@@ -14,6 +14,7 @@ from tests.sandbox.sandbox_support import (
     OTHER_NUMBER,
     TEST_NUMBER,
     FakeClock,
+    own_number,
     raw_get,
     send,
 )
@@ -140,6 +141,7 @@ async def test_to_and_from_are_prefix_matches_with_or_without_encoding(
 ) -> None:
     sf = await send(client, to=OTHER_NUMBER)  # +1415...
     toronto = await send(client, to="+14165550000")
+    await own_number(client, "+13125550100")
     test = await send(client, to=TEST_NUMBER, **{"from": "+13125550100"})
 
     raw_plus = (await client.get("faxes?to=+1415")).json()  # "+" arrives decoded as a space
@@ -260,6 +262,7 @@ def test_format_time_is_fixed_width_utc_with_milliseconds() -> None:
 
 async def test_country_filters(client: httpx.AsyncClient) -> None:
     to_us = await send(client, to=OTHER_NUMBER)
+    await own_number(client, "+33142685300")
     to_gb = await send(client, to="+442071838750", **{"from": "+33142685300"})
 
     to_country = (await client.get("faxes", params={"toCountry": "GB"})).json()

@@ -21,7 +21,7 @@ from faxdesk.sandbox.numbers import (
 from faxdesk.sandbox.simulator import QUEUED_SECONDS, SECONDS_PER_PAGE, Simulator
 from faxdesk.sandbox.state import SandboxState
 from faxdesk.sandbox.testing import LocalSandbox
-from tests.sandbox.sandbox_support import TEST_NUMBER, FakeClock, finished, send
+from tests.sandbox.sandbox_support import TEST_NUMBER, FakeClock, finished, own_number, send
 from tests.sandbox.test_sandbox_lifecycle import SteppedSleep, stored_fax
 
 
@@ -210,6 +210,7 @@ def test_the_block_is_documented_in_the_readme() -> None:
 
 
 async def test_faxes_carry_the_countries_of_both_numbers(client: httpx.AsyncClient) -> None:
+    await own_number(client, "+4930123456")
     fax = await send(client, to="+442079460123", **{"from": "+4930123456"})
 
     assert (fax["fromCountry"], fax["toCountry"]) == ("DE", "GB")

@@ -17,6 +17,7 @@ from tests.sandbox.sandbox_support import (
     TEST_NUMBER,
     WebhookReceiver,
     finished,
+    own_number,
     page_titles,
     pdf_file,
     send,
@@ -82,6 +83,7 @@ async def test_multipart_with_two_files_counts_real_pages_and_echoes_defaults(
 
 
 async def test_multipart_options_any_case_labels_and_booleans(client: httpx.AsyncClient) -> None:
+    await own_number(client, "+14155550111")
     response = await client.post(
         "faxes",
         data={
@@ -532,6 +534,40 @@ async def test_invalid_values_are_422_with_the_field_named(
     assert response.status_code == 422
     assert violations(response) == [field]
     assert (await client.get("faxes")).json()["totalItems"] == 0
+
+
+async def test_a_number_not_in_e164_form_says_how_to_write_it(client: httpx.AsyncClient) -> None:
+    response = await client.post("faxes", data={"to": "+1 989 898 9898"}, files=[pdf_file(1)])
+
+    assert response.status_code == 422
+    assert response.json()["details"][0]["fieldViolations"] == [
+        {
+            "field": "to",
+            "description": "to '+1 989 898 9898' is not an E.164 number: write + and 8 to 15 "
+            "digits, without spaces or dashes (such as +14155550100).",
+        }
+    ]
+
+
+async def test_a_fax_cannot_go_out_from_a_number_the_project_does_not_own(
+    client: httpx.AsyncClient,
+) -> None:
+    # The service sends only from numbers associated with the account.
+    response = await client.post(
+        "faxes", data={"to": TEST_NUMBER, "from": "+19999999999"}, files=[pdf_file(1)]
+    )
+
+    assert response.status_code == 422
+    message = "from +19999999999 is not one of the project's numbers (+14155550100)."
+    assert response.json()["message"] == message
+    assert response.json()["details"][0]["fieldViolations"] == [
+        {"field": "from", "description": message}
+    ]
+    assert (await client.get("faxes")).json()["totalItems"] == 0
+    # The sandbox's own number, and a service's defaultFrom, are the project's.
+    assert (await send(client, **{"from": "+14155550100"}))["from"] == "+14155550100"
+    await own_number(client, "+19999999999")
+    assert (await send(client, **{"from": "+19999999999"}))["from"] == "+19999999999"
 
 
 async def test_edge_values_are_accepted(client: httpx.AsyncClient) -> None:

@@ -20,7 +20,7 @@ from faxdesk.sandbox.config import (
 )
 from faxdesk.sandbox.state import SCHEMA_VERSION, SandboxState
 from faxdesk.sandbox.testing import LocalSandbox, in_process_sandbox
-from tests.sandbox.sandbox_support import FakeClock, finished, pdf_file, send
+from tests.sandbox.sandbox_support import FakeClock, finished, own_number, pdf_file, send
 
 ULID_RE = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 UNKNOWN_ID = "01JXXXXXXXXXXXXXXXXXXXXXXX"
@@ -239,7 +239,8 @@ async def test_patch_validation_error_body(client: httpx.AsyncClient) -> None:
                     },
                     {
                         "field": "defaultFrom",
-                        "description": "The (555-0100) is not a valid E.164 phone number.",
+                        "description": "defaultFrom '555-0100' is not an E.164 number: write + "
+                        "and 8 to 15 digits, without spaces or dashes (such as +14155550100).",
                     },
                 ],
             }
@@ -396,6 +397,7 @@ async def test_a_send_takes_its_missing_options_from_the_service(
     )
 
     inherited = await send(client, serviceId=service["id"])
+    await own_number(client, "+14155550122")
     overridden = await send(
         client,
         serviceId=service["id"],
