@@ -493,14 +493,14 @@ class ComposerDialog(QDialog):
         self._show_password_row()
         self._update_buttons()
 
-    def ask_password(self, path: Path, text: str) -> None:
-        """The document `path` opens only with a password: mark it, and ask with `text` in the
-        password row (after any document asked about before it). The answer comes back as
-        `password_entered`; nothing here waits for it."""
+    def ask_password(self, path: Path, text: str, problem: str = "") -> None:
+        """The document `path` opens only with a password: mark it with `problem` (`text` when
+        none is given), and ask with `text` in the password row (after any document asked about
+        before it). The answer comes back as `password_entered`; nothing here waits for it."""
         if not self._items(path):
             return
         self._locked[path] = text
-        self.set_document_problem(path, text)
+        self.set_document_problem(path, problem or text)
         self._show_password_row()
 
     def password_path(self) -> Path | None:

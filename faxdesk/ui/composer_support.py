@@ -448,8 +448,15 @@ class ComposerSupport(QObject):
 
     def _ask_password(self, path: Path, exc: DocumentError) -> None:
         self._composer.set_document_info(path, "")
-        again = "Try again:" if isinstance(exc, WrongPassword) else "Type its password to send it:"
-        self._composer.ask_password(path, f"{exc} {again}")
+        # The password row asks the question; the document itself only says what is wrong, in
+        # words that do not repeat its name beside it.
+        if isinstance(exc, WrongPassword):
+            question = f"{exc} Try again:"
+            problem = "That password is not right; type it again below."
+        else:
+            question = f"{exc} Type its password to send it:"
+            problem = f"{exc} Type it below."
+        self._composer.ask_password(path, question, problem)
 
     def _on_composer_document_selected(self, path: Path | None) -> None:
         if path is None:

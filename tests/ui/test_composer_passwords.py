@@ -113,6 +113,7 @@ def test_an_encrypted_pdf_asks_for_its_password_in_the_form(desk: Desk, qloop, q
     assert composer.password_label.text() == (
         "locked.pdf is protected by a password. Type its password to send it:"
     )
+    assert item_texts(composer) == ["locked.pdf is protected by a password. Type it below."]
     assert composer.password_edit.hasFocus()
     qtbot.keyClicks(composer.recipient_edit, TEST_NUMBER)
     assert not composer.send_button.isEnabled()
@@ -125,6 +126,10 @@ def test_an_encrypted_pdf_asks_for_its_password_in_the_form(desk: Desk, qloop, q
     assert composer.password_label.text() == (
         "The password for locked.pdf is not right. Try again:"
     )
+    # The document says it once, without its name twice or a colon left hanging.
+    assert item_texts(composer) == [
+        "locked.pdf  —  That password is not right; type it again below."
+    ]
     assert composer.password_edit.isEnabled()
 
     qtbot.keyClicks(composer.password_edit, "s3cret")
