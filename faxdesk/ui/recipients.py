@@ -118,6 +118,8 @@ class RecipientsField(QWidget):
 
     #: A typed number's problem shows once typing has paused this long (or the field is left).
     ERROR_DELAY_MS = 700
+    #: The list grows with the recipients up to this many rows, then scrolls.
+    VISIBLE_ROWS = 6
 
     def __init__(self, parent: QWidget | None = None, *, default_region: str = "US") -> None:
         super().__init__(parent)
@@ -146,7 +148,6 @@ class RecipientsField(QWidget):
         self.list = QListWidget(self)
         self.list.setAccessibleName("Recipients")
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.list.setMaximumHeight(96)
         self.list.hide()
         self.hint = QLabel(self)
         self.hint.setWordWrap(True)
@@ -370,6 +371,14 @@ class RecipientsField(QWidget):
             text=text, e164=e164, name=name, warnings=tuple(warnings), saved_as=saved_as
         )
 
+    def _fit_list(self) -> None:
+        """Make the list as tall as its rows, up to VISIBLE_ROWS of them."""
+        rows = min(self.list.count(), self.VISIBLE_ROWS)
+        if not rows:
+            return
+        height = rows * self.list.sizeHintForRow(0) + 2 * self.list.frameWidth()
+        self.list.setFixedHeight(height)
+
     def _selected_or_typed(self) -> Recipient | None:
         row = self.list.currentRow()
         if self.list.selectedItems() and 0 <= row < len(self._recipients):
@@ -401,6 +410,7 @@ class RecipientsField(QWidget):
             item.setToolTip("\n".join(tips))
             self.list.addItem(item)
         self.list.setVisible(bool(self._recipients))
+        self._fit_list()
 
         hint, error = "", False
         pending = self.edit.text().strip()

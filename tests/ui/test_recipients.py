@@ -206,3 +206,16 @@ def test_a_number_that_cannot_be_faxed_stays_an_error(
     [recipient] = field.recipients()
     assert (recipient.e164, recipient.problem) == (None, problem)
     assert not field.is_ready()
+
+
+def test_the_list_shows_every_recipient_up_to_six_then_scrolls(
+    field: RecipientsField, qtbot: QtBot
+) -> None:
+    field.add_text("; ".join(f"415 555 01{n:02d}" for n in range(5)))
+    row = field.list.sizeHintForRow(0)
+    assert field.list.viewport().height() >= 5 * row  # every one shows
+    field.add_text("; ".join(f"415 555 02{n:02d}" for n in range(5)))
+    assert field.list.count() == 10
+    assert 6 * row <= field.list.viewport().height() < 7 * row
+    # The rest scroll into view.
+    qtbot.waitUntil(lambda: field.list.verticalScrollBar().maximum() > 0, timeout=2000)
