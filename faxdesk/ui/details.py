@@ -42,7 +42,8 @@ from faxdesk.ui.fax_list import (
 )
 from faxdesk.ui.icons import icon
 
-EMPTY_TEXT = "No fax selected."
+#: Nothing: the preview above already asks for a fax to be selected, and one text says it.
+EMPTY_TEXT = ""
 
 #: The rows of the form, in order: (field key, label).
 FIELDS: tuple[tuple[str, str], ...] = (

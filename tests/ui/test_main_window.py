@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QModelIndex, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
 import faxdesk
@@ -196,6 +196,29 @@ def test_selection_fills_the_details_and_is_announced(
         window.fax_list.model.set_rows([])
     assert selected.args[0] is None
     assert window.details.is_empty()
+
+
+def _texts_beside_the_list(window: MainWindow) -> list[str]:
+    return [
+        label.text()
+        for pane in (window.preview, window.details)
+        for label in pane.findChildren(QLabel)
+        if label.isVisible() and label.text()
+    ]
+
+
+def test_without_a_selection_one_text_asks_for_a_fax(
+    window: MainWindow, faxes: list[Fax], rows: Rows, qtbot: QtBot
+) -> None:
+    window.preview.show_message("Select a fax to preview it.")
+    assert _texts_beside_the_list(window) == ["Select a fax to preview it."]
+    window.fax_list.model.set_rows(rows.of())
+    window.fax_list.select_fax("oldest")
+    assert "oldest" in _texts_beside_the_list(window)  # the details describe it
+    with qtbot.waitSignal(window.fax_selected):
+        window.fax_list.model.set_rows([])
+    assert window.details.is_empty()
+    assert "oldest" not in _texts_beside_the_list(window)
 
 
 def test_views_switch_by_shortcut_and_by_click(window: MainWindow, qtbot: QtBot) -> None:
