@@ -20,7 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer
 
 from faxdesk.config import settings as settings_io
-from faxdesk.config.secrets import set_webhook_password
+from faxdesk.config.secrets import keyring_available, set_webhook_password
 from faxdesk.config.settings import Settings
 from faxdesk.core.errors import (
     AuthError,
@@ -325,6 +325,7 @@ class MainController(QObject):
             )
             self.receiving_page = ReceivingPage()
             self._settings_dialog.add_page(self.receiving_page)
+            self._tasks.start(self._check_keyring(self.receiving_page), key="keyring")
         else:
             self._settings_dialog.set_settings(self.settings)
         # The sending defaults offer what the composer offers.
@@ -342,6 +343,10 @@ class MainController(QObject):
         if password:
             username = edited.receiving.webhook.username
             self._tasks.start(self._save_webhook_password(username, password))
+
+    async def _check_keyring(self, page: ReceivingPage) -> None:
+        # Asking the keyring may wait on the desktop's secret service: off the loop.
+        page.set_keyring_available(await asyncio.to_thread(keyring_available))
 
     async def _save_webhook_password(self, username: str, password: str) -> None:
         try:

@@ -30,12 +30,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faxdesk.config.secrets import WEBHOOK_PASSWORD_ENV
 from faxdesk.config.settings import MAX_HISTORY_DAYS, Receiving, Settings, WebhookListener
 from faxdesk.core.errors import ValidationError
 from faxdesk.services.folders import PATTERN_FIELDS, check_pattern
 from faxdesk.ui.settings_dialog import SettingsPage
 
 #: The sound choices: (shown, setting); a file is its own choice.
+KEYRING_PLACEHOLDER = "Unchanged (kept in the system keyring)"
+NO_KEYRING_PLACEHOLDER = f"No keyring on this computer: set {WEBHOOK_PASSWORD_ENV} instead"
+
 _SOUNDS = (("No sound", ""), ("The system's sound", "beep"), ("A sound file…", "file"))
 
 
@@ -177,7 +181,8 @@ class ReceivingPage(SettingsPage):
         self.username_edit = QLineEdit(self)
         self.password_edit = QLineEdit(self)
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password_edit.setPlaceholderText("Unchanged (kept in the system keyring)")
+        # Where the password is kept is known once `set_keyring_available()` is called.
+        self.password_edit.setPlaceholderText("Unchanged")
         self.size_spin = _spin(1, 500, " MB")
         self.address_label = QLabel(self)
         self.address_label.setWordWrap(True)
@@ -286,6 +291,20 @@ class ReceivingPage(SettingsPage):
         if self.webhook_box.isChecked() and not self.username_edit.text().strip():
             found.append("The webhook listener needs a user name.")
         return found
+
+    def set_keyring_available(self, available: bool) -> None:
+        """Say where a password typed here is kept: the system keyring, or, on a computer
+        without one, nowhere (the field is disabled and names the variable to set instead)."""
+        self.password_edit.setEnabled(available)
+        if available:
+            self.password_edit.setPlaceholderText(KEYRING_PLACEHOLDER)
+            self.password_edit.setToolTip("")
+        else:
+            self.password_edit.setPlaceholderText(NO_KEYRING_PLACEHOLDER)
+            self.password_edit.setToolTip(
+                "This computer has no system keyring to keep the password in. Set "
+                f"{WEBHOOK_PASSWORD_ENV} in the environment FaxDesk starts in instead."
+            )
 
     def take_password(self) -> str:
         """The listener password typed since the last call ("" if none): for the keyring."""

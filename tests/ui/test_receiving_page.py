@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from keyring.backends import fail, null
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
@@ -13,7 +14,11 @@ from faxdesk.config import secrets
 from faxdesk.config.paths import Paths
 from faxdesk.config.settings import Receiving, Settings, WebhookListener
 from faxdesk.ui.main_window import MainWindow
-from faxdesk.ui.receiving_page import ReceivingPage
+from faxdesk.ui.receiving_page import (
+    KEYRING_PLACEHOLDER,
+    NO_KEYRING_PLACEHOLDER,
+    ReceivingPage,
+)
 from faxdesk.ui.settings_dialog import SettingsDialog
 from tests.waiting import until
 
@@ -94,6 +99,7 @@ def test_the_window_saves_receiving_settings_and_keeps_the_password_in_the_keyri
     from tests.ui.controller_support import controller_for
 
     kept: dict[tuple[str, str], str] = {}
+    monkeypatch.setattr(secrets.keyring, "get_keyring", null.Keyring)  # any working keyring
     monkeypatch.setattr(secrets.keyring, "set_password", lambda s, k, v: kept.update({(s, k): v}))
     window = MainWindow()
     qtbot.addWidget(window)
@@ -105,6 +111,10 @@ def test_the_window_saves_receiving_settings_and_keeps_the_password_in_the_keyri
         page = controller.receiving_page
         assert page in dialog.pages()
         dialog.pages_list.setCurrentRow(dialog.pages().index(page))
+        qloop.run_until_complete(
+            until(lambda: page.password_edit.placeholderText() == KEYRING_PLACEHOLDER)
+        )
+        assert page.password_edit.isEnabled()
         page.poll_spin.setValue(45)
         page.webhook_box.setChecked(True)
         page.password_edit.setText("pa55 word")
@@ -121,3 +131,25 @@ def test_the_window_saves_receiving_settings_and_keeps_the_password_in_the_keyri
         qloop.run_until_complete(saved())
     assert kept == {("FaxDesk", "webhook:faxdesk"): "pa55 word"}
     assert "pa55" not in paths.settings_file.read_text()
+
+
+def test_without_a_keyring_the_password_field_says_what_to_do_instead(
+    qtbot: QtBot, qloop, paths: Paths, monkeypatch
+) -> None:
+    from tests.ui.controller_support import controller_for
+
+    monkeypatch.setattr(secrets.keyring, "get_keyring", fail.Keyring)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    with controller_for(window, paths, qloop, settings=Settings()) as controller:
+        window.settings_action.trigger()
+        page = controller.receiving_page
+        qloop.run_until_complete(
+            until(lambda: page.password_edit.placeholderText() == NO_KEYRING_PLACEHOLDER)
+        )
+        assert NO_KEYRING_PLACEHOLDER == (
+            "No keyring on this computer: set FAXDESK_WEBHOOK_PASSWORD instead"
+        )
+        assert not page.password_edit.isEnabled()
+        assert "no system keyring" in page.password_edit.toolTip()
+        controller.settings_dialog.reject()
