@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from faxdesk import __version__
-from faxdesk.api.client import PAGE_SIZE_RANGE
+from faxdesk.api.client import PAGE_SIZE_RANGE, fax_api_root
 from faxdesk.api.urls import service_root
 from faxdesk.api.wire import HEADER_TEXT_MAX
 from faxdesk.config import secrets, settings
@@ -1101,14 +1101,20 @@ def _account(args: argparse.Namespace, paths: Paths) -> int:
         print("faxdesk account: a key id cannot contain ':'.", file=sys.stderr)
         return 2
     try:
+        project_id = (
+            commands.check_project_id(account.project_id)
+            if "project_id" in changes
+            else account.project_id.strip()
+        )
         account = dataclasses.replace(
             account,
-            project_id=account.project_id.strip(),
+            project_id=project_id,
             key_id=account.key_id.strip(),
-            api_url=service_root(account.api_url, "fax service"),
+            # Kept as the client uses it: a pasted /v3/projects/{id}/faxes is taken off.
+            api_url=fax_api_root(account.api_url, project_id),
             auth_url=service_root(account.auth_url, "sign-in service"),
         )
-    except ConfigError as exc:
+    except (ConfigError, ValidationError) as exc:
         print(f"faxdesk account: {exc}", file=sys.stderr)
         return 2
     if ("key_id" in changes or "project_id" in changes) and os.environ.get(secrets.SECRET_ENV):
@@ -1149,12 +1155,17 @@ def _interactive() -> bool:
 
 
 def _print_account(account: settings.Account) -> None:
-    if not account.is_configured:
-        print("Account: the built-in sandbox (no Sinch project configured).")
+    """The account in effect: the saved one overridden by FAXDESK_* variables, each part with
+    where it comes from (the secret is never shown)."""
+    parts = commands.account_in_effect(account)
+    if not parts:
+        print(
+            "Account: none; the window uses the built-in sandbox, and the other commands need "
+            "--sandbox."
+        )
         return
-    print(f"Project id:  {account.project_id}")
-    print(f"Key id:      {account.key_id}")
-    print(f"Auth:        {account.auth_method.value}")
-    print(f"API URL:     {account.api_url}")
-    if account.auth_method is settings.AuthMethod.OAUTH2:
-        print(f"Auth URL:    {account.auth_url}")
+    width = max(len(value) for _, value, _ in parts)
+    for name, value, where in parts:
+        print(f"{name + ':':<12} {value:<{width}}  ({where})")
+    if any(where.startswith("from FAXDESK_") for _, _, where in parts):
+        print("FAXDESK_* variables override the settings file; flags override both.")

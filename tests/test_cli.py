@@ -15,6 +15,8 @@ from faxdesk.cli import main
 from faxdesk.config import secrets, settings
 from faxdesk.config.paths import Paths
 
+PROJECT = "3acb7ae1-cf3d-4112-ba5e-3a9d8c71cd47"
+
 
 def test_version_and_help_list_the_commands(capsys):
     with pytest.raises(SystemExit) as version:
@@ -89,13 +91,13 @@ def test_account_with_the_secret_in_the_environment_needs_no_prompt(
 ):
     monkeypatch.setenv(secrets.SECRET_ENV, "from-env")
     monkeypatch.setattr("getpass.getpass", lambda *_: pytest.fail("asked for the secret"))
-    assert main(["account", "--project-id", "p-1", "--key-id", "k-1", "--auth", "basic"]) == 0
+    assert main(["account", "--project-id", PROJECT, "--key-id", "k-1", "--auth", "basic"]) == 0
     assert capsys.readouterr().out.startswith(
         "The key secret is read from FAXDESK_KEY_SECRET each time FaxDesk starts; it was not "
         "stored.\n"
     )
     saved = settings.load(paths.settings_file).account
-    assert (saved.project_id, saved.key_id, saved.auth_method) == ("p-1", "k-1", "basic")
+    assert (saved.project_id, saved.key_id, saved.auth_method) == (PROJECT, "k-1", "basic")
     assert "from-env" not in paths.settings_file.read_text()
 
 
@@ -106,7 +108,7 @@ def test_account_stores_the_typed_secret_in_the_keyring(paths: Paths, monkeypatc
     monkeypatch.setattr("faxdesk.cli._interactive", lambda: True)
     monkeypatch.setattr("getpass.getpass", lambda *_: "typed-secret")
     monkeypatch.setattr(secrets.keyring, "set_password", lambda *a: stored.setdefault(a, True))
-    assert main(["account", "--project-id", "p-1", "--key-id", "k-1"]) == 0
+    assert main(["account", "--project-id", PROJECT, "--key-id", "k-1"]) == 0
     assert stored == {(secrets.SERVICE, "k-1", "typed-secret"): True}
     assert "typed-secret" not in paths.settings_file.read_text()
 
@@ -116,7 +118,7 @@ def test_account_without_a_terminal_or_secret_says_how(paths: Paths, monkeypatch
     monkeypatch.setattr(secrets, "keyring_available", lambda: True)
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     monkeypatch.setattr("getpass.getpass", lambda *_: pytest.fail("prompted without a terminal"))
-    assert main(["account", "--project-id", "p-1", "--key-id", "k-1"]) == 2
+    assert main(["account", "--project-id", PROJECT, "--key-id", "k-1"]) == 2
     assert capsys.readouterr().err == (
         "faxdesk account: no key secret given; nothing changed. Type it when asked, "
         "pipe it on standard input, or set FAXDESK_KEY_SECRET.\n"
@@ -131,7 +133,7 @@ def test_account_reads_a_piped_secret_from_standard_input(paths: Paths, monkeypa
     monkeypatch.setattr("sys.stdin", io.StringIO("piped-secret\n"))
     monkeypatch.setattr("getpass.getpass", lambda *_: pytest.fail("prompted without a terminal"))
     monkeypatch.setattr(secrets.keyring, "set_password", lambda *a: stored.setdefault(a, True))
-    assert main(["account", "--project-id", "p-1", "--key-id", "k-1"]) == 0
+    assert main(["account", "--project-id", PROJECT, "--key-id", "k-1"]) == 0
     assert stored == {(secrets.SERVICE, "k-1", "piped-secret"): True}
     assert settings.load(paths.settings_file).account.key_id == "k-1"
 
@@ -148,7 +150,7 @@ def test_ctrl_d_at_the_secret_prompt_changes_nothing(paths: Paths, monkeypatch, 
     monkeypatch.setattr(secrets, "keyring_available", lambda: True)
     monkeypatch.setattr("faxdesk.cli._interactive", lambda: True)
     monkeypatch.setattr("getpass.getpass", _typed(EOFError))
-    assert main(["account", "--project-id", "p-1", "--key-id", "k-1"]) == 2
+    assert main(["account", "--project-id", PROJECT, "--key-id", "k-1"]) == 2
     assert capsys.readouterr().err == (
         "\nfaxdesk account: no key secret given; nothing changed. Type it when asked, "
         "pipe it on standard input, or set FAXDESK_KEY_SECRET.\n"
@@ -161,7 +163,7 @@ def test_ctrl_c_at_the_secret_prompt_is_an_interruption(paths: Paths, monkeypatc
     monkeypatch.setattr(secrets, "keyring_available", lambda: True)
     monkeypatch.setattr("faxdesk.cli._interactive", lambda: True)
     monkeypatch.setattr("getpass.getpass", _typed(KeyboardInterrupt))
-    assert main(["account", "--project-id", "p-1", "--key-id", "k-1"]) == 130
+    assert main(["account", "--project-id", PROJECT, "--key-id", "k-1"]) == 130
     assert capsys.readouterr().err == "\nfaxdesk account: interrupted.\n"
     assert not paths.settings_file.exists()
 
@@ -171,7 +173,7 @@ def test_account_says_there_is_no_keyring_before_asking(paths: Paths, monkeypatc
     monkeypatch.setattr("faxdesk.cli._interactive", lambda: True)
     monkeypatch.setattr("getpass.getpass", lambda *_: pytest.fail("asked with no keyring"))
     monkeypatch.setattr(secrets.keyring, "get_keyring", lambda: fail.Keyring())
-    assert main(["account", "--project-id", "p-1", "--key-id", "k-1"]) == 1
+    assert main(["account", "--project-id", PROJECT, "--key-id", "k-1"]) == 1
     assert capsys.readouterr().err == (
         "faxdesk account: this computer has no keyring to keep the key secret in; set "
         "FAXDESK_KEY_SECRET in the environment FaxDesk starts in and run this again. Nothing "
@@ -193,14 +195,14 @@ def test_ctrl_c_ends_a_local_command_in_one_line(paths: Paths, monkeypatch, caps
 
 def test_account_needs_both_ids_and_a_real_url(paths: Paths, monkeypatch, capsys):
     monkeypatch.setenv(secrets.SECRET_ENV, "s")
-    assert main(["account", "--project-id", "p-1"]) == 2
+    assert main(["account", "--project-id", PROJECT]) == 2
     assert "give both --project-id and --key-id" in capsys.readouterr().err
-    assert main(["account", "--project-id", "p", "--key-id", "k", "--api-url", "notaurl"]) == 2
+    assert main(["account", "--project-id", PROJECT, "--key-id", "k", "--api-url", "notaurl"]) == 2
     assert capsys.readouterr().err == (
         "faxdesk account: The fax service address 'notaurl' must start with https:// (or "
         "http://).\n"
     )
-    assert main(["account", "--project-id", "p", "--key-id", "k", "--auth-url", "ftp://x"]) == 2
+    assert main(["account", "--project-id", PROJECT, "--key-id", "k", "--auth-url", "ftp://x"]) == 2
     assert "The sign-in service address 'ftp://x' must start with https://" in (
         capsys.readouterr().err
     )
@@ -233,7 +235,7 @@ def test_account_refuses_what_would_break_every_command(
     paths: Paths, monkeypatch, capsys, flags, message
 ):
     monkeypatch.setenv(secrets.SECRET_ENV, "s")
-    argv = ["account", "--project-id", "p", "--key-id", "k", *flags]
+    argv = ["account", "--project-id", PROJECT, "--key-id", "k", *flags]
     assert main(argv) == 2
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", f"faxdesk account: {message}\n")
@@ -243,7 +245,7 @@ def test_account_refuses_what_would_break_every_command(
 
 def test_account_sandbox_forgets_the_project(paths: Paths, monkeypatch, capsys):
     monkeypatch.setenv(secrets.SECRET_ENV, "s")
-    main(["account", "--project-id", "p-1", "--key-id", "k-1"])
+    main(["account", "--project-id", PROJECT, "--key-id", "k-1"])
     assert main(["account", "--sandbox"]) == 0
     assert settings.load(paths.settings_file).uses_sandbox
     main(["account"])

@@ -466,12 +466,21 @@ class FaxApiClient:
         return f"{self._project_url}/services/{segment}"
 
 
-#: The API's own path at the end of a configured address: `/v3` or `/v3/projects/{projectId}`.
-_API_PATH = re.compile(r"/v3(?:/projects(?:/(?P<project>[^/]*))?)?$")
+#: The API's own path at the end of a configured address: `/v3`, `/v3/projects/{projectId}`,
+#: or an endpoint below it such as `/v3/projects/{projectId}/faxes`.
+_API_PATH = re.compile(r"/v3(?:/projects(?:/(?P<project>[^/]*)(?:/faxes(?:/.*)?)?)?)?$")
+
+
+def fax_api_root(base_url: str, project_id: str) -> str:
+    """The service root FaxDesk keeps for `base_url`, as the client will use it: checked, and
+    without the `/v3/projects/...` path it may have been pasted with. Raises `ConfigError`
+    naming what is wrong, e.g. an address that names another project."""
+    return _without_api_path(service_root(base_url, "fax service"), project_id.strip())
 
 
 def _without_api_path(root: str, project_id: str) -> str:
-    """`root` without the `/v3/projects/{projectId}` Sinch's reference shows the base URL with.
+    """`root` without the `/v3/projects/{projectId}` Sinch's reference shows the base URL with
+    (or the `/faxes` endpoint below it).
 
     The client adds that path itself, so an address pasted with it would double it. A project
     named in the address must be the configured one.

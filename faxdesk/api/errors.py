@@ -86,6 +86,16 @@ def error_from_response(response: httpx.Response) -> ApiError:
             status_code=status,
         )
     if status == 404:
+        if response.content and not _is_error_body(body):
+            # Sinch answers a 404 with its JSON error object; a web page (or any other body)
+            # comes from a server that is not the fax API at all: the address is wrong, not
+            # the project.
+            return NotFound(
+                f"The server at {_origin(response, 'that address')} does not look "
+                "like the Sinch Fax API (it answered 404 with no Sinch error); check the fax "
+                "service address.",
+                status_code=status,
+            )
         # The service names a missing project in its message, whatever the path asked for.
         thing = "project" if _says_project(service_message) else _missing_thing(response)
         sentence = f"The fax service has no such {thing}"
@@ -268,11 +278,20 @@ def _host_port(url: httpx.URL) -> str:
     return f"{host}:{url.port}" if url.port is not None else host
 
 
-def _origin(response: httpx.Response) -> str:
+def _origin(response: httpx.Response, unknown: str = "the auth URL") -> str:
     try:
         return _host_port(response.request.url)
     except RuntimeError:  # a response built without a request
-        return "the auth URL"
+        return unknown
+
+
+#: The keys of Sinch's error bodies, of either documented shape.
+_ERROR_KEYS = frozenset(("code", "status", "error", "message", "details"))
+
+
+def _is_error_body(body: Any) -> bool:
+    """Whether `body` is a JSON error object as the fax service sends, of either shape."""
+    return isinstance(body, Mapping) and not _ERROR_KEYS.isdisjoint(body)
 
 
 def _through_proxy(exc: httpx.RequestError) -> str:

@@ -130,10 +130,7 @@ def resolve_connection(
     env = os.environ if environ is None else environ
 
     def pick(flag: str | None, variable: str, configured: str) -> str:
-        for value in (flag, env.get(variable)):
-            if value is not None and value.strip():
-                return value.strip()
-        return configured
+        return _pick(flag, variable, configured, env)[0]
 
     project_id = pick(overrides.project_id, ENV_PROJECT_ID, account.project_id)
     key_id = pick(overrides.key_id, ENV_KEY_ID, account.key_id)
@@ -165,6 +162,64 @@ def resolve_connection(
         auth_method=auth_method,
         auth_url=auth_url,
     )
+
+
+def _pick(
+    flag: str | None, variable: str, configured: str, env: Mapping[str, str]
+) -> tuple[str, str]:
+    """The value in effect and where it comes from: the flag, the variable, else the settings."""
+    if flag is not None and flag.strip():
+        return flag.strip(), "flag"
+    value = env.get(variable)
+    if value is not None and value.strip():
+        return value.strip(), variable
+    return configured, "settings"
+
+
+def account_in_effect(
+    account: Account, environ: Mapping[str, str] | None = None
+) -> list[tuple[str, str, str]]:
+    """What the commands and the window use: (name, value, where it comes from, in words) for
+    each part of the account, the saved `account` overridden by the environment. The key secret
+    is only said to be there or not, never shown. Empty when no project is configured anywhere.
+    """
+    env = os.environ if environ is None else environ
+
+    def part(name: str, variable: str, configured: str, default: str = "") -> tuple[str, str, str]:
+        value, source = _pick(None, variable, configured or default, env)
+        if not value:
+            return name, "(none)", "not set"
+        if source == "settings":
+            where = "the default" if value == default else "from the settings file"
+        else:
+            where = f"from {source}"
+        return name, value, where
+
+    project_id = part("Project id", ENV_PROJECT_ID, account.project_id)
+    key_id = part("Key id", ENV_KEY_ID, account.key_id)
+    if project_id[1] == key_id[1] == "(none)":
+        return []
+    auth = part("Auth", ENV_AUTH, account.auth_method.value, AuthMethod.OAUTH2.value)
+    if env.get(ENV_KEY_SECRET):
+        secret = ("Key secret", "set", f"from {ENV_KEY_SECRET}")
+    elif not secrets.keyring_available():
+        secret = ("Key secret", "none", f"no keyring on this computer; set {ENV_KEY_SECRET}")
+    else:
+        try:
+            secrets.get_key_secret(key_id[1])
+            secret = ("Key secret", "set", "in the system keyring")
+        except ConfigError:
+            secret = ("Key secret", "none", "not in the system keyring")
+    parts = [
+        project_id,
+        key_id,
+        secret,
+        (auth[0], auth[1].lower(), auth[2]),
+        part("API URL", ENV_BASE_URL, account.api_url, DEFAULT_API_URL),
+    ]
+    if auth[1].lower() != AuthMethod.BASIC.value:
+        parts.append(part("Auth URL", ENV_AUTH_URL, account.auth_url, DEFAULT_AUTH_URL))
+    return parts
 
 
 @asynccontextmanager
@@ -252,6 +307,22 @@ def check_fax_id(fax_id: str) -> str:
     cleaned = fax_id.strip()
     if not cleaned or any(ch in "/\\?#%" or not ch.isprintable() or ch.isspace() for ch in cleaned):
         raise ValidationError(f"{fax_id!r} is not a fax id.", field="fax_id")
+    return cleaned
+
+
+_PROJECT_ID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+def check_project_id(project_id: str) -> str:
+    """A Sinch project id as typed, stripped; raises `ValidationError` unless it is a UUID, as
+    Sinch's project ids are (3acb7ae1-cf3d-4112-ba5e-3a9d8c71cd47)."""
+    cleaned = project_id.strip()
+    if not _PROJECT_ID.fullmatch(cleaned):
+        raise ValidationError(
+            f"the project id {project_id!r} is not a UUID such as "
+            "3acb7ae1-cf3d-4112-ba5e-3a9d8c71cd47; copy it from the Sinch dashboard.",
+            field="project_id",
+        )
     return cleaned
 
 

@@ -15,7 +15,7 @@ import pytest
 
 import faxdesk
 from faxdesk.api.auth import BasicAuth, OAuth2ClientCredentials
-from faxdesk.api.client import FaxApiClient, create_http_client
+from faxdesk.api.client import FaxApiClient, create_http_client, fax_api_root
 from faxdesk.api.retries import NO_RETRIES, RetryPolicy
 from faxdesk.core.errors import (
     ApiError,
@@ -150,6 +150,10 @@ async def test_a_send_answer_that_names_no_fax_is_unreadable(
         "https://fax.api.sinch.com/v3/projects/p%201/",
         "https://fax.api.sinch.com/v3/projects/{projectId}",
         "https://fax.api.sinch.com/v3/projects",
+        # The endpoint itself, as the reference shows it for sending a fax.
+        "https://fax.api.sinch.com/v3/projects/p%201/faxes",
+        "https://fax.api.sinch.com/v3/projects/{projectId}/faxes/",
+        "https://fax.api.sinch.com/v3/projects/p%201/faxes/01HX",
     ],
 )
 async def test_a_base_url_given_with_the_api_path_is_its_root(base_url: str) -> None:
@@ -179,6 +183,18 @@ async def test_a_base_url_naming_another_project_is_refused() -> None:
     assert str(caught.value) == (
         "The fax service address names the project 'other', but the project id is 'mine'; "
         "give the address without /v3/projects/..."
+    )
+
+
+def test_an_endpoint_url_naming_another_project_is_refused_as_it_would_be_stored() -> None:
+    with pytest.raises(ConfigError) as caught:
+        fax_api_root("https://fax.api.sinch.com/v3/projects/not-a-uuid/faxes", "mine")
+    assert str(caught.value) == (
+        "The fax service address names the project 'not-a-uuid', but the project id is 'mine'; "
+        "give the address without /v3/projects/..."
+    )
+    assert fax_api_root(" https://fax.example.com/v3/projects/mine/faxes ", "mine") == (
+        "https://fax.example.com"
     )
 
 

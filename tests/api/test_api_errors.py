@@ -195,6 +195,26 @@ def test_404_names_what_is_missing(path: str, thing: str) -> None:
     assert str(error) == f"The fax service has no such {thing}."
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(404, html="<html><body><h1>Error response</h1></body></html>"),
+        httpx.Response(404, text="File not found"),
+        json_response(404, {"detail": "Not Found"}),
+    ],
+)
+def test_a_404_that_is_no_sinch_error_blames_the_address_not_the_project(
+    answer: httpx.Response,
+) -> None:
+    answer.request = httpx.Request("GET", "http://127.0.0.1:18099/v3/projects/p/faxes")
+    error = error_from_response(answer)
+    assert type(error) is NotFound
+    assert str(error) == (
+        "The server at 127.0.0.1:18099 does not look like the Sinch Fax API (it answered 404 "
+        "with no Sinch error); check the fax service address."
+    )
+
+
 def test_404_without_a_request_still_reads_well() -> None:
     assert str(error_from_response(httpx.Response(404))) == (
         "The fax service has no such fax or file."
