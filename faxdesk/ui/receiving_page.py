@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtPrintSupport import QPrinterInfo
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,6 +37,9 @@ from faxdesk.services.folders import PATTERN_FIELDS, check_pattern
 from faxdesk.ui.settings_dialog import SettingsPage
 
 #: The sound choices: (shown, setting); a file is its own choice.
+#: The width the page is laid out at when the Settings dialog sizes itself to it.
+PAGE_WIDTH = 600
+
 KEYRING_PLACEHOLDER = "Unchanged (kept in the system keyring)"
 NO_KEYRING_PLACEHOLDER = f"No keyring on this computer: set {WEBHOOK_PASSWORD_ENV} instead"
 
@@ -189,17 +192,22 @@ class ReceivingPage(SettingsPage):
         self.address_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QFormLayout(self.webhook_box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Listen on &address:", self.host_edit)
-        form.addRow("P&ort:", self.port_spin)
-        form.addRow("Pat&h:", self.path_edit)
+        # Two short fields a row, so the page fits a small screen without scrolling.
+        for text, wide, narrow_text, narrow in (
+            ("Listen on &address:", self.host_edit, "P&ort:", self.port_spin),
+            ("Pat&h:", self.path_edit, "Largest &body:", self.size_spin),
+        ):
+            label = QLabel(text, self.webhook_box)
+            label.setBuddy(wide)
+            form.addRow(label, self._pair(wide, narrow_text, narrow))
         form.addRow("&User name:", self.username_edit)
         form.addRow("Pass&word:", self.password_edit)
-        form.addRow("Largest &body:", self.size_spin)
         form.addRow(self.address_label)
 
         content = QWidget()
-        column = QVBoxLayout(content)
-        for box in (checking, received, arrival, self.webhook_box):
+        self._column = column = QVBoxLayout(content)
+        self._boxes = (checking, received, arrival, self.webhook_box)
+        for box in self._boxes:
             column.addWidget(box)
         column.addStretch(1)
         scroll = QScrollArea(self)
@@ -215,6 +223,30 @@ class ReceivingPage(SettingsPage):
         for edit in (self.host_edit, self.path_edit, self.username_edit):
             edit.textChanged.connect(self._on_choices_changed)
         self.port_spin.valueChanged.connect(self._on_choices_changed)
+
+    def _pair(self, wide: QWidget, text: str, narrow: QWidget) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.addWidget(wide, 1)
+        label = QLabel(text, self)
+        label.setBuddy(narrow)
+        row.addWidget(label)
+        row.addWidget(narrow)
+        return row
+
+    def sizeHint(self) -> QSize:
+        # The scroll area's own hint is small: the dialog sizes itself to what the page holds,
+        # laid out at a width where the folder fields show their placeholders whole. The boxes
+        # are measured one by one, since a layout not shown yet caches the wrapped address's
+        # height for a narrow guess of its width.
+        margins = self._column.contentsMargins()
+        inner = PAGE_WIDTH - margins.left() - margins.right()
+        heights = [
+            box.heightForWidth(inner) if box.hasHeightForWidth() else box.sizeHint().height()
+            for box in self._boxes
+        ]
+        height = sum(heights) + self._column.spacing() * (len(heights) - 1)
+        width = max(PAGE_WIDTH, *(box.sizeHint().width() for box in self._boxes))
+        return QSize(width, height + margins.top() + margins.bottom())
 
     def load(self, settings: Settings) -> None:
         receiving = settings.receiving

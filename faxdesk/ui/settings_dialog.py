@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 import phonenumbers
-from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtCore import QLocale, QMargins, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -36,6 +36,8 @@ from faxdesk.ui.send_options import SendOptionsForm
 from faxdesk.ui.theme import message_colours
 
 UNDO_RANGE = (0, 60)
+#: Room left on the screen for a window's title bar and frame.
+_WINDOW_FRAME = 48
 #: The ranges the settings file accepts for the page and upload limits.
 PAGES_RANGE = (1, 2000)
 UPLOAD_MB_RANGE = (1, 500)
@@ -232,7 +234,6 @@ class SettingsDialog(QDialog):
         self.pages_list = QListWidget(self)
         self.pages_list.setAccessibleName("Settings pages")
         self.pages_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.pages_list.setFixedWidth(150)
         self.pages_list.setSpacing(2)
         self.stack = QStackedWidget(self)
         self.problem_label = QLabel(self)
@@ -245,6 +246,7 @@ class SettingsDialog(QDialog):
         body = QHBoxLayout()
         body.addWidget(self.pages_list)
         body.addWidget(self.stack, 1)
+        self._body = body
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
         layout.addWidget(self.problem_label)
@@ -259,7 +261,7 @@ class SettingsDialog(QDialog):
         self.add_page(self.general_page)
         self.add_page(self.sending_page)
         self.pages_list.setCurrentRow(0)
-        self.resize(640, 480)
+        self._fit_to_pages()
 
     def add_page(self, page: SettingsPage) -> None:
         """Add `page` at the end of the list, showing the current settings."""
@@ -268,6 +270,7 @@ class SettingsDialog(QDialog):
         self.stack.addWidget(page)
         self.pages_list.addItem(page.title)
         page.load(self._settings)
+        self._fit_to_pages()
 
     def pages(self) -> list[SettingsPage]:
         return list(self._pages)
@@ -284,6 +287,37 @@ class SettingsDialog(QDialog):
         for page in self._pages:
             edited = page.store(edited)
         return edited
+
+    def _fit_to_pages(self) -> None:
+        """As large as the largest page needs, so none scrolls, within the screen (less room
+        for the window's title bar)."""
+        self.pages_list.setFixedWidth(
+            self.pages_list.sizeHintForColumn(0) + 2 * self.pages_list.frameWidth() + 24
+        )
+        if self.isVisible():
+            return  # a size the user chose stays
+        # Summed here: before the dialog shows, its layout keeps the hints it cached first.
+        page = QSize(0, 0)
+        for each in self._pages:
+            page = page.expandedTo(each.sizeHint())
+        margins = self.layout().contentsMargins()
+        width = (
+            self.pages_list.width()
+            + self._body.spacing()
+            + page.width()
+            + margins.left()
+            + margins.right()
+        )
+        height = (
+            page.height()
+            + self.layout().spacing()
+            + self.buttons.sizeHint().height()
+            + margins.top()
+            + margins.bottom()
+        )
+        screen = self.screen().availableGeometry()
+        room = screen.size().shrunkBy(QMargins(0, 0, _WINDOW_FRAME, _WINDOW_FRAME))
+        self.resize(QSize(width, height).boundedTo(room))
 
     def _on_buttons_accepted(self) -> None:
         for row, page in enumerate(self._pages):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from keyring.backends import fail, null
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from faxdesk.config import secrets
@@ -153,3 +153,23 @@ def test_without_a_keyring_the_password_field_says_what_to_do_instead(
         assert not page.password_edit.isEnabled()
         assert "no system keyring" in page.password_edit.toolTip()
         controller.settings_dialog.reject()
+
+
+def test_the_dialog_opens_large_enough_for_the_receiving_page(qtbot: QtBot) -> None:
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    page = ReceivingPage()
+    dialog.add_page(page)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.pages_list.setCurrentRow(dialog.pages().index(page))
+    [scroll] = page.findChildren(QScrollArea)
+    qtbot.waitUntil(lambda: scroll.widget().height() >= scroll.widget().minimumSizeHint().height())
+    assert scroll.verticalScrollBar().maximum() == 0  # nothing to scroll to
+    screen = dialog.screen().availableGeometry()
+    assert dialog.width() <= min(1280, screen.width())
+    assert dialog.height() <= min(800, screen.height())
+    # Each folder field shows its placeholder whole.
+    for edit in (page.folder.edit, page.copy_folder.edit):
+        text = edit.fontMetrics().horizontalAdvance(edit.placeholderText())
+        assert text < edit.contentsRect().width() - 8
