@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -140,6 +140,13 @@ class ContactEditDialog(QDialog):
         self.accept()
 
 
+#: What the empty phonebook says, in the list itself.
+NO_CONTACTS = (
+    "No contacts yet. Press New… to add one, or Import… to bring them in from a CSV or "
+    "vCard (.vcf) file. A number typed in a new fax can be saved with Save as contact too."
+)
+
+
 class ContactsDialog(QDialog):
     """The phonebook: find, add, edit, delete, import and export contacts.
 
@@ -152,7 +159,9 @@ class ContactsDialog(QDialog):
     Attributes:
         filter_edit: filters the rows by any part of name, company, number or notes.
         table: the contacts; `add_button`, `edit_button`, `delete_button`, `import_button`,
-            `export_button` the actions; `message_label` what the last action did.
+            `export_button` the actions; `message_label` what the last action did;
+            `placeholder` what the list says while it shows no contact (NO_CONTACTS when the
+            phonebook is empty).
         default_region: the region numbers without a country code are read in.
     """
 
@@ -183,6 +192,12 @@ class ContactsDialog(QDialog):
         self.table.setColumnWidth(0, 170)
         self.table.setColumnWidth(1, 170)
         self.table.setColumnWidth(2, 150)
+        self.placeholder = QLabel(NO_CONTACTS, self.table.viewport())
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.placeholder.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.table.viewport().installEventFilter(self)
         self.add_button = QPushButton("&New…", self)
         self.edit_button = QPushButton("&Edit…", self)
         self.delete_button = QPushButton("&Delete", self)
@@ -259,6 +274,11 @@ class ContactsDialog(QDialog):
         self.message_label.setPalette(palette)
         self.message_label.setText(text)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self.placeholder.setGeometry(self.table.viewport().rect().adjusted(24, 24, -24, -24))
+        return super().eventFilter(watched, event)
+
     def edit_contact(self, contact: Contact) -> ContactEditDialog:
         """Open the form for `contact` (new when its id is 0); Save announces it."""
         editor = ContactEditDialog(contact, self, default_region=self.default_region)
@@ -309,6 +329,12 @@ class ContactsDialog(QDialog):
             text = " ".join((contact.name, contact.company, contact.notes)).casefold()
             shown = not wanted or wanted in text or (bool(digits) and digits in contact.fax)
             self.table.setRowHidden(row, not shown)
+        hidden = all(self.table.isRowHidden(row) for row in range(self.table.rowCount()))
+        if not self._contacts:
+            self.placeholder.setText(NO_CONTACTS)
+        else:
+            self.placeholder.setText(f"No contact matches “{self.filter_edit.text().strip()}”.")
+        self.placeholder.setVisible(hidden)
 
     def _update_buttons(self) -> None:
         selected = self.selected_contact() is not None

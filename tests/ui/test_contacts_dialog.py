@@ -13,7 +13,7 @@ from faxdesk.config.paths import Paths
 from faxdesk.core.contacts import Contact
 from faxdesk.services.contacts import ContactsService
 from faxdesk.store.contacts import ContactBook
-from faxdesk.ui.contacts_dialog import ContactEditDialog, ContactsDialog
+from faxdesk.ui.contacts_dialog import NO_CONTACTS, ContactEditDialog, ContactsDialog
 from faxdesk.ui.main_window import MainWindow
 from tests.ui.controller_support import controller_for
 from tests.waiting import until
@@ -51,6 +51,31 @@ def test_the_list_filters_by_any_part(qtbot: QtBot) -> None:
     dialog.filter_edit.clear()
     qtbot.keyClicks(dialog.filter_edit, "MERCY")
     assert [dialog.table.isRowHidden(row) for row in range(2)] == [False, True]
+
+
+def test_the_empty_phonebook_says_how_to_fill_it(qtbot: QtBot) -> None:
+    dialog = ContactsDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.set_contacts([])
+    assert dialog.placeholder.isVisible()
+    assert (
+        dialog.placeholder.text()
+        == NO_CONTACTS
+        == (
+            "No contacts yet. Add one with New…, or bring in a CSV or vCard (.vcf) file with "
+            "Import…. A number typed in a new fax can be saved with Save as contact too."
+        )
+    )
+    assert dialog.table.viewport().rect().contains(dialog.placeholder.geometry())
+    dialog.set_contacts([Contact(id=1, name="Dr. Smith", fax="+14155550123")])
+    assert not dialog.placeholder.isVisible()
+    qtbot.keyClicks(dialog.filter_edit, "Jones")
+    assert dialog.placeholder.isVisible()
+    assert dialog.placeholder.text() == "No contact matches “Jones”."
+    dialog.filter_edit.clear()
+    assert not dialog.placeholder.isVisible()
 
 
 @pytest.fixture
