@@ -39,7 +39,7 @@ from faxdesk.core.models import (
     SendRequest,
     Service,
 )
-from faxdesk.core.phone import display, to_e164
+from faxdesk.core.phone import display, fax_number
 
 _E = TypeVar("_E", bound=Enum)
 
@@ -376,7 +376,7 @@ class SendOptionsForm(QWidget):
         sender = self.from_combo.currentText().strip()
         if sender:
             try:
-                to_e164(sender, self.default_region)
+                fax_number(sender, self.default_region)
             except ValidationError as exc:
                 found.append(f"Sender number: {exc}")
         zone = self.time_zone_combo.currentText().strip()
@@ -393,7 +393,7 @@ class SendOptionsForm(QWidget):
         """The options as defaults for new faxes (for the settings)."""
         sender = self.from_combo.currentText().strip()
         try:
-            from_number = to_e164(sender, self.default_region) if sender else ""
+            from_number = fax_number(sender, self.default_region).e164 if sender else ""
         except ValidationError:
             from_number = ""
         retries = self.retries_spin.value()

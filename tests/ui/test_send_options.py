@@ -136,6 +136,13 @@ def test_bad_labels_and_sender_are_problems(form: SendOptionsForm, qtbot: QtBot)
     assert form.problem_label.isVisible()
 
 
+def test_a_sender_the_command_line_takes_is_taken_here_too(form: SendOptionsForm, qtbot) -> None:
+    # Well formed and international, though the number data does not know the range.
+    qtbot.keyClicks(form.from_combo.lineEdit(), "+1 555 555 0101")
+    assert form.problems() == []
+    assert form.sending_defaults().from_number == "+15555550101"
+
+
 def test_labels_are_split_on_semicolons_commas_and_lines() -> None:
     assert parse_labels("a=1; b=2,c=3\nd=") == {"a": "1", "b": "2", "c": "3", "d": ""}
     with pytest.raises(ValidationError, match="“=3” needs a name"):
