@@ -23,7 +23,7 @@ import vobject
 
 from faxdesk.core.contacts import Contact
 from faxdesk.core.errors import FaxDeskError, ValidationError
-from faxdesk.core.phone import to_e164
+from faxdesk.core.phone import fax_number
 from faxdesk.store.contacts import ContactBook
 
 #: The columns of an exported file, and the ones an import looks for first.
@@ -101,7 +101,7 @@ class ContactsService:
             contact,
             name=contact.name.strip(),
             company=contact.company.strip(),
-            fax=to_e164(contact.fax, self.default_region),
+            fax=fax_number(contact.fax, self.default_region).e164,
         )
 
     async def import_file(self, path: Path) -> ImportResult:

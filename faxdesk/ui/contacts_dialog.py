@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
 
 from faxdesk.core.contacts import Contact
 from faxdesk.core.errors import FaxDeskError, ValidationError
-from faxdesk.core.phone import display, to_e164
+from faxdesk.core.phone import display, fax_number
 from faxdesk.services.contacts import ContactsService
 from faxdesk.services.faxes import FaxService
 from faxdesk.ui.composer import ComposerDialog
-from faxdesk.ui.recipients import Recipient
+from faxdesk.ui.recipients import NOT_KNOWN_WARNING, Recipient
 from faxdesk.ui.tasks import TaskKeeper
 from faxdesk.ui.theme import message_colours
 
@@ -107,19 +107,22 @@ class ContactEditDialog(QDialog):
             id=self._contact.id,
             name=self.name_edit.text().strip(),
             company=self.company_edit.text().strip(),
-            fax=to_e164(self.fax_edit.text(), self.default_region),
+            fax=fax_number(self.fax_edit.text(), self.default_region).e164,
             notes=self.notes_edit.toPlainText().strip(),
         )
 
     def _update(self) -> None:
         text, error = "", False
         try:
-            number = to_e164(self.fax_edit.text(), self.default_region)
+            checked = fax_number(self.fax_edit.text(), self.default_region)
         except ValidationError as exc:
             number = None
             text, error = (str(exc), True) if self.fax_edit.text().strip() else ("", False)
         else:
+            number = checked.e164
             text = f"Saved as {display(number)}"
+            if not checked.known:
+                text += f". {NOT_KNOWN_WARNING}"
         has_name = bool(self.name_edit.text().strip() or self.company_edit.text().strip())
         if number is not None and not has_name:
             text = "Give the contact a name or a company."

@@ -31,6 +31,14 @@ async def test_numbers_are_saved_in_international_form(service):
     assert await service.with_number("+14155550123") == [saved]
 
 
+async def test_a_number_a_fax_may_go_to_may_be_saved(service):
+    # Full international form, though the number data does not know the range: as faxed.
+    saved = await service.save(Contact(name="New clinic", fax="+1 (555) 010-0000"))
+    assert saved.fax == "+15550100000"
+    with pytest.raises(ValidationError, match="is not a valid number"):
+        await service.save(Contact(name="New clinic", fax="(555) 010-0000"))
+
+
 async def test_a_bad_number_or_no_name_is_refused(service):
     with pytest.raises(ValidationError, match="too few or too many digits"):
         await service.save(Contact(name="Dr. Smith", fax="415 555"))

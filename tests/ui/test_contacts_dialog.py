@@ -15,6 +15,7 @@ from faxdesk.services.contacts import ContactsService
 from faxdesk.store.contacts import ContactBook
 from faxdesk.ui.contacts_dialog import NO_CONTACTS, ContactEditDialog, ContactsDialog
 from faxdesk.ui.main_window import MainWindow
+from faxdesk.ui.recipients import NOT_KNOWN_WARNING
 from tests.ui.controller_support import controller_for
 from tests.waiting import until
 
@@ -34,6 +35,15 @@ def test_the_form_checks_the_number_as_it_is_typed(qtbot: QtBot) -> None:
     with qtbot.waitSignal(form.contact_accepted) as accepted:
         qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     assert accepted.args[0] == Contact(name="Dr. Smith", fax="+14155550123")
+
+
+def test_the_form_saves_a_number_the_composer_sends_to_with_a_warning(qtbot: QtBot) -> None:
+    form = ContactEditDialog(Contact(name="New clinic", fax=""))
+    qtbot.addWidget(form)
+    qtbot.keyClicks(form.fax_edit, "+1 (555) 010-0000")
+    assert form.fax_hint.text() == f"Saved as +1 555-010-0000. {NOT_KNOWN_WARNING}"
+    assert form.save_button.isEnabled()
+    assert form.contact().fax == "+15550100000"
 
 
 def test_the_list_filters_by_any_part(qtbot: QtBot) -> None:
