@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import os
 import signal
 import socket
@@ -119,10 +120,7 @@ def run(config: SandboxConfig, *, out: TextIO = sys.stdout) -> int:
     try:
         sock = _bind(config.host, config.port)
     except OSError as exc:
-        print(  # noqa: T201 - the runner's one way to tell the user
-            f"FaxDesk sandbox cannot listen on {config.host}:{config.port}: {exc}",
-            file=sys.stderr,
-        )
+        print(_listen_problem(config.host, config.port, exc), file=sys.stderr)  # noqa: T201
         return 1
     port = sock.getsockname()[1]
     server = _Server(
@@ -178,6 +176,28 @@ def _database_problem(path: Path | None) -> str:
             "to start the sandbox with a new one."
         )
     return ""
+
+
+def _listen_problem(host: str, port: int, exc: OSError) -> str:
+    """One line saying why the sandbox cannot listen at host:port, and what to do."""
+    shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"faxdesk sandbox: {shown} is already in use by another program (perhaps another "
+            "sandbox); choose another port with --port, or --port 0 for any free one."
+        )
+    if exc.errno == errno.EACCES:
+        return (
+            f"faxdesk sandbox: this user may not listen on {shown}; choose a port above 1023 "
+            "with --port."
+        )
+    if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"faxdesk sandbox: cannot listen on {shown}: {host!r} is not an address of this "
+            "computer; choose another with --host (127.0.0.1 for this computer only)."
+        )
+    reason = exc.strerror or str(exc)
+    return f"faxdesk sandbox: cannot listen on {shown} ({reason}); check --host and --port."
 
 
 def _bind(host: str, port: int) -> socket.socket:

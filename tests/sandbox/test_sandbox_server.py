@@ -209,7 +209,20 @@ def test_a_port_in_use_is_reported_not_raised(capsys: pytest.CaptureFixture[str]
     assert code == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert f"cannot listen on 127.0.0.1:{port}" in captured.err
+    assert captured.err == (
+        f"faxdesk sandbox: 127.0.0.1:{port} is already in use by another program (perhaps "
+        "another sandbox); choose another port with --port, or --port 0 for any free one.\n"
+    )
+
+
+def test_a_host_that_is_not_this_computers_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    code = run(SandboxConfig(host="host.invalid", port=0))
+
+    assert code == 1
+    assert capsys.readouterr().err == (
+        "faxdesk sandbox: cannot listen on host.invalid:0: 'host.invalid' is not an address of "
+        "this computer; choose another with --host (127.0.0.1 for this computer only).\n"
+    )
 
 
 def parse(argv: list[str]) -> SandboxConfig:
