@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -35,7 +36,13 @@ from faxdesk.documents.pages import make_test_pdf
 from faxdesk.sandbox.auth import GRANT_TYPE, TOKEN_TYPE, Verdict, basic_matches, check, issue_token
 from faxdesk.sandbox.config import DEFAULT_FROM_NUMBER, DEFAULT_SERVICE_ID, SandboxConfig
 from faxdesk.sandbox.export import CSV_MEDIA_TYPE, content_disposition, faxes_to_csv
-from faxdesk.sandbox.faults import FaultControl, FaultInjector, FaultSettings, read_fault_settings
+from faxdesk.sandbox.faults import (
+    WAITING_FIELD,
+    FaultControl,
+    FaultInjector,
+    FaultSettings,
+    read_fault_settings,
+)
 from faxdesk.sandbox.guards import Guards
 from faxdesk.sandbox.inbound import (
     InjectRequest,
@@ -196,6 +203,13 @@ def create_app(
     def controlled(handler: Callable[[Sandbox, Request], Awaitable[Response]]) -> Handler:
         return guarded(handler, in_project=False)
 
+    def admitted(scope: MutableMapping[str, Any]) -> bool:
+        # What `guarded` lets through, for the fault injector: faults hit only such requests.
+        if not str(scope.get("path", "")).startswith(f"/v3/projects/{config.project_id}/"):
+            return False
+        authorization = Headers(scope=scope).get("authorization", "")
+        return check(authorization, config, state, sandbox.now()) is Verdict.ALLOWED
+
     async def token_endpoint(request: Request) -> Response:
         return await _issue_token(sandbox, request)
 
@@ -239,7 +253,10 @@ def create_app(
     app = Starlette(
         routes=routes,
         # Fault injection outermost: its in-process drop must reach the client as it is.
-        middleware=[Middleware(FaultInjector, control=sandbox.faults), Middleware(Guards)],
+        middleware=[
+            Middleware(FaultInjector, control=sandbox.faults, admits=admitted),
+            Middleware(Guards),
+        ],
         lifespan=lifespan,
         exception_handlers={ApiProblemError: _on_problem, HTTPException: _on_http_exception},
     )
@@ -716,8 +733,9 @@ async def _webhook_attempts(sandbox: Sandbox, _request: Request) -> Response:
 
 
 async def _get_faults(sandbox: Sandbox, _request: Request) -> Response:
-    """`GET /sandbox/faults`: what goes wrong on purpose right now."""
-    return ApiJSONResponse(sandbox.faults.settings.as_json())
+    """`GET /sandbox/faults`: what goes wrong on purpose right now, and how many requests are
+    waiting out latency."""
+    return ApiJSONResponse(_faults_json(sandbox))
 
 
 async def _change_faults(sandbox: Sandbox, request: Request) -> Response:
@@ -725,7 +743,11 @@ async def _change_faults(sandbox: Sandbox, request: Request) -> Response:
     body = await read_json_object(request)
     base = sandbox.faults.settings if request.method == "PATCH" else FaultSettings()
     sandbox.faults.settings = read_fault_settings(body, base)
-    return ApiJSONResponse(sandbox.faults.settings.as_json())
+    return ApiJSONResponse(_faults_json(sandbox))
+
+
+def _faults_json(sandbox: Sandbox) -> dict[str, Any]:
+    return {**sandbox.faults.settings.as_json(), WAITING_FIELD: sandbox.faults.waiting}
 
 
 async def _receive_now_and_then(sandbox: Sandbox, every_seconds: float) -> None:

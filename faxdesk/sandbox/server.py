@@ -29,7 +29,14 @@ from faxdesk.core.models import TEST_NUMBER
 from faxdesk.documents.convert import shutdown_workers
 from faxdesk.sandbox.app import create_app
 from faxdesk.sandbox.config import SandboxConfig
-from faxdesk.sandbox.faults import DROP_CONNECTION_EXTENSION, ERROR_STATUSES, FaultSettings
+from faxdesk.sandbox.faults import (
+    DROP_CONNECTION_EXTENSION,
+    ERROR_STATUSES,
+    MAX_LATENCY_SECONDS,
+    MAX_RETRY_AFTER_SECONDS,
+    FaultControl,
+    FaultSettings,
+)
 from faxdesk.sandbox.numbers import BUSY_NUMBER
 
 #: The first line of the banner starts with this, followed by the base URL (`http://host:port`).
@@ -79,12 +86,20 @@ def banner(config: SandboxConfig, port: int) -> str:
 
 
 class _Server(uvicorn.Server):
-    """A uvicorn server that prints the banner the moment it has started."""
+    """A uvicorn server that prints the banner the moment it has started, and on stopping
+    lets the requests held by injected latency go on at once, so they end before it does."""
 
-    def __init__(self, config: uvicorn.Config, announcement: str, out: TextIO) -> None:
+    def __init__(
+        self, config: uvicorn.Config, announcement: str, out: TextIO, faults: FaultControl
+    ) -> None:
         super().__init__(config)
         self._announcement = announcement
         self._out = out
+        self._faults = faults
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._faults.stop()
+        await super().shutdown(sockets=sockets)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
@@ -123,9 +138,10 @@ def run(config: SandboxConfig, *, out: TextIO = sys.stdout) -> int:
         print(_listen_problem(config.host, config.port, exc), file=sys.stderr)  # noqa: T201
         return 1
     port = sock.getsockname()[1]
+    app = create_app(config)
     server = _Server(
         uvicorn.Config(
-            create_app(config),
+            app,
             http=_DroppableH11Protocol,
             log_level="warning",
             access_log=False,
@@ -134,6 +150,7 @@ def run(config: SandboxConfig, *, out: TextIO = sys.stdout) -> int:
         ),
         banner(config, port),
         out,
+        app.state.sandbox.faults,
     )
 
     # uvicorn handles the stop signals while it serves and re-raises them afterwards, which
@@ -281,23 +298,27 @@ def _share(text: str) -> float:
     return value
 
 
-def _seconds(text: str) -> float:
+def _latency(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("the time must not be negative")
+    if not 0 <= value <= MAX_LATENCY_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"the latency must be from 0 to {MAX_LATENCY_SECONDS:g} seconds"
+        )
     return value
 
 
-def _whole_seconds(text: str) -> int:
+def _retry_after(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("the time must not be negative")
+    if not 0 <= value <= MAX_RETRY_AFTER_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"the Retry-After must be from 0 to {MAX_RETRY_AFTER_SECONDS} seconds"
+        )
     return value
 
 
@@ -388,17 +409,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     faults.add_argument(
         "--retry-after",
-        type=_whole_seconds,
+        type=_retry_after,
         default=FaultSettings().retry_after_seconds,
         metavar="SECONDS",
-        help="the Retry-After of 429 and 503 answers (default 1)",
+        help=f"the Retry-After of 429 and 503 answers, up to {MAX_RETRY_AFTER_SECONDS} (default 1)",
     )
     faults.add_argument(
         "--latency",
-        type=_seconds,
+        type=_latency,
         default=0.0,
         metavar="SECONDS",
-        help="added before every API answer",
+        help=f"added before every API answer, up to {MAX_LATENCY_SECONDS:g}",
     )
     faults.add_argument(
         "--drop-rate",

@@ -292,6 +292,8 @@ def test_every_option_reaches_the_config(tmp_path, monkeypatch: pytest.MonkeyPat
         ["--error-status", "404"],
         ["--drop-rate", "-0.1"],
         ["--latency", "-1"],
+        ["--latency", "61"],
+        ["--retry-after", "3601"],
         ["--retry-after", "-2"],
         ["--retry-after", "1.5"],
         ["--project-id", ""],
