@@ -541,7 +541,7 @@ def _run_logged_service_command(args: argparse.Namespace, paths: Paths) -> int:
         with stack:
             return _run_command(args, paths, stack)
     except (ValidationError, DocumentError, ConfigError) as exc:
-        return _fail(prefix + _sentence(exc) + _password_hint(exc), 2)
+        return _fail(prefix + _sentence(exc, _option_at_fault(args, exc)) + _password_hint(exc), 2)
     except AuthError as exc:
         return _fail(
             f"{prefix}{_sentence(exc).rstrip('.')}; check your key id, key secret and project id.",
@@ -632,8 +632,49 @@ def _maybe_sent(args: argparse.Namespace) -> str:
     return " The fax may or may not have been sent: check 'faxdesk list' before sending it again."
 
 
-def _sentence(exc: Exception) -> str:
-    return " ".join(str(exc).split())  # one line, whatever the message holds
+#: Words a line after "faxdesk COMMAND: " keeps capitalised: names, not the start of a sentence.
+_NAMES = frozenset(("Sinch", "Word", "OpenDocument"))
+
+
+def _sentence(exc: object, option: str | None = None) -> str:
+    """The message of `exc` as the rest of a "faxdesk COMMAND: " line: on one line, starting
+    in lower case as every such line does (a name keeps its capital), after `option: ` when
+    the message is about an option it does not name."""
+    text = " ".join(str(exc).split())  # one line, whatever the message holds
+    first = text.split(" ", 1)[0].rstrip(".,:;")
+    if first.isalpha() and first[0].isupper() and first[1:].islower() and first not in _NAMES:
+        text = text[0].lower() + text[1:]
+    if option and option not in text:
+        text = f"{option}: {text}"
+    return text
+
+
+#: The option of `send` or `render` (and its argparse name) behind each field a
+#: `ValidationError` names.
+_OPTION_OF_FIELD = {
+    "header_text": ("--header-text", "header_text"),
+    "header_time_zone": ("--header-timezone", "header_timezone"),
+    "retry_delay_seconds": ("--retry-delay", "retry_delay"),
+    "max_retries": ("--max-retries", "max_retries"),
+    "labels": ("--label", "label"),
+    "callback_url": ("--callback-url", "callback_url"),
+    "content_urls": ("--content-url", "content_url"),
+    "cover_page_id": ("--cover-page-id", "cover_page_id"),
+    "cover_page_data": ("--cover-data", "cover_data"),
+    "cover_fields": ("--cover-field", "cover_field"),
+    "service_id": ("--service", "service"),
+    "from_": ("--from", "from_"),
+    "to": ("--to", "to"),
+}
+
+
+def _option_at_fault(args: argparse.Namespace, exc: Exception) -> str | None:
+    """The option of `send` or `render` a `ValidationError` is about, when it was typed (a
+    header text from the settings is no option's fault)."""
+    if args.command not in ("send", "render") or not isinstance(exc, ValidationError):
+        return None
+    option, name = _OPTION_OF_FIELD.get(exc.field or "", ("", ""))
+    return option if option and getattr(args, name, None) not in (None, []) else None
 
 
 def _password_hint(exc: Exception) -> str:
@@ -709,7 +750,7 @@ def _prepare_documents(
         shutil.rmtree(folder, ignore_errors=True)
         raise
     for notice in prepared.notices:
-        print(f"faxdesk send: {notice}", file=sys.stderr)
+        print(f"faxdesk send: {_sentence(notice)}", file=sys.stderr)
     return prepared.documents, lambda: shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -899,7 +940,10 @@ def _get(
 def _download(
     args: argparse.Namespace, _current: settings.Settings, _stack: contextlib.ExitStack
 ) -> Callable[[commands.Target], Coroutine[Any, Any, int]]:
-    destination = commands.download_destination(args.fax_id, args.output, force=args.force)
+    # Absolute, so the path printed has one form whether -o was given or not.
+    destination = Path(
+        os.path.abspath(commands.download_destination(args.fax_id, args.output, force=args.force))
+    )
 
     async def run(target: commands.Target) -> int:
         saved = await commands.download(
@@ -917,8 +961,13 @@ def _delete_content(
     fax_id = commands.check_fax_id(args.fax_id)
 
     async def run(target: commands.Target) -> int:
-        await commands.delete_content(target, fax_id)
-        print(f"Deleted the document of fax {fax_id}; the fax record stays on the service.")
+        if await commands.delete_content(target, fax_id):
+            print(f"Deleted the document of fax {fax_id}; the fax record stays on the service.")
+        else:
+            print(
+                f"Fax {fax_id} had no document on the service (it was deleted already); the "
+                "fax record stays."
+            )
         return 0
 
     return run
@@ -972,7 +1021,7 @@ def _render(args: argparse.Namespace, paths: Paths) -> int:
             documents.append((str(path), converted.pdf))
         pdf = pages.merge_pdfs(documents)
     except (ValidationError, DocumentError, ConfigError) as exc:
-        print(prefix + _sentence(exc), file=sys.stderr)
+        print(prefix + _sentence(exc, _option_at_fault(args, exc)), file=sys.stderr)
         return 2
     try:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -1115,7 +1164,7 @@ def _account(args: argparse.Namespace, paths: Paths) -> int:
             auth_url=service_root(account.auth_url, "sign-in service"),
         )
     except (ConfigError, ValidationError) as exc:
-        print(f"faxdesk account: {exc}", file=sys.stderr)
+        print(f"faxdesk account: {_sentence(exc)}", file=sys.stderr)
         return 2
     if ("key_id" in changes or "project_id" in changes) and os.environ.get(secrets.SECRET_ENV):
         print(
@@ -1143,7 +1192,7 @@ def _account(args: argparse.Namespace, paths: Paths) -> int:
         try:
             secrets.set_key_secret(account.key_id, secret)
         except ConfigError as exc:
-            print(f"faxdesk account: {exc}", file=sys.stderr)
+            print(f"faxdesk account: {_sentence(exc)}", file=sys.stderr)
             return 1
     settings.save(dataclasses.replace(current, account=account), paths.settings_file)
     _print_account(account)

@@ -199,11 +199,11 @@ def test_account_needs_both_ids_and_a_real_url(paths: Paths, monkeypatch, capsys
     assert "give both --project-id and --key-id" in capsys.readouterr().err
     assert main(["account", "--project-id", PROJECT, "--key-id", "k", "--api-url", "notaurl"]) == 2
     assert capsys.readouterr().err == (
-        "faxdesk account: The fax service address 'notaurl' must start with https:// (or "
+        "faxdesk account: the fax service address 'notaurl' must start with https:// (or "
         "http://).\n"
     )
     assert main(["account", "--project-id", PROJECT, "--key-id", "k", "--auth-url", "ftp://x"]) == 2
-    assert "The sign-in service address 'ftp://x' must start with https://" in (
+    assert "the sign-in service address 'ftp://x' must start with https://" in (
         capsys.readouterr().err
     )
     assert not paths.settings_file.exists()
@@ -214,17 +214,17 @@ def test_account_needs_both_ids_and_a_real_url(paths: Paths, monkeypatch, capsys
     [
         (
             ["--api-url", "https://user:s3cret@fax.example.com"],
-            "The fax service address must not carry a user name or password; FaxDesk signs in "
+            "the fax service address must not carry a user name or password; FaxDesk signs in "
             "with the access key.",
         ),
         (
             ["--api-url", "http://x:99999"],
-            "The fax service address 'http://x:99999' names a port that does not exist "
+            "the fax service address 'http://x:99999' names a port that does not exist "
             "(1 to 65535).",
         ),
         (
             ["--auth-url", "https://a?b"],
-            "The sign-in service address 'https://a?b' must not have a query (?) or fragment "
+            "the sign-in service address 'https://a?b' must not have a query (?) or fragment "
             "(#) part.",
         ),
         (["--key-id", "a:b"], "a key id cannot contain ':'."),

@@ -96,7 +96,7 @@ def test_an_api_url_naming_another_project_is_not_stored(paths: Paths, monkeypat
     url = "https://fax.api.sinch.com/v3/projects/not-a-uuid/faxes"
     assert main(["account", "--project-id", PROJECT, "--key-id", "k", "--api-url", url]) == 2
     assert capsys.readouterr().err == (
-        "faxdesk account: The fax service address names the project 'not-a-uuid', but the "
+        "faxdesk account: the fax service address names the project 'not-a-uuid', but the "
         f"project id is '{PROJECT}'; give the address without /v3/projects/...\n"
     )
     assert not paths.settings_file.exists()
@@ -142,6 +142,6 @@ def test_a_base_url_that_is_no_fax_api_is_blamed_not_the_project(
     code = main([*argv, "--key-id", "k", "--auth", "basic"])
     assert (code, capsys.readouterr().err) == (
         2,
-        f"faxdesk list: The server at {web_server} does not look like the Sinch Fax API (it "
+        f"faxdesk list: the server at {web_server} does not look like the Sinch Fax API (it "
         "answered 404 with no Sinch error); check the fax service address.\n",
     )

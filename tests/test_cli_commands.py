@@ -299,7 +299,7 @@ def test_the_prior_week_note_comes_after_the_listing_and_only_on_success(account
 def test_an_unknown_fax_id_on_the_service_is_bad_input(account, capsys):
     code, out, err = run(capsys, "get", "01HDF5S9P29WC29J578J8EKC1C")
     assert (code, out) == (2, "")
-    assert err.startswith("faxdesk get: The fax service has no such fax:")
+    assert err.startswith("faxdesk get: the fax service has no such fax:")
 
 
 def test_a_closed_pipe_ends_the_listing_quietly(account, pdf, capsys, monkeypatch):
@@ -329,7 +329,7 @@ def test_the_log_goes_to_a_file_not_to_stderr(home, capsys, monkeypatch):
     code, _out, err = run(capsys, "get", "01HDF5S9P29WC29J578J8EKC1C")
     assert code == 2
     assert err.count("\n") == 1
-    assert err.startswith("faxdesk get: No key secret is stored for key id 'k'.")
+    assert err.startswith("faxdesk get: no key secret is stored for key id 'k'.")
     log = home / "home" / "cache" / "commands.log"
     assert "The system keyring is not available: NoKeyringError" in log.read_text()
 
@@ -554,8 +554,24 @@ def test_delete_content_keeps_the_record_and_the_pdf_is_gone(account, pdf, home,
     assert json.loads(out)["hasFile"] is False
     code, out, err = run(capsys, "download", sent["id"])
     assert (code, out) == (2, "")
-    assert err.startswith("faxdesk download: The fax service has no such fax or file")
+    assert err.startswith("faxdesk download: the fax service has no such fax or file")
     assert not (home / f"{sent['id']}.pdf").exists()
+    # The service answers a second delete as it did the first; the fax tells it was done.
+    code, out, err = run(capsys, "delete-content", sent["id"])
+    assert (code, err) == (0, "")
+    assert out == (
+        f"Fax {sent['id']} had no document on the service (it was deleted already); the fax "
+        "record stays.\n"
+    )
+
+
+def test_download_prints_the_full_path_into_a_folder_named_as_typed(account, pdf, home, capsys):
+    [sent] = send_json(capsys, str(pdf), "--to", TEST_NUMBER)
+    assert wait_for_file(capsys, sent["id"])["hasFile"] is True
+    (home / "faxes").mkdir()
+    code, out, err = run(capsys, "download", sent["id"], "-o", "faxes")
+    assert (code, err) == (0, "")
+    assert out == f"{home / 'faxes' / sent['id']}.pdf\n"
 
 
 def test_delete_content_of_an_unknown_fax_exits_2(account, capsys):
@@ -625,7 +641,7 @@ def test_cover_pages_of_the_default_service(account, capsys):
 def test_cover_pages_of_an_unknown_service_name_the_service_and_exit_2(account, capsys):
     code, out, err = run(capsys, "cover-pages", "--service", "01NOSUCHSERVICE000000000000")
     assert (code, out) == (2, "")
-    assert err.startswith("faxdesk cover-pages: The fax service has no such service")
+    assert err.startswith("faxdesk cover-pages: the fax service has no such service")
 
 
 def add_cover_page(server: SandboxProcess, service_id: str, name: str) -> str:
@@ -745,9 +761,9 @@ def test_a_failure_after_a_partial_progress_line_starts_a_line_of_its_own(monkey
     report = cli._progress("Uploading")
     assert report is not None
     report(590_000, 3_000_000)
-    assert cli._fail("faxdesk send: The fax service could not be reached.", 1) == 1
+    assert cli._fail("faxdesk send: the fax service could not be reached.", 1) == 1
     assert capsys.readouterr().err == (
-        "\rUploading 19% (590 KB of 3.0 MB)\nfaxdesk send: The fax service could not be reached.\n"
+        "\rUploading 19% (590 KB of 3.0 MB)\nfaxdesk send: the fax service could not be reached.\n"
     )
 
 
@@ -804,7 +820,7 @@ def test_a_send_answer_naming_no_fax_warns_too(account, pdf, monkeypatch, capsys
     code, out, err = run(capsys, "send", str(pdf), "--to", TEST_NUMBER)
     assert (code, out) == (1, "")
     assert err == (
-        "faxdesk send: The fax service sent an answer FaxDesk could not read. The fax may or "
+        "faxdesk send: the fax service sent an answer FaxDesk could not read. The fax may or "
         "may not have been sent: check 'faxdesk list' before sending it again.\n"
     )
 
@@ -816,7 +832,7 @@ def test_a_send_the_service_failed_on_warns_unless_it_was_not_let_in(
     service_answers(monkeypatch, httpx.Response(status, json={"message": "Upstream trouble."}))
     code, out, err = run(capsys, "send", str(pdf), "--to", TEST_NUMBER, "--json")
     assert (code, out) == (1, "")
-    assert err.startswith(f"faxdesk send: The fax service failed on its side (HTTP {status})")
+    assert err.startswith(f"faxdesk send: the fax service failed on its side (HTTP {status})")
     assert len(err.splitlines()) == 1
     assert ("The fax may or may not have been sent" in err) is warns
 
@@ -825,7 +841,7 @@ def test_a_list_the_service_failed_on_does_not_talk_of_sending(account, monkeypa
     service_answers(monkeypatch, httpx.Response(500))
     code, out, err = run(capsys, "list")
     assert (code, out) == (1, "")
-    assert err == "faxdesk list: The fax service failed on its side (HTTP 500).\n"
+    assert err == "faxdesk list: the fax service failed on its side (HTTP 500).\n"
 
 
 def test_converted_copies_are_removed_however_the_send_ends(home, pdf, monkeypatch, capsys):
@@ -931,13 +947,13 @@ def test_a_broken_keyring_backend_is_no_keyring_not_a_crash(home, monkeypatch, c
     monkeypatch.setattr("keyring.get_password", broken)
     code, out, err = run(capsys, "get", "01HDF5S9P29WC29J578J8EKC1C")
     assert (code, out) == (2, "")
-    assert err.startswith("faxdesk get: No key secret is stored for key id 'k'.")
+    assert err.startswith("faxdesk get: no key secret is stored for key id 'k'.")
 
 
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--header-text", "a\nb"], "the header text is one line"),
+        (["--header-text", "a\nb"], "--header-text: the header text is one line"),
         (["--header-timezone", ""], "--header-timezone was given an empty value."),
     ],
 )

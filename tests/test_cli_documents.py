@@ -121,7 +121,7 @@ def test_an_encrypted_pdf_needs_its_password_and_goes_out_decrypted(
     )
     code, _, err = run(capsys, "send", str(locked), "--to", TEST_NUMBER, "--password", "nope")
     assert code == 2
-    assert err == f"faxdesk send: The password for {locked} is not right.\n"
+    assert err == f"faxdesk send: the password for {locked} is not right.\n"
 
     monkeypatch.setattr("sys.stdin", io.StringIO("s3cret\n"))
     _, doc, _ = sent_fax(capsys, home, str(locked), "--password", "-")
@@ -191,7 +191,7 @@ def test_the_page_limit_is_checked_before_any_account_is_needed(home, capsys):
     code, out, err = run(capsys, "send", str(first), str(second), "--to", TEST_NUMBER)
     assert (code, out) == (2, "")
     assert err == (
-        "faxdesk send: The fax has 4 pages; FaxDesk is set to send at most 3 in one fax. Send "
+        "faxdesk send: the fax has 4 pages; FaxDesk is set to send at most 3 in one fax. Send "
         "the documents as several faxes, or raise the page limit in the settings.\n"
     )
 
@@ -217,7 +217,7 @@ def test_the_upload_limit_is_checked_before_upload(home, capsys):
     photo = write(home, "noise.png", buffer.getvalue())
     code, _, err = run(capsys, "send", str(photo), "--to", TEST_NUMBER)
     assert code == 2
-    assert err.startswith("faxdesk send: The fax's documents come to ")
+    assert err.startswith("faxdesk send: the fax's documents come to ")
     assert "FaxDesk is set to upload at most 1.0 MB for one fax." in err
 
 

@@ -155,7 +155,7 @@ def test_an_encrypted_pdf_needs_its_password(tmp_path, capsys):
     assert main(["render", str(locked), "--out", str(out)]) == 2
     assert "protected by a password. Give it with --password." in capsys.readouterr().err
     assert main(["render", str(locked), "--out", str(out), "--password", "nope"]) == 2
-    assert capsys.readouterr().err == (f"faxdesk render: The password for {locked} is not right.\n")
+    assert capsys.readouterr().err == (f"faxdesk render: the password for {locked} is not right.\n")
     assert main(["render", str(locked), "--out", str(out), "--password", "u"]) == 0
     assert png_size(out / "page-001.png") == (1728, 2156)
 

@@ -284,15 +284,25 @@ def _number_to_e164(number: str, default_region: str, option: str, field: str) -
 def parse_pairs(items: Iterable[str], *, field: str) -> dict[str, str]:
     """`KEY=VALUE` items (labels, cover page fields) as a dict.
 
-    Raises `ValidationError` for `field` naming an item without a key.
+    Raises `ValidationError` for `field` naming an item without a key, or a key given twice
+    (only one of the values could be kept).
     """
     what = "label" if field == "labels" else "cover page field"
     pairs: dict[str, str] = {}
+    given: dict[str, str] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise ValidationError(f"the {what} {item!r} is not KEY=VALUE.", field=field)
-        pairs[key.strip()] = value
+        key = key.strip()
+        if key in given:
+            raise ValidationError(
+                f"the {what} {key!r} is given twice ({given[key]!r} and {item!r}); give each "
+                "key once.",
+                field=field,
+            )
+        given[key] = item
+        pairs[key] = value
     return pairs
 
 
@@ -678,9 +688,14 @@ async def download(
         return await api.download(fax_id, destination, progress=progress)
 
 
-async def delete_content(target: Target, fax_id: str) -> None:
+async def delete_content(target: Target, fax_id: str) -> bool:
+    """Delete the document of the fax; False when the service said it held none before (the
+    delete answers the same either way, so the fax is looked at first)."""
     async with open_api(target) as api:
+        had_file = (await api.get_fax(fax_id)).has_file
+        # Deleted all the same: a deployment that leaves hasFile out must not keep the file.
         await api.delete_content(fax_id)
+        return had_file
 
 
 async def export_csv(target: Target, query: FaxQuery, out: BinaryIO) -> None:
