@@ -13,6 +13,7 @@ import base64
 import json
 import math
 import os
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,8 @@ from faxdesk.sandbox.inbound import MAX_COUNT, MAX_SPREAD_DAYS, arrival_moment, 
 from faxdesk.sandbox.server import KEY_SECRET_ENV
 
 DEFAULT_URL = f"http://127.0.0.1:{SandboxConfig().port}"
+#: What a host name or address can hold (httpx percent-encodes anything else in it).
+_HOST_RE = re.compile(r"[A-Za-z0-9._:-]+")
 #: Numbers typed without a + are read as numbers of this country, the sandbox's own.
 DEFAULT_REGION = "US"
 #: Injecting thousands of faxes converts the document once, but stores every fax: allow time.
@@ -232,7 +235,13 @@ def _control_url(text: str) -> str:
         url = httpx.URL(text.strip())
     except httpx.InvalidURL:
         url = None
-    if url is None or url.scheme not in ("http", "https") or not url.host:
+    host = url.raw_host.decode("ascii") if url is not None else ""
+    if (
+        url is None
+        or url.scheme not in ("http", "https")
+        or not _HOST_RE.fullmatch(host)
+        or not (url.port is None or 0 < url.port <= 65535)
+    ):
         raise ValueError(
             f"--url {text!r} is not a valid URL; give the sandbox's address as its banner "
             f"prints it, such as {DEFAULT_URL}."

@@ -342,6 +342,8 @@ NOT_A_URL = "is not a valid URL; give the sandbox's address as its banner prints
         ),
         (["--url", "notaurl"], f"--url 'notaurl' {NOT_A_URL}http://127.0.0.1:8080."),
         (["--url", "ftp://h:21"], f"--url 'ftp://h:21' {NOT_A_URL}http://127.0.0.1:8080."),
+        (["--url", "http://h:99999"], f"--url 'http://h:99999' {NOT_A_URL}http://127.0.0.1:8080."),
+        (["--url", "http://a b"], f"--url 'http://a b' {NOT_A_URL}http://127.0.0.1:8080."),
         (
             ["--created-at", "2099-01-01"],
             "--created-at '2099-01-01' is in the future; a fax can only have arrived by now",
