@@ -497,61 +497,26 @@ class Outbox:
             )
         except RateLimited as exc:
             # Refused before anything was created: send it again once the wait is over.
-            await self._move(
-                sending,
-                {OutboxState.UPLOADING},
-                OutboxState.QUEUED,
-                durable=False,
-                last_error=str(exc),
-            )
-            self._pause(exc, self._asked_wait(exc))
+            await self._not_sent(sending, exc)
         except Offline as exc:
             if isinstance(exc, RequestTimeout | ConnectionLost):
                 await self._unclear(sending, exc, exc)
             else:
                 # The connection never opened: the fax did not reach the service, so it goes
                 # again once the service can be reached, with no search first.
-                await self._move(
-                    sending,
-                    {OutboxState.UPLOADING},
-                    OutboxState.QUEUED,
-                    durable=False,
-                    last_error=str(exc),
-                )
-                self._pause(exc, self._asked_wait(exc))
+                await self._not_sent(sending, exc)
         except (AuthError, PaymentRequired, NotFound) as exc:
             # The account or address is wrong: nothing was created, and waiting alone rarely
             # helps, so it is tried again only now and then.
-            await self._move(
-                sending,
-                {OutboxState.UPLOADING},
-                OutboxState.QUEUED,
-                durable=False,
-                last_error=str(exc),
-            )
-            self._pause(exc, self._asked_wait(exc))
+            await self._not_sent(sending, exc)
         except (InvalidRequest, ValidationError, DocumentError) as exc:
             # The service (or the check before it) refused this fax: it is for the user to fix.
-            await self._move(
-                sending,
-                {OutboxState.UPLOADING},
-                OutboxState.FAILED,
-                durable=False,
-                last_error=str(exc),
-            )
-            self._service_answered()
+            await self._refused_fax(sending, exc)
         except FaxDeskError as exc:
             if _refused(exc):
                 # Any other answer in the 4xx range (a body too large, say) refused this fax:
                 # nothing was created, and sending it again as it is would be refused again.
-                await self._move(
-                    sending,
-                    {OutboxState.UPLOADING},
-                    OutboxState.FAILED,
-                    durable=False,
-                    last_error=str(exc),
-                )
-                self._service_answered()
+                await self._refused_fax(sending, exc)
             else:
                 await self._unclear(sending, exc, exc)
         except Exception as exc:
@@ -569,6 +534,22 @@ class Outbox:
                 await self._submitted(sending, {OutboxState.UPLOADING}, fax)
         finally:
             self._progress.pop(sending.id, None)
+
+    async def _not_sent(self, entry: OutboxEntry, cause: FaxDeskError) -> None:
+        """The attempt created nothing: back in the queue, the whole outbox waiting as
+        `cause` asks."""
+        await self._move(
+            entry, {OutboxState.UPLOADING}, OutboxState.QUEUED, durable=False, last_error=str(cause)
+        )
+        self._pause(cause, self._asked_wait(cause))
+
+    async def _refused_fax(self, entry: OutboxEntry, cause: FaxDeskError) -> None:
+        """The service (or the check before it) refused this fax as it is: failed, for the
+        user to fix; the service itself answered, so the others go on."""
+        await self._move(
+            entry, {OutboxState.UPLOADING}, OutboxState.FAILED, durable=False, last_error=str(cause)
+        )
+        self._service_answered()
 
     async def _unclear(self, entry: OutboxEntry, cause: BaseException, shown: Exception) -> None:
         log.info("Outbox entry %s: unclear whether the fax was created (%s)", entry.id, cause)
